@@ -1,0 +1,40 @@
+package dev.offerrecorder.fanout;
+
+import dev.offerrecorder.shared.config.ConfigException;
+import dev.offerrecorder.shared.config.Env;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.Optional;
+
+/** Fan-out settings, read and checked once per container. */
+public record FanoutConfig(
+        String jobQueueUrl,
+        Optional<String> fanoutQueueUrl,
+        ZoneId timeZone,
+        Optional<String> scheduleManifest,
+        String manifestIdColumn,
+        int sliceMaxJobs,
+        long deadlineReserveMillis,
+        int sendConcurrency,
+        double apiRatePerSecond) {
+
+    public static FanoutConfig from(Env env) {
+        ZoneId zone;
+        String tz = env.get("TIME_ZONE", "Asia/Tokyo");
+        try {
+            zone = ZoneId.of(tz);
+        } catch (DateTimeException e) {
+            throw new ConfigException("TIME_ZONE", "is not a time-zone ID: '" + tz + "'");
+        }
+        return new FanoutConfig(
+                env.require("JOB_QUEUE_URL"),
+                env.optional("FANOUT_QUEUE_URL"),
+                zone,
+                env.optional("SHOP_MANIFEST"),
+                env.get("SHOP_MANIFEST_ID_COLUMN", "shop_id"),
+                env.getInt("SLICE_MAX_JOBS", 200_000, 10, 50_000_000),
+                env.getInt("DEADLINE_RESERVE_MS", 30_000, 0, 600_000),
+                env.getInt("SEND_CONCURRENCY", 16, 1, 256),
+                env.getInt("API_RATE_PER_SECOND", 100, 1, 1_000_000));
+    }
+}

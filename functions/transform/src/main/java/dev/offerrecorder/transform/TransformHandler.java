@@ -1,0 +1,50 @@
+package dev.offerrecorder.transform;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.offerrecorder.shared.aws.AwsClients;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.log.JsonLog;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lambda entry point: S3 "object created" notifications for raw logs, delivered through the transform queue.
+ * A message that fails is reported alone, so SQS retries it and, after maxReceiveCount, parks it in the DLQ.
+ */
+public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private final TransformService service;
+    private final S3Notifications notifications = new S3Notifications();
+    private final JsonLog log = new JsonLog("transform");
+
+    public TransformHandler() {
+        this(Env.system());
+    }
+
+    public TransformHandler(Env env) {
+        this.service = new TransformService(AwsClients.s3(env), env.require("PLATFORM_BUCKET"),
+                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))), log);
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        for (SQSEvent.SQSMessage message : event.getRecords()) {
+            try {
+                for (S3Notifications.ObjectRef ref : notifications.parse(message.getBody())) {
+                    service.transform(ref.bucket(), ref.key());
+                }
+            } catch (Exception e) {
+                log.error("transform failed; message left for retry", Map.of(
+                        "messageId", message.getMessageId(), "error", String.valueOf(e)));
+                failures.add(SQSBatchResponse.BatchItemFailure.builder()
+                        .withItemIdentifier(message.getMessageId()).build());
+            }
+        }
+        return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+    }
+}

@@ -1,0 +1,94 @@
+package dev.offerrecorder.worker;
+
+import com.netflix.concurrency.limits.Limiter;
+import com.netflix.concurrency.limits.limit.VegasLimit;
+import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The per-container bound on concurrent API calls. The limit itself is Netflix concurrency-limits' Vegas
+ * algorithm: it grows while round-trip time stays near the best seen and shrinks when latency rises (the API's
+ * queue is filling) or a call is dropped (429/503/timeout). A configured ceiling caps it.
+ *
+ * <p>The library's limiter is non-blocking; waiting for a slot is done here with a lock and condition, which
+ * virtual threads park on without pinning a carrier thread. The gate lives as long as the container, so what
+ * it learned about the API carries over from one invocation to the next.
+ */
+public final class ApiConcurrencyGate {
+    private final Limiter<Void> limiter;
+    private final VegasLimit limit;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition released = lock.newCondition();
+
+    public ApiConcurrencyGate(int initialLimit, int ceiling) {
+        this.limit = VegasLimit.newBuilder()
+                .initialLimit(initialLimit)
+                .maxConcurrency(ceiling)
+                .build();
+        this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
+    }
+
+    /** Waits for a slot until {@code deadlineNanos} (System.nanoTime based); empty when the deadline passed. */
+    public Optional<Permit> acquire(long deadlineNanos) throws InterruptedException {
+        while (true) {
+            Optional<Limiter.Listener> listener = limiter.acquire(null);
+            if (listener.isPresent()) {
+                return Optional.of(new Permit(listener.get()));
+            }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            lock.lock();
+            try {
+                // Bounded wait: a release between our acquire() and await() must not strand us.
+                released.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)), TimeUnit.NANOSECONDS);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    public int currentLimit() {
+        return limit.getLimit();
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One held slot. Exactly one of the three methods must be called, once. */
+    public final class Permit {
+        private final Limiter.Listener listener;
+
+        private Permit(Limiter.Listener listener) {
+            this.listener = listener;
+        }
+
+        /** The call got an answer in normal time: its latency is a sample for the limit. */
+        public void success() {
+            listener.onSuccess();
+            signal();
+        }
+
+        /** The API pushed back (429, 503, timeout): the limit shrinks. */
+        public void dropped() {
+            listener.onDropped();
+            signal();
+        }
+
+        /** The outcome says nothing about the API's load (a connect error, our own cancellation). */
+        public void ignore() {
+            listener.onIgnore();
+            signal();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.offerrecorder.worker;
+
+import dev.offerrecorder.shared.config.ConfigException;
+import dev.offerrecorder.shared.config.Env;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The worker's settings, read and checked once per container. */
+public record WorkerConfig(
+        String apiUrlTemplate,
+        String rawBucket,
+        Duration callTimeout,
+        int maxAttempts,
+        Duration baseBackoff,
+        Duration maxBackoff,
+        int initialLimit,
+        int concurrencyCeiling,
+        Duration writeReserve,
+        Optional<String> tokenSecret,
+        Optional<String> tokenParameter) {
+
+    public static WorkerConfig from(Env env) {
+        String template = env.require("CALC_API_URL_TEMPLATE");
+        if (!template.contains("{shopId}") || !template.contains("{date}")) {
+            throw new ConfigException("CALC_API_URL_TEMPLATE", "must contain {shopId} and {date}, got '" + template + "'");
+        }
+        if (!template.startsWith("http://") && !template.startsWith("https://")) {
+            throw new ConfigException("CALC_API_URL_TEMPLATE", "must be an http(s) URL, got '" + template + "'");
+        }
+        int ceiling = env.getInt("API_CONCURRENCY_CEILING", 64, 1, 1000);
+        return new WorkerConfig(
+                template,
+                env.require("RAW_BUCKET"),
+                Duration.ofMillis(env.getInt("API_CALL_TIMEOUT_MS", 10_000, 100, 600_000)),
+                env.getInt("API_MAX_ATTEMPTS", 4, 1, 20),
+                Duration.ofMillis(env.getInt("API_BACKOFF_BASE_MS", 200, 1, 60_000)),
+                Duration.ofMillis(env.getInt("API_BACKOFF_MAX_MS", 10_000, 1, 600_000)),
+                Math.min(ceiling, env.getInt("API_CONCURRENCY_INITIAL", 4, 1, 1000)),
+                ceiling,
+                Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 0, 600_000)),
+                env.optional("CALC_API_TOKEN_SECRET"),
+                env.optional("CALC_API_TOKEN_PARAMETER"));
+    }
+}

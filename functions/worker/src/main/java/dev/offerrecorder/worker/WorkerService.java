@@ -1,0 +1,180 @@
+package dev.offerrecorder.worker;
+
+import dev.offerrecorder.shared.job.InvalidJobException;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.job.JobCodec;
+import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.rawlog.RawLogCodec;
+import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.rawlog.RawRecord;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
+
+/**
+ * Processes one SQS batch: decode, call the API for every job concurrently (bounded by the adaptive gate),
+ * write one raw-log object per (run, date), and only then call the jobs done. Anything not durably written
+ * is reported failed, so SQS delivers it again or, after maxReceiveCount, parks it in the DLQ.
+ */
+public final class WorkerService {
+    private final CalcApiClient api;
+    private final RawLogWriter writer;
+    private final ApiConcurrencyGate gate;
+    private final JobCodec jobs = new JobCodec();
+    private final RawLogCodec rawLogs = new RawLogCodec();
+    private final ResponseClassifier classifier = new ResponseClassifier();
+    private final long writeReserveMillis;
+    private final Clock clock;
+    private final JsonLog log;
+
+    public WorkerService(CalcApiClient api, RawLogWriter writer, ApiConcurrencyGate gate, long writeReserveMillis,
+                         Clock clock, JsonLog log) {
+        this.api = api;
+        this.writer = writer;
+        this.gate = gate;
+        this.writeReserveMillis = writeReserveMillis;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    private sealed interface JobResult {
+    }
+
+    private record Recorded(RawRecord record, int retries) implements JobResult {
+    }
+
+    private record Failed(String reason, int retries) implements JobResult {
+    }
+
+    /**
+     * @param remainingMillis time left in the invocation (Lambda's {@code Context::getRemainingTimeInMillis})
+     */
+    public BatchResult process(List<JobMessage> messages, LongSupplier remainingMillis) throws InterruptedException {
+        List<String> failed = new ArrayList<>();
+        Map<String, Integer> failureReasons = new TreeMap<>();
+        // Same job delivered twice in one batch: call once, record once, acknowledge both messages.
+        Map<Job, List<JobMessage>> byJob = new LinkedHashMap<>();
+        int invalid = 0;
+        for (JobMessage message : messages) {
+            try {
+                Job job = jobs.decode(message.body());
+                byJob.computeIfAbsent(job, j -> new ArrayList<>()).add(message);
+            } catch (InvalidJobException e) {
+                invalid++;
+                failed.add(message.messageId());
+                failureReasons.merge("invalid message", 1, Integer::sum);
+                log.warn("invalid job message", Map.of("messageId", message.messageId(), "reason", e.getMessage()));
+            }
+        }
+
+        // Calls stop starting once only the write reserve is left.
+        LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
+        Map<Job, JobResult> results = new LinkedHashMap<>();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            Map<Job, Future<JobResult>> futures = new LinkedHashMap<>();
+            for (var entry : byJob.entrySet()) {
+                Job job = entry.getKey();
+                Map<String, String> headers = entry.getValue().getFirst().attributes();
+                futures.put(job, executor.submit(() -> callOne(job, entry.getValue().getFirst().messageId(),
+                        headers, callBudget)));
+            }
+            for (var entry : futures.entrySet()) {
+                try {
+                    results.put(entry.getKey(), entry.getValue().get());
+                } catch (ExecutionException e) {
+                    results.put(entry.getKey(), new Failed("unexpected error: " + e.getCause(), 0));
+                }
+            }
+        }
+
+        Map<String, Integer> outcomes = new TreeMap<>();
+        List<Long> latencies = new ArrayList<>();
+        int retries = 0;
+        // Group what was recorded by (run, date): one object each, keyed by the jobs it holds.
+        Map<String, Map<LocalDate, List<Job>>> toWrite = new TreeMap<>();
+        for (var entry : results.entrySet()) {
+            Job job = entry.getKey();
+            switch (entry.getValue()) {
+                case Recorded r -> {
+                    retries += r.retries();
+                    latencies.add(r.record().latencyMs());
+                    toWrite.computeIfAbsent(job.runId(), k -> new TreeMap<>())
+                            .computeIfAbsent(job.date(), k -> new ArrayList<>()).add(job);
+                }
+                case Failed f -> {
+                    retries += f.retries();
+                    failureReasons.merge(f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1,
+                            Integer::sum);
+                    byJob.get(job).forEach(m -> failed.add(m.messageId()));
+                    log.warn("job failed, left for SQS to redeliver", Map.of(
+                            "runId", job.runId(), "shopId", job.shopId(), "date", job.date().toString(),
+                            "reason", f.reason()));
+                }
+            }
+        }
+
+        int recorded = 0;
+        long bytes = 0;
+        int objects = 0;
+        for (var run : toWrite.entrySet()) {
+            for (var dated : run.getValue().entrySet()) {
+                List<Job> group = dated.getValue();
+                group.sort(Comparator.comparing(Job::shopId));
+                List<RawRecord> records = group.stream().map(j -> ((Recorded) results.get(j)).record()).toList();
+                String key = RawLogKeys.key(run.getKey(), dated.getKey(), group);
+                byte[] body = rawLogs.encode(records);
+                try {
+                    writer.write(key, body);
+                    recorded += group.size();
+                    bytes += body.length;
+                    objects++;
+                    records.forEach(r -> outcomes.merge(r.outcome().name(), 1, Integer::sum));
+                } catch (RuntimeException e) {
+                    // Not durable, so not done: every job of this object goes back to SQS.
+                    failureReasons.merge("raw-log write failed", group.size(), Integer::sum);
+                    group.forEach(j -> byJob.get(j).forEach(m -> failed.add(m.messageId())));
+                    log.error("raw-log write failed; jobs reported failed", Map.of(
+                            "bucket", writer.bucket(), "key", key, "jobs", group.size(),
+                            "error", String.valueOf(e.getMessage())));
+                }
+            }
+        }
+
+        latencies.sort(null);
+        return new BatchResult(List.copyOf(failed), messages.size(), invalid, recorded,
+                byJob.size() - recorded, outcomes, failureReasons,
+                percentile(latencies, 0.50), percentile(latencies, 0.95),
+                latencies.isEmpty() ? 0 : latencies.getLast(), retries, gate.currentLimit(), bytes, objects);
+    }
+
+    private JobResult callOne(Job job, String messageId, Map<String, String> headers, LongSupplier budget)
+            throws InterruptedException {
+        try {
+            ApiCall call = api.call(job, budget, headers);
+            ResponseClassifier.Classified c = classifier.classify(call.status(), call.body());
+            RawRecord record = new RawRecord(RawRecord.VERSION, job.runId(), job.shopId(), job.date(), call.url(),
+                    call.status(), c.outcome(), call.latencyMs(), call.attempts(), call.body(), clock.instant(),
+                    messageId, c.error());
+            return new Recorded(record, call.attempts() - 1);
+        } catch (TransientApiFailure e) {
+            return new Failed(e.getMessage(), Math.max(0, e.attempts() - 1));
+        }
+    }
+
+    static long percentile(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int index = (int) Math.ceil(p * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+}

@@ -1,0 +1,127 @@
+package dev.offerrecorder.local.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offerrecorder.local.runner.LocalPipeline;
+import dev.offerrecorder.local.runner.PipelineOptions;
+import dev.offerrecorder.shared.json.Json;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./recorder demo}: a whole recording (fan-out, workers, transform) on the embedded stack. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs a complete recording against an embedded AWS and the API simulator; Parquet lands "
+                + "under the data directory.")
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--shops", defaultValue = "300", description = "Shops 1..N (default ${DEFAULT-VALUE}).")
+    int shops;
+
+    @Option(names = "--days", defaultValue = "3", description = "Days to record (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Option(names = "--start-date", description = "First date (default: today minus --days, Asia/Tokyo).")
+    LocalDate startDate;
+
+    @Option(names = "--api-workers", defaultValue = "8", description = "Simulator workers W (default ${DEFAULT-VALUE}).")
+    int apiWorkers;
+
+    @Option(names = "--api-latency-ms", defaultValue = "50",
+            description = "Simulator latency L per request (default ${DEFAULT-VALUE}).")
+    long apiLatencyMs;
+
+    @Option(names = "--api-error-rate", defaultValue = "0",
+            description = "Fraction of requests answered 500 (default ${DEFAULT-VALUE}).")
+    double apiErrorRate;
+
+    @Option(names = "--worker-concurrency", defaultValue = "2",
+            description = "Worker MaximumConcurrency (default ${DEFAULT-VALUE}).")
+    int workerConcurrency;
+
+    @Option(names = "--data-dir", defaultValue = "data/demo",
+            description = "Where S3 objects land (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--summary-file", description = "Also write the summary as JSON here.")
+    Path summaryFile;
+
+    @Override
+    public Integer call() throws Exception {
+        if (shops < 1 || days < 1 || apiWorkers < 1 || apiLatencyMs < 0 || apiErrorRate < 0 || apiErrorRate >= 1
+                || workerConcurrency < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--shops, --days, --api-workers and --worker-concurrency must be >= 1, latency >= 0, "
+                            + "error rate in [0, 1)");
+        }
+        LocalDate from = startDate != null ? startDate : LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(days);
+        LocalDate to = from.plusDays(days - 1);
+        PrintStream err = System.err;
+        long started = System.nanoTime();
+        Path dir = dataDir.toAbsolutePath();
+        var options = PipelineOptions.defaults(dir)
+                .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
+                .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
+        ObjectMapper mapper = Json.newMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        try (LocalPipeline pipeline = LocalPipeline.start(options)) {
+            err.printf("embedded AWS up (SQS %s, S3 %s), API simulator %s (W=%d, L=%d ms)%n",
+                    pipeline.stack().aws().sqsEndpoint(), pipeline.stack().aws().s3Endpoint(),
+                    pipeline.api().baseUri(), apiWorkers, apiLatencyMs);
+            String request = "{\"from\":\"" + from + "\",\"to\":\"" + to + "\",\"shopRange\":{\"from\":1,\"to\":"
+                    + shops + "},\"runId\":\"demo-" + from + "\"}";
+            long enqueueStart = System.nanoTime();
+            JsonNode fanout = pipeline.invokeFanout(request);
+            long jobs = fanout.path("jobsPlanned").asLong();
+            err.printf("fan-out: run %s, %d jobs (%d shops x %d days)%n", fanout.path("runId").asText(), jobs,
+                    shops, days);
+            var bar = new ProgressBar(err, jobs);
+            long quietAt = pipeline.awaitQuiet(Duration.ofMinutes(30),
+                    p -> bar.update(p.apiRequests(), "queued " + p.jobsQueued() + ", in flight " + p.jobsInFlight()
+                            + ", DLQ " + p.dlq() + ", API calls " + p.apiRequests()));
+            bar.done();
+            double recordingSeconds = (quietAt - enqueueStart) / 1e9;
+            var stats = pipeline.api().stats();
+            ObjectNode summary = mapper.createObjectNode();
+            summary.put("runId", fanout.path("runId").asText());
+            summary.put("jobs", jobs);
+            summary.put("apiCalls", stats.requests());
+            summary.put("records", pipeline.rawRecords());
+            summary.put("parquetRows", pipeline.parquetRows());
+            summary.put("dlq", pipeline.dlqDepth());
+            summary.put("recordingSeconds", round(recordingSeconds));
+            summary.put("jobsPerSecond", round(jobs / Math.max(recordingSeconds, 1e-3)));
+            summary.put("elapsedSeconds", round((System.nanoTime() - started) / 1e9));
+            summary.put("outputDir", pipeline.tableDir().toString());
+            ObjectNode api = summary.putObject("api");
+            api.put("requests", stats.requests());
+            api.put("peakConcurrency", stats.peakConcurrency());
+            api.put("rejected", stats.rejected());
+            api.put("workers", apiWorkers);
+            api.put("latencyMs", apiLatencyMs);
+            api.put("ceilingPerSecond", round(pipeline.api().ceilingPerSecond()));
+            System.out.println(mapper.writeValueAsString(summary));
+            if (summaryFile != null) {
+                Path parent = summaryFile.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                Files.writeString(summaryFile, mapper.writeValueAsString(summary));
+            }
+            err.printf("Parquet: %s (open with DuckDB: SELECT * FROM read_parquet('%s/**/*.parquet', "
+                    + "hive_partitioning=true))%n", pipeline.tableDir(), pipeline.tableDir());
+            return summary.path("records").asLong() == jobs && summary.path("parquetRows").asLong() == jobs ? 0
+                    : RecorderCli.EXIT_FAILED;
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

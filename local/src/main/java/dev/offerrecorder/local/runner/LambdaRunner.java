@@ -1,0 +1,223 @@
+package dev.offerrecorder.local.runner;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offerrecorder.shared.json.Json;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * Drives handlers the way Lambda does. For each SQS event source it runs MaximumConcurrency pollers, each with
+ * its own handler instance; a poller gathers up to the batch size within the batching window, builds the event
+ * JSON Lambda would send, turns it into {@link SQSEvent} with the runtime's own serializer, invokes the
+ * handler, and deletes only what the handler did not report in {@code batchItemFailures}. A handler that throws
+ * gets nothing deleted. Failed messages reappear after the visibility timeout, and the queue's redrive policy
+ * moves them to the DLQ after maxReceiveCount, as in AWS.
+ */
+public final class LambdaRunner implements AutoCloseable {
+    private final SqsClient sqs;
+    private final String region;
+    private final ObjectMapper mapper = Json.newMapper();
+    private final PojoSerializer<SQSEvent> sqsEvents =
+            LambdaEventSerializers.serializerFor(SQSEvent.class, LambdaRunner.class.getClassLoader());
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong invocations = new AtomicLong();
+    private final AtomicLong handlerErrors = new AtomicLong();
+
+    public LambdaRunner(SqsClient sqs, String region) {
+        this.sqs = sqs;
+        this.region = region;
+    }
+
+    public void start(SqsEventSource source) {
+        for (int i = 0; i < source.maximumConcurrency(); i++) {
+            Object handler = source.handlerFactory().get();
+            Thread t = Thread.ofPlatform().daemon().name(source.functionName() + "-" + i)
+                    .start(() -> poll(source, handler));
+            threads.add(t);
+        }
+    }
+
+    /** Adds a background loop (such as the S3 notification bridge) stopped with the runner. */
+    public void startLoop(String name, Runnable body, Duration every) {
+        threads.add(Thread.ofPlatform().daemon().name(name).start(() -> {
+            while (running.get()) {
+                try {
+                    body.run();
+                    Thread.sleep(every.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    if (running.get()) {
+                        System.err.println(name + ": " + e);
+                    }
+                }
+            }
+        }));
+    }
+
+    /** True when no invocation is running right now. */
+    public boolean idle() {
+        return inFlight.get() == 0;
+    }
+
+    public long invocations() {
+        return invocations.get();
+    }
+
+    public long handlerErrors() {
+        return handlerErrors.get();
+    }
+
+    /** Invokes a stream handler directly, as {@code aws lambda invoke} / {@code sam remote invoke} would. */
+    public static String invokeDirect(RequestStreamHandler handler, String functionName, String json,
+                                      Duration timeout) throws Exception {
+        var out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), out,
+                new LocalContext(functionName, timeout.toMillis(), 512));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private void poll(SqsEventSource source, Object handler) {
+        while (running.get()) {
+            try {
+                List<Message> batch = receiveBatch(source);
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                inFlight.incrementAndGet();
+                try {
+                    invoke(source, handler, batch);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            } catch (RuntimeException e) {
+                if (running.get()) {
+                    System.err.println(source.functionName() + " poller: " + e);
+                    sleepQuietly(200);
+                }
+            }
+        }
+    }
+
+    private List<Message> receiveBatch(SqsEventSource source) {
+        List<Message> batch = new ArrayList<>();
+        long windowEnd = System.nanoTime() + source.batchingWindow().toNanos();
+        do {
+            int want = Math.min(10, source.batchSize() - batch.size());
+            List<Message> got = sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(want)
+                    .waitTimeSeconds(batch.isEmpty() ? 1 : 0)
+                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                    .messageAttributeNames("All")).messages();
+            batch.addAll(got);
+            if (got.isEmpty() && (!batch.isEmpty() || !running.get())) {
+                break;
+            }
+        } while (running.get() && batch.size() < source.batchSize() && System.nanoTime() < windowEnd);
+        return batch;
+    }
+
+    private void invoke(SqsEventSource source, Object handler, List<Message> batch) {
+        String eventJson = eventJson(source, batch);
+        invocations.incrementAndGet();
+        Set<String> failed = new HashSet<>();
+        LocalContext context = new LocalContext(source.functionName(), source.timeout().toMillis(), 1024);
+        try {
+            if (handler instanceof RequestStreamHandler stream) {
+                var out = new ByteArrayOutputStream();
+                stream.handleRequest(new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out,
+                        context);
+            } else if (handler instanceof RequestHandler<?, ?> typed) {
+                @SuppressWarnings("unchecked")
+                RequestHandler<SQSEvent, Object> h = (RequestHandler<SQSEvent, Object>) typed;
+                Object response = h.handleRequest(sqsEvents.fromJson(eventJson), context);
+                if (response instanceof SQSBatchResponse r && r.getBatchItemFailures() != null) {
+                    r.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
+                }
+            } else {
+                throw new IllegalArgumentException("not a Lambda handler: " + handler.getClass());
+            }
+        } catch (Exception e) {
+            // As in Lambda: the whole batch returns to the queue after its visibility timeout.
+            handlerErrors.incrementAndGet();
+            System.err.println(source.functionName() + " invocation failed: " + e);
+            return;
+        }
+        List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
+        for (Message m : batch) {
+            if (!failed.contains(m.messageId())) {
+                done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
+                        .receiptHandle(m.receiptHandle()).build());
+            }
+        }
+        for (int i = 0; i < done.size(); i += 10) {
+            List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
+            sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(chunk));
+        }
+    }
+
+    /** The event JSON Lambda's SQS poller sends, record for record. */
+    String eventJson(SqsEventSource source, List<Message> batch) {
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode records = root.putArray("Records");
+        for (Message m : batch) {
+            ObjectNode r = records.addObject();
+            r.put("messageId", m.messageId());
+            r.put("receiptHandle", m.receiptHandle());
+            r.put("body", m.body());
+            ObjectNode attributes = r.putObject("attributes");
+            m.attributesAsStrings().forEach(attributes::put);
+            ObjectNode messageAttributes = r.putObject("messageAttributes");
+            m.messageAttributes().forEach((name, value) -> {
+                ObjectNode a = messageAttributes.putObject(name);
+                a.put("stringValue", value.stringValue());
+                a.putArray("stringListValues");
+                a.putArray("binaryListValues");
+                a.put("dataType", value.dataType());
+            });
+            r.put("md5OfBody", m.md5OfBody());
+            r.put("eventSource", "aws:sqs");
+            r.put("eventSourceARN", source.queueArn());
+            r.put("awsRegion", region);
+        }
+        return root.toString();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running.set(false);
+        for (Thread t : threads) {
+            t.join(5_000);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.offerrecorder.local.sim;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * A stand-in for the team's Python calculation API on loopback, deterministic so every recorded value can be
+ * checked: {@code GET /v1/shops/{shopId}/offer?date=YYYY-MM-DD}. It behaves like a server with W workers: at
+ * most W requests served at once, each taking the configured latency (with jitter), a bounded wait queue
+ * beyond that, and 503 when the queue overflows. Faults can be switched on while it runs.
+ */
+public final class CalcApiSimulator implements AutoCloseable {
+    private static final Pattern PATH = Pattern.compile("^/v1/shops/([^/]+)/offer$");
+    public static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate", "newrelic");
+
+    private final HttpServer server;
+    private final int workers;
+    private final int queueLimit;
+    private final Semaphore slots;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger peakActive = new AtomicInteger();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong injectedErrors = new AtomicLong();
+    private final AtomicLong withTraceHeaders = new AtomicLong();
+    private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
+    private volatile long latencyMs;
+    private volatile long jitterMs;
+    private volatile SimulatorFaults faults = SimulatorFaults.none();
+
+    public record Stats(long requests, int peakConcurrency, long rejected, long injectedErrors,
+                        long withTraceHeaders) {
+    }
+
+    public CalcApiSimulator(int workers, int queueLimit, long latencyMs, long jitterMs) throws IOException {
+        if (workers < 1 || queueLimit < 0 || latencyMs < 0 || jitterMs < 0) {
+            throw new IllegalArgumentException("workers >= 1, queue >= 0, latency and jitter >= 0");
+        }
+        this.workers = workers;
+        this.queueLimit = queueLimit;
+        this.slots = new Semaphore(workers, true);
+        this.latencyMs = latencyMs;
+        this.jitterMs = jitterMs;
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The worker's URL template for this simulator. */
+    public String urlTemplate() {
+        return baseUri() + "/v1/shops/{shopId}/offer?date={date}";
+    }
+
+    public int workers() {
+        return workers;
+    }
+
+    /** Requests per second the simulator can serve at most: W / L. */
+    public double ceilingPerSecond() {
+        return latencyMs == 0 ? Double.POSITIVE_INFINITY : workers * 1000.0 / latencyMs;
+    }
+
+    public void setFaults(SimulatorFaults faults) {
+        this.faults = faults;
+    }
+
+    public void setLatency(long latencyMs, long jitterMs) {
+        this.latencyMs = latencyMs;
+        this.jitterMs = jitterMs;
+    }
+
+    public Stats stats() {
+        return new Stats(requests.get(), peakActive.get(), rejected.get(), injectedErrors.get(),
+                withTraceHeaders.get());
+    }
+
+    /** How many times the API was asked for one (shop, date). */
+    public long callsFor(String shopId, LocalDate date) {
+        AtomicLong n = callsPerJob.get(shopId + "|" + date);
+        return n == null ? 0 : n.get();
+    }
+
+    /** CRC32 of "shopId|date", unsigned: the seed of every simulated value. */
+    public static long hash(String shopId, String date) {
+        CRC32 crc = new CRC32();
+        crc.update((shopId + "|" + date).getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    public static boolean isUnknownShop(String shopId) {
+        try {
+            return Long.parseLong(shopId) % 997 == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    public static long offerAmount(String shopId, String date) {
+        return (hash(shopId, date) % 5000) * 1000;
+    }
+
+    public static boolean eligible(String shopId, String date) {
+        return hash(shopId, date) % 10 != 0;
+    }
+
+    public static double anomalyScore(String shopId, String date) {
+        return (hash(shopId, date) % 10000) / 10000.0;
+    }
+
+    public static String body(String shopId, String date) {
+        return "{\"shop_id\":\"" + shopId + "\",\"date\":\"" + date + "\",\"offer_amount\":"
+                + offerAmount(shopId, date) + ",\"currency\":\"JPY\",\"eligible\":" + eligible(shopId, date)
+                + ",\"anomaly_score\":" + anomalyScore(shopId, date) + ",\"model_version\":\"sim-1\""
+                + ",\"calculated_at\":\"" + date + "T12:00:00Z\"}";
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            requests.incrementAndGet();
+            if (TRACE_HEADERS.stream().anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
+                withTraceHeaders.incrementAndGet();
+            }
+            Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
+            String date = query(exchange.getRequestURI(), "date");
+            if (!"GET".equals(exchange.getRequestMethod()) || !m.matches() || date == null) {
+                respond(exchange, 400, "{\"error\":\"bad request\"}", Map.of());
+                return;
+            }
+            String shopId = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+            try {
+                LocalDate.parse(date);
+            } catch (RuntimeException e) {
+                respond(exchange, 422, "{\"error\":\"bad date\"}", Map.of());
+                return;
+            }
+            if (admitted.incrementAndGet() > workers + queueLimit) {
+                admitted.decrementAndGet();
+                rejected.incrementAndGet();
+                respond(exchange, 503, "{\"error\":\"overloaded\"}", Map.of("Retry-After", "1"));
+                return;
+            }
+            try {
+                slots.acquireUninterruptibly();
+                try {
+                    int now = active.incrementAndGet();
+                    peakActive.accumulateAndGet(now, Math::max);
+                    serve(exchange, shopId, date);
+                } finally {
+                    active.decrementAndGet();
+                    slots.release();
+                }
+            } finally {
+                admitted.decrementAndGet();
+            }
+        }
+    }
+
+    private void serve(HttpExchange exchange, String shopId, String date) throws IOException {
+        callsPerJob.computeIfAbsent(shopId + "|" + date, k -> new AtomicLong()).incrementAndGet();
+        SimulatorFaults f = faults;
+        long sleep = latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
+        sleep += f.extraLatencyMs();
+        try {
+            Thread.sleep(Math.max(0, sleep));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (f.outage() || f.failingShops().contains(shopId)
+                || (f.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.errorRate())) {
+            injectedErrors.incrementAndGet();
+            respond(exchange, 500, "{\"error\":\"internal\"}", Map.of());
+            return;
+        }
+        if (f.throttleRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.throttleRate()) {
+            injectedErrors.incrementAndGet();
+            respond(exchange, 429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"));
+            return;
+        }
+        if (f.garbageShops().contains(shopId)) {
+            respond(exchange, 200, "<html><body>502 Bad Gateway</body></html>", Map.of());
+            return;
+        }
+        if (isUnknownShop(shopId)) {
+            respond(exchange, 404, "{\"error\":\"unknown shop\",\"shop_id\":\"" + shopId + "\"}", Map.of());
+            return;
+        }
+        respond(exchange, 200, body(shopId, date), Map.of());
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body, Map<String, String> headers)
+            throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", body.startsWith("<") ? "text/html" : "application/json");
+        headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String query(URI uri, String name) {
+        String q = uri.getRawQuery();
+        if (q == null) {
+            return null;
+        }
+        for (String pair : q.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.offerrecorder.shared.aws;
+
+import dev.offerrecorder.shared.config.ConfigException;
+import dev.offerrecorder.shared.config.Env;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Builds SDK clients the same way for Lambda, LocalStack and the embedded stand-ins: region from
+ * {@code AWS_REGION}, an optional endpoint override from {@code AWS_ENDPOINT_URL} (or the per-service
+ * {@code AWS_ENDPOINT_URL_S3} / {@code AWS_ENDPOINT_URL_SQS}), credentials from the default chain (resolved
+ * lazily, so nothing is cached across a SnapStart restore) and the lean URL-connection HTTP client.
+ */
+public final class AwsClients {
+    private AwsClients() {
+    }
+
+    public static S3Client s3(Env env) {
+        var builder = S3Client.builder()
+                .region(region(env))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .httpClient(httpClient());
+        Optional<URI> endpoint = endpoint(env, "AWS_ENDPOINT_URL_S3");
+        endpoint.ifPresent(uri -> builder.endpointOverride(uri).forcePathStyle(true));
+        return builder.build();
+    }
+
+    public static SqsClient sqs(Env env) {
+        var builder = SqsClient.builder()
+                .region(region(env))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .httpClient(httpClient());
+        endpoint(env, "AWS_ENDPOINT_URL_SQS").ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    public static Region region(Env env) {
+        return Region.of(env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")));
+    }
+
+    static Optional<URI> endpoint(Env env, String serviceVariable) {
+        String variable = env.optional(serviceVariable).isPresent() ? serviceVariable : "AWS_ENDPOINT_URL";
+        return env.optional(variable).map(value -> {
+            try {
+                URI uri = URI.create(value);
+                if (uri.getScheme() == null || uri.getHost() == null) {
+                    throw new IllegalArgumentException("no scheme or host");
+                }
+                return uri;
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(variable, "is not a URL: '" + value + "'");
+            }
+        });
+    }
+
+    private static SdkHttpClient httpClient() {
+        return UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(5))
+                .socketTimeout(Duration.ofSeconds(30))
+                .build();
+    }
+}

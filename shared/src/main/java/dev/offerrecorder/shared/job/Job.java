@@ -1,0 +1,49 @@
+package dev.offerrecorder.shared.job;
+
+import java.time.LocalDate;
+import java.util.regex.Pattern;
+
+/**
+ * One unit of work: ask the calculation API for one shop's offer on one date, as part of one run.
+ * Identity is (runId, shopId, date); SQS message IDs change on redrive and are never used as a key.
+ * Every field is validated here, before it can reach a URL or an S3 key.
+ */
+public record Job(String runId, String shopId, LocalDate date) {
+    /** Letters, digits, '-' and '_' only: nothing that could traverse a path or inject into a key or URL. */
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    public static final LocalDate EARLIEST_DATE = LocalDate.of(2000, 1, 1);
+
+    public Job {
+        requireId("runId", runId);
+        requireId("shopId", shopId);
+        if (date == null) {
+            throw new InvalidJobException("date is missing");
+        }
+        if (date.isBefore(EARLIEST_DATE) || date.getYear() > 2100) {
+            throw new InvalidJobException("date " + date + " is outside 2000-01-01..2100-12-31");
+        }
+    }
+
+    public static void requireId(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidJobException(field + " is missing or blank");
+        }
+        if (!ID.matcher(value).matches()) {
+            throw new InvalidJobException(field + " '" + abbreviate(value)
+                    + "' must be 1-64 characters of letters, digits, '-' or '_'");
+        }
+    }
+
+    public static boolean isValidId(String value) {
+        return value != null && ID.matcher(value).matches();
+    }
+
+    /** The job's identity as one string, used for deterministic keys and de-duplication. */
+    public String key() {
+        return runId + "|" + shopId + "|" + date;
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 40 ? value : value.substring(0, 40) + "...";
+    }
+}
