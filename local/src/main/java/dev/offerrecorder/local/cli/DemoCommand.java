@@ -64,8 +64,24 @@ public final class DemoCommand implements Callable<Integer> {
         LocalDate from = startDate != null ? startDate : LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(days);
         LocalDate to = from.plusDays(days - 1);
         PrintStream err = System.err;
+        PrintStream stdout = System.out;
         long started = System.nanoTime();
         Path dir = dataDir.toAbsolutePath();
+        // The functions log JSON lines to stdout, as in Lambda; keep them in a file so the summary stays readable.
+        Path logFile = dir.resolve("logs").resolve("functions.log");
+        Files.createDirectories(logFile.getParent());
+        PrintStream functionLogs = new PrintStream(Files.newOutputStream(logFile), true, java.nio.charset.StandardCharsets.UTF_8);
+        System.setOut(functionLogs);
+        try {
+            return record(from, to, err, stdout, started, dir, logFile);
+        } finally {
+            System.setOut(stdout);
+            functionLogs.close();
+        }
+    }
+
+    private int record(LocalDate from, LocalDate to, PrintStream err, PrintStream stdout, long started, Path dir,
+                       Path logFile) throws Exception {
         var options = PipelineOptions.defaults(dir)
                 .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
                 .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
@@ -106,7 +122,7 @@ public final class DemoCommand implements Callable<Integer> {
             api.put("workers", apiWorkers);
             api.put("latencyMs", apiLatencyMs);
             api.put("ceilingPerSecond", round(pipeline.api().ceilingPerSecond()));
-            System.out.println(mapper.writeValueAsString(summary));
+            stdout.println(mapper.writeValueAsString(summary));
             if (summaryFile != null) {
                 Path parent = summaryFile.toAbsolutePath().getParent();
                 if (parent != null) {
@@ -114,6 +130,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 Files.writeString(summaryFile, mapper.writeValueAsString(summary));
             }
+            err.printf("function logs: %s%n", logFile);
             err.printf("Parquet: %s (open with DuckDB: SELECT * FROM read_parquet('%s/**/*.parquet', "
                     + "hive_partitioning=true))%n", pipeline.tableDir(), pipeline.tableDir());
             return summary.path("records").asLong() == jobs && summary.path("parquetRows").asLong() == jobs ? 0

@@ -8,13 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /** A Lambda context for one local invocation: its remaining time counts down from the function's timeout. */
-final class LocalContext implements Context {
+public final class LocalContext implements Context {
     private final String functionName;
     private final long deadlineNanos;
     private final int memoryMb;
     private final String requestId = UUID.randomUUID().toString();
 
-    LocalContext(String functionName, long timeoutMillis, int memoryMb) {
+    public LocalContext(String functionName, long timeoutMillis, int memoryMb) {
         this.functionName = functionName;
         this.deadlineNanos = System.nanoTime() + timeoutMillis * 1_000_000;
         this.memoryMb = memoryMb;

@@ -1,0 +1,32 @@
+package dev.offerrecorder.local.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Finds files of the repository (events/, template.yaml) from wherever the test runs. */
+public final class RepoFiles {
+    private RepoFiles() {
+    }
+
+    public static Path root() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null) {
+            if (Files.exists(dir.resolve("template.yaml")) || Files.isDirectory(dir.resolve("events"))
+                    && Files.exists(dir.resolve("recorder"))) {
+                return dir;
+            }
+            dir = dir.getParent();
+        }
+        throw new IllegalStateException("repository root not found above " + Path.of("").toAbsolutePath());
+    }
+
+    public static String event(String name) {
+        try {
+            return Files.readString(root().resolve("events").resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
