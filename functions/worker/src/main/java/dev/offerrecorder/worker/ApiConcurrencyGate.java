@@ -24,9 +24,14 @@ public final class ApiConcurrencyGate {
     private final Condition released = lock.newCondition();
 
     public ApiConcurrencyGate(int initialLimit, int ceiling) {
+        // alpha/beta are the queue lengths (requests waiting at the API) Vegas aims between. The library's
+        // defaults (3-6 x log10(limit)) suit servers with deep queues; a fragile API with a short queue answers 503
+        // before such a queue builds, so this gate grows only while at most one request waits, and shrinks past two.
         this.limit = VegasLimit.newBuilder()
                 .initialLimit(initialLimit)
                 .maxConcurrency(ceiling)
+                .alpha(1)
+                .beta(2)
                 .build();
         this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
     }

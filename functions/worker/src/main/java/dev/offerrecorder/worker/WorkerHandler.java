@@ -7,7 +7,6 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +22,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     public WorkerHandler(Env env) {
         WorkerConfig config = WorkerConfig.from(env);
-        var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling());
-        var api = new CalcApiClient(CalcApiClient.newHttpClient(), config.apiUrlTemplate(), config.callTimeout(),
-                new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()), gate,
-                ApiTokenSource.resolve(config, env));
-        var writer = new RawLogWriter(AwsClients.s3(env), config.rawBucket());
-        this.service = new WorkerService(api, writer, gate, config.writeReserve().toMillis(), Clock.systemUTC(), log);
+        this.service = WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log);
     }
 
     @Override

@@ -26,6 +26,8 @@ import java.util.function.LongSupplier;
  * is reported failed, so SQS delivers it again or, after maxReceiveCount, parks it in the DLQ.
  */
 public final class WorkerService {
+    /** Message attributes forwarded to the API as HTTP headers: trace context only, nothing else. */
+    static final java.util.Set<String> TRACE_HEADERS = java.util.Set.of("traceparent", "tracestate", "newrelic");
     private final CalcApiClient api;
     private final RawLogWriter writer;
     private final ApiConcurrencyGate gate;
@@ -35,6 +37,16 @@ public final class WorkerService {
     private final long writeReserveMillis;
     private final Clock clock;
     private final JsonLog log;
+
+    /** Builds the service and its parts from configuration; the S3 client is the caller's (one per container). */
+    public static WorkerService create(WorkerConfig config, software.amazon.awssdk.services.s3.S3Client s3,
+                                       java.util.Optional<String> token, JsonLog log) {
+        var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling());
+        var api = new CalcApiClient(CalcApiClient.newHttpClient(), config.apiUrlTemplate(), config.callTimeout(),
+                new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()), gate, token);
+        return new WorkerService(api, new RawLogWriter(s3, config.rawBucket()), gate,
+                config.writeReserve().toMillis(), Clock.systemUTC(), log);
+    }
 
     public WorkerService(CalcApiClient api, RawLogWriter writer, ApiConcurrencyGate gate, long writeReserveMillis,
                          Clock clock, JsonLog log) {
@@ -83,7 +95,8 @@ public final class WorkerService {
             Map<Job, Future<JobResult>> futures = new LinkedHashMap<>();
             for (var entry : byJob.entrySet()) {
                 Job job = entry.getKey();
-                Map<String, String> headers = entry.getValue().getFirst().attributes();
+                Map<String, String> headers = new java.util.HashMap<>(entry.getValue().getFirst().attributes());
+                headers.keySet().retainAll(TRACE_HEADERS);
                 futures.put(job, executor.submit(() -> callOne(job, entry.getValue().getFirst().messageId(),
                         headers, callBudget)));
             }

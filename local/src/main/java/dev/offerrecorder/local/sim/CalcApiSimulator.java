@@ -43,6 +43,8 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong injectedErrors = new AtomicLong();
     private final AtomicLong withTraceHeaders = new AtomicLong();
+    private final AtomicLong withAuthorization = new AtomicLong();
+    private volatile String expectedAuthorization;
     private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
     private volatile long latencyMs;
     private volatile long jitterMs;
@@ -87,6 +89,15 @@ public final class CalcApiSimulator implements AutoCloseable {
 
     public void setFaults(SimulatorFaults faults) {
         this.faults = faults;
+    }
+
+    /** Counts requests carrying exactly this Authorization header (see {@link #requestsWithAuthorization()}). */
+    public void expectAuthorization(String headerValue) {
+        this.expectedAuthorization = headerValue;
+    }
+
+    public long requestsWithAuthorization() {
+        return withAuthorization.get();
     }
 
     public void setLatency(long latencyMs, long jitterMs) {
@@ -145,6 +156,10 @@ public final class CalcApiSimulator implements AutoCloseable {
             if (TRACE_HEADERS.stream().anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
                 withTraceHeaders.incrementAndGet();
             }
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (auth != null && auth.equals(expectedAuthorization)) {
+                withAuthorization.incrementAndGet();
+            }
             Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
             String date = query(exchange.getRequestURI(), "date");
             if (!"GET".equals(exchange.getRequestMethod()) || !m.matches() || date == null) {
@@ -164,23 +179,30 @@ public final class CalcApiSimulator implements AutoCloseable {
                 respond(exchange, 503, "{\"error\":\"overloaded\"}", Map.of("Retry-After", "1"));
                 return;
             }
+            Reply reply;
             try {
                 slots.acquireUninterruptibly();
                 try {
                     int now = active.incrementAndGet();
                     peakActive.accumulateAndGet(now, Math::max);
-                    serve(exchange, shopId, date);
+                    reply = serve(shopId, date);
                 } finally {
                     active.decrementAndGet();
                     slots.release();
                 }
             } finally {
+                // The worker is free once its answer is computed: release before writing, so a client that sends
+                // its next request the moment it reads this reply never finds the slot still counted.
                 admitted.decrementAndGet();
             }
+            respond(exchange, reply.status(), reply.body(), reply.headers());
         }
     }
 
-    private void serve(HttpExchange exchange, String shopId, String date) throws IOException {
+    private record Reply(int status, String body, Map<String, String> headers) {
+    }
+
+    private Reply serve(String shopId, String date) {
         callsPerJob.computeIfAbsent(shopId + "|" + date, k -> new AtomicLong()).incrementAndGet();
         SimulatorFaults f = faults;
         long sleep = latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
@@ -193,23 +215,19 @@ public final class CalcApiSimulator implements AutoCloseable {
         if (f.outage() || f.failingShops().contains(shopId)
                 || (f.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.errorRate())) {
             injectedErrors.incrementAndGet();
-            respond(exchange, 500, "{\"error\":\"internal\"}", Map.of());
-            return;
+            return new Reply(500, "{\"error\":\"internal\"}", Map.of());
         }
         if (f.throttleRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.throttleRate()) {
             injectedErrors.incrementAndGet();
-            respond(exchange, 429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"));
-            return;
+            return new Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"));
         }
         if (f.garbageShops().contains(shopId)) {
-            respond(exchange, 200, "<html><body>502 Bad Gateway</body></html>", Map.of());
-            return;
+            return new Reply(200, "<html><body>502 Bad Gateway</body></html>", Map.of());
         }
         if (isUnknownShop(shopId)) {
-            respond(exchange, 404, "{\"error\":\"unknown shop\",\"shop_id\":\"" + shopId + "\"}", Map.of());
-            return;
+            return new Reply(404, "{\"error\":\"unknown shop\",\"shop_id\":\"" + shopId + "\"}", Map.of());
         }
-        respond(exchange, 200, body(shopId, date), Map.of());
+        return new Reply(200, body(shopId, date), Map.of());
     }
 
     private static void respond(HttpExchange exchange, int status, String body, Map<String, String> headers)

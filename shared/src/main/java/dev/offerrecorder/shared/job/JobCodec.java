@@ -43,12 +43,11 @@ public final class JobCodec {
         String runId = text(node, "runId");
         String shopId = text(node, "shopId");
         String date = text(node, "date");
-        if (date == null) {
-            throw new InvalidJobException("date is missing");
-        }
+        Job.requireId("runId", runId);
+        Job.requireId("shopId", shopId);
         LocalDate parsed;
         try {
-            parsed = LocalDate.parse(date);
+            parsed = date == null ? null : LocalDate.parse(date);
         } catch (DateTimeParseException e) {
             throw new InvalidJobException("date '" + date + "' is not YYYY-MM-DD");
         }
