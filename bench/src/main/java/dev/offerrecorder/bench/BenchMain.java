@@ -26,7 +26,7 @@ public final class BenchMain implements Callable<Integer> {
     Path out;
 
     static List<Benchmark> all() {
-        return List.of();
+        return List.of(new WorkerBench());
     }
 
     public static void main(String[] args) {

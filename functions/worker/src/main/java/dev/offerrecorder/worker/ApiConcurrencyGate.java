@@ -1,6 +1,9 @@
 package dev.offerrecorder.worker;
 
+import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.Limiter;
+import com.netflix.concurrency.limits.limit.AIMDLimit;
+import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.util.Optional;
@@ -19,21 +22,40 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ApiConcurrencyGate {
     private final Limiter<Void> limiter;
-    private final VegasLimit limit;
+    private final Limit limit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
 
+    /** The limit algorithms this gate can run, all from Netflix concurrency-limits. */
+    public enum Algorithm { VEGAS, GRADIENT2, AIMD }
+
     public ApiConcurrencyGate(int initialLimit, int ceiling) {
+        this(initialLimit, ceiling, Algorithm.VEGAS);
+    }
+
+    public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm) {
+        this.limit = switch (algorithm) {
+            case VEGAS -> vegas(initialLimit, ceiling);
+            // Gradient2 compares short- and long-term RTT; a queue of 2 keeps it close to the API's workers.
+            case GRADIENT2 -> Gradient2Limit.newBuilder().initialLimit(initialLimit).minLimit(1)
+                    .maxConcurrency(ceiling).queueSize(2).rttTolerance(1.2).build();
+            // AIMD reacts to drops only (429/503/timeouts): +1 per window without drops, x0.9 on a drop.
+            case AIMD -> AIMDLimit.newBuilder().initialLimit(initialLimit).minLimit(1).maxLimit(ceiling)
+                    .backoffRatio(0.9).build();
+        };
+        this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
+    }
+
+    private static Limit vegas(int initialLimit, int ceiling) {
         // alpha/beta are the queue lengths (requests waiting at the API) Vegas aims between. The library's
         // defaults (3-6 x log10(limit)) suit servers with deep queues; a fragile API with a short queue answers 503
         // before such a queue builds, so this gate grows only while at most one request waits, and shrinks past two.
-        this.limit = VegasLimit.newBuilder()
+        return VegasLimit.newBuilder()
                 .initialLimit(initialLimit)
                 .maxConcurrency(ceiling)
                 .alpha(1)
                 .beta(2)
                 .build();
-        this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
     }
 
     /** Waits for a slot until {@code deadlineNanos} (System.nanoTime based); empty when the deadline passed. */

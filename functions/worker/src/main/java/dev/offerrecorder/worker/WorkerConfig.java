@@ -15,9 +15,18 @@ public record WorkerConfig(
         Duration maxBackoff,
         int initialLimit,
         int concurrencyCeiling,
+        ApiConcurrencyGate.Algorithm limitAlgorithm,
         Duration writeReserve,
         Optional<String> tokenSecret,
         Optional<String> tokenParameter) {
+
+    static ApiConcurrencyGate.Algorithm algorithm(String name) {
+        try {
+            return ApiConcurrencyGate.Algorithm.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("API_LIMIT_ALGORITHM", "must be vegas, gradient2 or aimd, got '" + name + "'");
+        }
+    }
 
     public static WorkerConfig from(Env env) {
         String template = env.require("CALC_API_URL_TEMPLATE");
@@ -37,6 +46,7 @@ public record WorkerConfig(
                 Duration.ofMillis(env.getInt("API_BACKOFF_MAX_MS", 10_000, 1, 600_000)),
                 Math.min(ceiling, env.getInt("API_CONCURRENCY_INITIAL", 4, 1, 1000)),
                 ceiling,
+                algorithm(env.get("API_LIMIT_ALGORITHM", "vegas")),
                 Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 0, 600_000)),
                 env.optional("CALC_API_TOKEN_SECRET"),
                 env.optional("CALC_API_TOKEN_PARAMETER"));

@@ -41,7 +41,7 @@ public final class WorkerService {
     /** Builds the service and its parts from configuration; the S3 client is the caller's (one per container). */
     public static WorkerService create(WorkerConfig config, software.amazon.awssdk.services.s3.S3Client s3,
                                        java.util.Optional<String> token, JsonLog log) {
-        var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling());
+        var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm());
         var api = new CalcApiClient(CalcApiClient.newHttpClient(), config.apiUrlTemplate(), config.callTimeout(),
                 new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()), gate, token);
         return new WorkerService(api, new RawLogWriter(s3, config.rawBucket()), gate,
