@@ -1,83 +1,152 @@
 package dev.offerrecorder.transform;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.jerolba.carpet.model.FieldType;
+import com.jerolba.carpet.model.FieldTypes;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
- * The one place that says which calculation-API response fields become typed columns. Each line names the
- * JSON field, the column and the type it must have; a value of another type sends the line to quarantine.
- * Adding a column: add a component to {@link OfferRow}, one line here, and a test.
+ * The table {@code offer_recordings}, declared once: every column, its type, and where its value comes from.
+ * The parser reads values by this table, the Parquet writer builds its schema from it, compaction reads files
+ * back by it. <b>Adding a typed column from the API's response is one line in {@link #RESPONSE_COLUMNS}</b>
+ * (plus a test); response fields not listed there are still kept, verbatim, in {@code response_json}.
  */
 public final class OfferColumns {
     private OfferColumns() {
     }
 
-    public enum Type { INT64, DOUBLE, BOOLEAN, STRING, TIMESTAMP }
+    /** Column types: the Parquet type written and the JSON value accepted (anything else is quarantined). */
+    public enum Type {
+        STRING(FieldTypes.STRING),
+        INT32(FieldTypes.INTEGER),
+        /** Amounts: whole numbers only (a JSON 12.5 is a wrong type, not a rounding). */
+        INT64(FieldTypes.LONG),
+        DOUBLE(FieldTypes.DOUBLE),
+        BOOLEAN(FieldTypes.BOOLEAN),
+        /** JSON "YYYY-MM-DD" to Parquet DATE. */
+        DATE(FieldTypes.LOCAL_DATE),
+        /** JSON ISO-8601 instant (Z or an offset) to Parquet TIMESTAMP adjusted to UTC. */
+        TIMESTAMP(FieldTypes.INSTANT);
 
-    public record Column(String jsonField, String column, Type type) {
+        private final FieldType parquet;
+
+        Type(FieldType parquet) {
+            this.parquet = parquet;
+        }
+
+        FieldType parquet(boolean required) {
+            return !required ? parquet : switch (this) {
+                case STRING -> FieldTypes.STRING.notNull();
+                case INT32 -> FieldTypes.INTEGER.notNull();
+                case INT64 -> FieldTypes.LONG.notNull();
+                case DOUBLE -> FieldTypes.DOUBLE.notNull();
+                case BOOLEAN -> FieldTypes.BOOLEAN.notNull();
+                case DATE -> FieldTypes.LOCAL_DATE.notNull();
+                case TIMESTAMP -> FieldTypes.INSTANT.notNull();
+            };
+        }
+
+        /** The Java value of a non-null JSON value, or null when the JSON value has another type. */
+        Object fromJson(JsonNode v) {
+            return switch (this) {
+                case STRING -> v.isTextual() ? v.textValue() : null;
+                case INT32 -> v.isIntegralNumber() && v.canConvertToInt() ? v.intValue() : null;
+                case INT64 -> v.isIntegralNumber() && v.canConvertToLong() ? v.longValue() : null;
+                case DOUBLE -> v.isNumber() ? v.doubleValue() : null;
+                case BOOLEAN -> v.isBoolean() ? v.booleanValue() : null;
+                case DATE -> {
+                    try {
+                        yield v.isTextual() ? LocalDate.parse(v.textValue()) : null;
+                    } catch (DateTimeParseException e) {
+                        yield null;
+                    }
+                }
+                case TIMESTAMP -> {
+                    try {
+                        yield v.isTextual() ? Instant.parse(v.textValue()) : null;
+                    } catch (DateTimeParseException e) {
+                        yield null;
+                    }
+                }
+            };
+        }
     }
 
+    /** Where a column's value comes from. */
+    public enum Source {
+        /** A field of the raw-log line ({@code RawRecord}). */
+        RAW,
+        /** A field of the API's JSON response (outcome OK only; null for other outcomes). */
+        RESPONSE,
+        /** The raw object the row came from ({@code s3://bucket/key}), for lineage. */
+        SOURCE_OBJECT
+    }
+
+    /**
+     * One column. {@code field} is the JSON field it is read from; {@code required} columns make a line that
+     * lacks them go to quarantine and are written as REQUIRED Parquet columns.
+     */
+    public record Column(String name, Type type, Source source, String field, boolean required) {
+    }
+
+    /** Response fields that become typed columns, in column order. Unlisted fields stay in response_json. */
     public static final List<Column> RESPONSE_COLUMNS = List.of(
-            new Column("offer_amount", "offer_amount", Type.INT64),
-            new Column("currency", "currency", Type.STRING),
-            new Column("eligible", "eligible", Type.BOOLEAN),
-            new Column("anomaly_score", "anomaly_score", Type.DOUBLE),
-            new Column("model_version", "model_version", Type.STRING),
-            new Column("calculated_at", "calculated_at", Type.TIMESTAMP));
+            response("offer_amount", Type.INT64),
+            response("currency", Type.STRING),
+            response("eligible", Type.BOOLEAN),
+            response("anomaly_score", Type.DOUBLE),
+            response("model_version", Type.STRING),
+            response("calculated_at", Type.TIMESTAMP));
 
-    /** Thrown when a mapped field holds a value of the wrong type. */
-    public static final class WrongType extends Exception {
-        public WrongType(String message) {
-            super(message);
-        }
+    /** Every column of the table, in the order they are written. */
+    public static final List<Column> TABLE = table();
+
+    private static final Map<String, Integer> INDEX = IntStream.range(0, TABLE.size()).boxed()
+            .collect(Collectors.toUnmodifiableMap(i -> TABLE.get(i).name(), i -> i));
+
+    private static List<Column> table() {
+        List<Column> t = new ArrayList<>();
+        t.add(raw("shop_id", "shopId", Type.STRING, true));
+        t.add(raw("target_date", "targetDate", Type.DATE, true));
+        t.addAll(RESPONSE_COLUMNS);
+        t.add(raw("http_status", "httpStatus", Type.INT32, true));
+        t.add(raw("outcome", "outcome", Type.STRING, true));
+        t.add(raw("latency_ms", "latencyMs", Type.INT64, true));
+        t.add(raw("attempts", "attempts", Type.INT32, true));
+        t.add(raw("run_id", "runId", Type.STRING, true));
+        t.add(raw("recorded_at", "recordedAt", Type.TIMESTAMP, true));
+        t.add(raw("request_url", "requestUrl", Type.STRING, false));
+        // The API's body verbatim (every field, mapped or not; the text itself for non-JSON answers).
+        t.add(raw("response_json", "responseBody", Type.STRING, false));
+        t.add(new Column("source_object", Type.STRING, Source.SOURCE_OBJECT, null, true));
+        return List.copyOf(t);
     }
 
-    /** Reads one mapped field: null when absent or JSON null, the typed value otherwise. */
-    public static Object read(JsonNode response, Column column) throws WrongType {
-        JsonNode v = response.get(column.jsonField());
-        if (v == null || v.isNull()) {
-            return null;
+    /** Position of a column in {@link #TABLE}; fails naming the column when the table has no such column. */
+    public static int index(String column) {
+        Integer i = INDEX.get(column);
+        if (i == null) {
+            throw new IllegalArgumentException("offer_recordings has no column '" + column + "'");
         }
-        return switch (column.type()) {
-            case INT64 -> {
-                if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-                    throw wrong(column, v);
-                }
-                yield v.longValue();
-            }
-            case DOUBLE -> {
-                if (!v.isNumber()) {
-                    throw wrong(column, v);
-                }
-                yield v.doubleValue();
-            }
-            case BOOLEAN -> {
-                if (!v.isBoolean()) {
-                    throw wrong(column, v);
-                }
-                yield v.booleanValue();
-            }
-            case STRING -> {
-                if (!v.isTextual()) {
-                    throw wrong(column, v);
-                }
-                yield v.textValue();
-            }
-            case TIMESTAMP -> {
-                try {
-                    yield Instant.parse(v.asText());
-                } catch (DateTimeParseException e) {
-                    throw wrong(column, v);
-                }
-            }
-        };
+        return i;
     }
 
-    private static WrongType wrong(Column column, JsonNode v) {
-        String shown = v.toString();
-        return new WrongType("response field '" + column.jsonField() + "' must be " + column.type() + ", got "
-                + (shown.length() > 60 ? shown.substring(0, 60) + "..." : shown));
+    static boolean has(String column) {
+        return INDEX.containsKey(column);
+    }
+
+    private static Column response(String field, Type type) {
+        return new Column(field, type, Source.RESPONSE, field, false);
+    }
+
+    private static Column raw(String column, String field, Type type, boolean required) {
+        return new Column(column, type, Source.RAW, field, required);
     }
 }

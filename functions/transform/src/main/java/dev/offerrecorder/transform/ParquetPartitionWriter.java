@@ -1,7 +1,6 @@
 package dev.offerrecorder.transform;
 
 import com.jerolba.carpet.CarpetWriter;
-import com.jerolba.carpet.ColumnNamingStrategy;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,64 +9,104 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
- * Streams rows into one Parquet file per date partition, on local disk, so memory stays bounded by the row
- * groups being built, whatever the input size. Call {@link #finish()} to close them and get the files.
+ * Streams rows into Parquet files per date partition on local disk. Memory is bounded whatever the input:
+ * each open file buffers at most one row group, and at most {@code maxOpen} files are open; a row for another
+ * date closes the least recently used file, and a later row for that date starts the date's next segment.
+ * {@link #close()} deletes every file this writer made, so upload them between {@link #finish()} and close.
  */
 public final class ParquetPartitionWriter implements Closeable {
-    /** Row groups of this many bytes (before compression) keep memory bounded and files scan well. */
-    static final long ROW_GROUP_BYTES = 32L * 1024 * 1024;
+    /** Transform parts are small; 16 MB row groups cap each open file's buffer (compaction makes bigger ones). */
+    public static final long ROW_GROUP_BYTES = 16L * 1024 * 1024;
+    /** With 16 MB row groups: at most ~128 MB of buffered rows, however many dates one raw object holds. */
+    public static final int MAX_OPEN_PARTITIONS = 8;
 
     private final Path dir;
-    private final Map<LocalDate, Open> open = new LinkedHashMap<>();
+    private final long rowGroupBytes;
+    private final int maxOpen;
+    /** Access order, so the first entry is the least recently written partition. */
+    private final LinkedHashMap<LocalDate, Open> open = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<LocalDate, Integer> segments = new HashMap<>();
+    private final List<Written> closed = new ArrayList<>();
 
-    private record Open(Path file, OutputStream stream, CarpetWriter<OfferRow> writer, long[] rows) {
+    private record Open(LocalDate date, int segment, Path file, OutputStream stream, CarpetWriter<OfferRow> writer,
+                        long[] rows) {
     }
 
-    public record Written(LocalDate date, Path file, long rows) {
+    /** One finished file: segment 0 is a date's first file, 1 the next one if the date's file was evicted. */
+    public record Written(LocalDate date, int segment, Path file, long rows) {
     }
 
     public ParquetPartitionWriter(Path dir) {
-        this.dir = dir;
+        this(dir, ROW_GROUP_BYTES, MAX_OPEN_PARTITIONS);
     }
 
-    public static CarpetWriter<OfferRow> newWriter(OutputStream out) throws IOException {
-        return new CarpetWriter.Builder<>(out, OfferRow.class)
-                .withColumnNamingStrategy(ColumnNamingStrategy.SNAKE_CASE)
-                .withCompressionCodec(CompressionCodecName.ZSTD)
-                .withRowGroupSize(ROW_GROUP_BYTES)
-                .build();
+    public ParquetPartitionWriter(Path dir, long rowGroupBytes, int maxOpen) {
+        if (maxOpen < 1) {
+            throw new IllegalArgumentException("maxOpen must be at least 1, got " + maxOpen);
+        }
+        this.dir = dir;
+        this.rowGroupBytes = rowGroupBytes;
+        this.maxOpen = maxOpen;
     }
 
     public void write(OfferRow row) {
         try {
             Open o = open.get(row.targetDate());
             if (o == null) {
-                Path file = Files.createTempFile(dir, "part-" + row.targetDate() + "-", ".parquet");
-                OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024);
-                o = new Open(file, stream, newWriter(stream), new long[1]);
-                open.put(row.targetDate(), o);
+                if (open.size() >= maxOpen) {
+                    Open eldest = open.values().iterator().next();
+                    open.remove(eldest.date());
+                    closed.add(finish(eldest));
+                }
+                o = start(row.targetDate());
             }
             o.writer().write(row);
             o.rows()[0]++;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("writing Parquet for " + row.targetDate() + " in " + dir, e);
         }
     }
 
-    public java.util.List<Written> finish() throws IOException {
-        var out = new java.util.ArrayList<Written>();
-        for (var e : open.entrySet()) {
-            e.getValue().writer().close();
-            e.getValue().stream().close();
-            out.add(new Written(e.getKey(), e.getValue().file(), e.getValue().rows()[0]));
+    private Open start(LocalDate date) throws IOException {
+        int segment = segments.merge(date, 1, Integer::sum) - 1;
+        Files.createDirectories(dir);
+        Path file = Files.createTempFile(dir, "part-" + date + "-" + segment + "-", ".parquet");
+        OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024);
+        Open o;
+        try {
+            o = new Open(date, segment, file, stream, OfferParquet.newWriter(stream, rowGroupBytes), new long[1]);
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            Files.deleteIfExists(file);
+            throw e;
         }
-        open.clear();
-        return out;
+        open.put(date, o);
+        return o;
+    }
+
+    private static Written finish(Open o) throws IOException {
+        o.writer().close();
+        o.stream().close();
+        return new Written(o.date(), o.segment(), o.file(), o.rows()[0]);
+    }
+
+    /** Closes the open files; returns every file written, by date then segment. */
+    public List<Written> finish() throws IOException {
+        for (Open o : List.copyOf(open.values())) {
+            open.remove(o.date());
+            closed.add(finish(o));
+        }
+        List<Written> all = new ArrayList<>(closed);
+        all.sort(Comparator.comparing(Written::date).thenComparingInt(Written::segment));
+        return all;
     }
 
     @Override
@@ -76,11 +115,15 @@ public final class ParquetPartitionWriter implements Closeable {
             try {
                 o.writer().close();
             } catch (IOException | RuntimeException ignored) {
-                // Closing after a failure: the temp file is deleted below anyway.
+                // Closing after a failure: the file is deleted below anyway.
             }
             o.stream().close();
             Files.deleteIfExists(o.file());
         }
         open.clear();
+        for (Written w : closed) {
+            Files.deleteIfExists(w.file());
+        }
+        closed.clear();
     }
 }

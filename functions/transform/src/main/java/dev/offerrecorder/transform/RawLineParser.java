@@ -7,14 +7,20 @@ import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawRecord;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
-import java.util.HashMap;
-import java.util.Map;
+import java.io.IOException;
+import java.util.List;
 
-/** Turns one raw-log line into an {@link OfferRow}, or says why it belongs in quarantine. */
+/**
+ * Turns one raw-log line into an {@link OfferRow} by the column table {@link OfferColumns#TABLE}, or says why
+ * the line belongs in quarantine: not JSON, a required field missing, a value of the wrong type, an unknown
+ * outcome or version, an ID that is not an ID.
+ */
 final class RawLineParser {
+    private static final int OUTCOME = OfferColumns.index("outcome");
+    private static final int SHOP_ID = OfferColumns.index("shop_id");
+    private static final int RUN_ID = OfferColumns.index("run_id");
+    private static final int RESPONSE_JSON = OfferColumns.index("response_json");
+
     private final ObjectMapper mapper = Json.newMapper();
 
     sealed interface Parsed {
@@ -27,94 +33,102 @@ final class RawLineParser {
     }
 
     Parsed parse(String line, String sourceObject) {
+        byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length, sourceObject);
+    }
+
+    /** Parses UTF-8 bytes {@code buf[off, off+len)}: no String is made for a good line's envelope. */
+    Parsed parse(byte[] buf, int off, int len, String sourceObject) {
         JsonNode node;
         try {
-            node = mapper.readTree(line);
+            node = mapper.readTree(buf, off, len);
         } catch (JsonProcessingException e) {
             return new Bad("not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            return new Bad("not valid JSON: " + e.getMessage());
         }
         if (node == null || !node.isObject()) {
             return new Bad("not a JSON object");
         }
+        JsonNode version = node.get("v");
+        if (version == null || !version.isIntegralNumber()) {
+            return new Bad("required field 'v' (raw-log version) is missing or not a whole number");
+        }
+        if (version.intValue() != RawRecord.VERSION) {
+            return new Bad("unsupported raw-log version " + version);
+        }
+
+        List<OfferColumns.Column> table = OfferColumns.TABLE;
+        Object[] values = new Object[table.size()];
+        for (int i = 0; i < values.length; i++) {
+            OfferColumns.Column c = table.get(i);
+            switch (c.source()) {
+                case RAW -> {
+                    String problem = read(node, c, values, i, "field");
+                    if (problem != null) {
+                        return new Bad(problem);
+                    }
+                }
+                case SOURCE_OBJECT -> values[i] = sourceObject;
+                case RESPONSE -> {
+                    // Filled below, once the outcome says whether there is a response to read.
+                }
+            }
+        }
+
+        String shopId = (String) values[SHOP_ID];
+        String runId = (String) values[RUN_ID];
+        if (!Job.isValidId(shopId)) {
+            return new Bad("field 'shopId' is not a valid ID: " + abbreviate(shopId));
+        }
+        if (!Job.isValidId(runId)) {
+            return new Bad("field 'runId' is not a valid ID: " + abbreviate(runId));
+        }
+        Outcome outcome;
         try {
-            int v = intField(node, "v");
-            if (v != RawRecord.VERSION) {
-                return new Bad("unsupported raw-log version " + v);
-            }
-            String runId = textField(node, "runId");
-            String shopId = textField(node, "shopId");
-            if (!Job.isValidId(runId) || !Job.isValidId(shopId)) {
-                return new Bad("runId or shopId is not a valid ID");
-            }
-            LocalDate targetDate = LocalDate.parse(textField(node, "targetDate"));
-            Outcome outcome = Outcome.valueOf(textField(node, "outcome"));
-            Instant recordedAt = Instant.parse(textField(node, "recordedAt"));
-            int status = intField(node, "httpStatus");
-            long latency = node.path("latencyMs").isIntegralNumber() ? node.get("latencyMs").asLong() : -1;
-            if (latency < 0) {
-                return new Bad("field 'latencyMs' is missing or not a whole number");
-            }
-            int attempts = intField(node, "attempts");
-            JsonNode bodyNode = node.get("responseBody");
-            String body = bodyNode == null || bodyNode.isNull() ? null : bodyNode.asText();
-
-            Map<String, Object> columns = new HashMap<>();
-            if (outcome == Outcome.OK) {
-                JsonNode response;
-                try {
-                    response = body == null ? null : mapper.readTree(body);
-                } catch (JsonProcessingException e) {
-                    return new Bad("outcome OK but responseBody is not JSON");
-                }
-                if (response == null || !response.isObject()) {
-                    return new Bad("outcome OK but responseBody is not a JSON object");
-                }
-                for (OfferColumns.Column c : OfferColumns.RESPONSE_COLUMNS) {
-                    columns.put(c.column(), OfferColumns.read(response, c));
-                }
-            }
-            return new Row(new OfferRow(shopId, targetDate,
-                    (Long) columns.get("offer_amount"), (String) columns.get("currency"),
-                    (Boolean) columns.get("eligible"), (Double) columns.get("anomaly_score"),
-                    (String) columns.get("model_version"), (Instant) columns.get("calculated_at"),
-                    status, outcome.name(), latency, attempts, runId, recordedAt,
-                    node.path("requestUrl").asText(null), body, sourceObject));
-        } catch (MissingField e) {
-            return new Bad(e.getMessage());
-        } catch (OfferColumns.WrongType e) {
-            return new Bad(e.getMessage());
-        } catch (DateTimeParseException e) {
-            return new Bad("bad date or time: '" + e.getParsedString() + "'");
+            outcome = Outcome.valueOf((String) values[OUTCOME]);
         } catch (IllegalArgumentException e) {
-            return new Bad("unknown outcome '" + node.path("outcome").asText() + "'");
+            return new Bad("unknown outcome '" + abbreviate((String) values[OUTCOME]) + "'");
         }
+
+        if (outcome == Outcome.OK) {
+            String body = (String) values[RESPONSE_JSON];
+            JsonNode response;
+            try {
+                response = body == null ? null : mapper.readTree(body);
+            } catch (JsonProcessingException e) {
+                return new Bad("outcome OK but responseBody is not JSON: " + e.getOriginalMessage());
+            }
+            if (response == null || !response.isObject()) {
+                return new Bad("outcome OK but responseBody is not a JSON object");
+            }
+            for (int i = 0; i < values.length; i++) {
+                if (table.get(i).source() == OfferColumns.Source.RESPONSE) {
+                    String problem = read(response, table.get(i), values, i, "response field");
+                    if (problem != null) {
+                        return new Bad(problem);
+                    }
+                }
+            }
+        }
+        return new Row(new OfferRow(values));
     }
 
-    private static final class MissingField extends Exception {
-        MissingField(String message) {
-            super(message);
-        }
-    }
-
-    private static String textField(JsonNode node, String name) throws MissingField {
-        JsonNode v = node.get(name);
+    /** Reads one column's field into {@code values[i]}; returns why it cannot, or null. */
+    private static String read(JsonNode node, OfferColumns.Column c, Object[] values, int i, String what) {
+        JsonNode v = node.get(c.field());
         if (v == null || v.isNull()) {
-            throw new MissingField("required field '" + name + "' is missing");
+            return c.required() ? "required " + what + " '" + c.field() + "' is missing" : null;
         }
-        if (!v.isTextual()) {
-            throw new MissingField("field '" + name + "' must be a string, got " + v.getNodeType());
+        Object value = c.type().fromJson(v);
+        if (value == null) {
+            return what + " '" + c.field() + "' must be " + c.type() + ", got " + abbreviate(v.toString());
         }
-        return v.textValue();
+        values[i] = value;
+        return null;
     }
 
-    private static int intField(JsonNode node, String name) throws MissingField {
-        JsonNode v = node.get(name);
-        if (v == null || v.isNull()) {
-            throw new MissingField("required field '" + name + "' is missing");
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new MissingField("field '" + name + "' must be a whole number, got " + v);
-        }
-        return v.intValue();
+    private static String abbreviate(String s) {
+        return s == null || s.length() <= 60 ? s : s.substring(0, 60) + "...";
     }
 }

@@ -2,7 +2,18 @@ package dev.offerrecorder.transform;
 
 import java.util.List;
 
-/** Counts for one raw object: every line read is either a row written or a line quarantined. */
-public record TransformResult(String source, long linesIn, long rowsOut, long quarantined, List<String> outputs,
-                              String quarantineObject) {
+/**
+ * Counts for one raw object. Every input line is either a row written or a line quarantined, so
+ * {@code linesIn == rowsOut + quarantined} always (the constructor enforces it). When the gzip stream broke
+ * ({@code truncated}), its unreadable tail counts as one input line, quarantined with the reason.
+ */
+public record TransformResult(String source, long linesIn, long rowsOut, long quarantined, boolean truncated,
+                              List<String> outputs, String quarantineObject) {
+    public TransformResult {
+        if (linesIn != rowsOut + quarantined) {
+            throw new IllegalStateException("counts of " + source + " do not add up: " + linesIn + " lines in, "
+                    + rowsOut + " rows out, " + quarantined + " quarantined");
+        }
+        outputs = List.copyOf(outputs);
+    }
 }

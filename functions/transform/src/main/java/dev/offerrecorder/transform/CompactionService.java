@@ -1,0 +1,228 @@
+package dev.offerrecorder.transform;
+
+import com.jerolba.carpet.CloseableIterator;
+import dev.offerrecorder.shared.log.JsonLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Compacts one partition {@code offer_recordings/dt=DATE/}: rewrites its files into files of about the target
+ * size holding one row per (shop_id, target_date), the one with the latest recorded_at, then deletes the files
+ * it read.
+ *
+ * <ul>
+ *   <li>Outputs are named {@code compacted-HASH-N.parquet}, HASH a digest of the sorted input keys: never a
+ *   transform part's name, and the same inputs give the same names, so a retried compaction overwrites its
+ *   own output (and two compactions of the same listing write identical files).</li>
+ *   <li>New files are written before any old one is deleted; only the files listed (and read) at the start are
+ *   deleted, so a part a transform writes meanwhile survives for the next compaction. If deleting fails, the
+ *   partition holds old and new rows until the next compaction, which dedupes them.</li>
+ *   <li>A partition with no transform part and one generation of compacted files is already compact: skipped.</li>
+ * </ul>
+ *
+ * Ties on recorded_at go to the row read last (inputs in key order, rows in file order), so the result is a
+ * function of the inputs.
+ */
+public final class CompactionService {
+    public static final String COMPACTED_PREFIX = "compacted-";
+    private static final int DELETE_BATCH = 1000;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final Path workDir;
+    private final long targetBytes;
+    private final JsonLog log;
+
+    public CompactionService(S3Client s3, String bucket, Path workDir, long targetBytes, JsonLog log) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.workDir = workDir;
+        this.targetBytes = targetBytes;
+        this.log = log;
+    }
+
+    /** The row kept for a shop so far: where it is (file, row) and its recorded_at in microseconds. */
+    private record Pick(long recordedAtMicros, int file, int row) {
+    }
+
+    public CompactionResult compact(LocalDate date) throws IOException {
+        String prefix = TransformService.partitionPrefix(date.toString());
+        List<S3Object> inputs = new ArrayList<>();
+        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+            String name = o.key().substring(prefix.length());
+            if (!name.contains("/") && name.endsWith(".parquet")) {
+                inputs.add(o);
+            }
+        }
+        inputs.sort(Comparator.comparing(S3Object::key));
+        List<String> keys = inputs.stream().map(S3Object::key).toList();
+        long bytesIn = inputs.stream().mapToLong(S3Object::size).sum();
+
+        String skip = skipReason(prefix, keys);
+        if (skip != null) {
+            var result = new CompactionResult(date, prefix, true, skip, keys.size(), bytesIn, 0, 0, List.of(), 0,
+                    List.of());
+            log.info("compaction skipped", Map.of("result", result));
+            return result;
+        }
+
+        String name = COMPACTED_PREFIX + digest(keys);
+        Path dir = Files.createTempDirectory(Files.createDirectories(workDir), "compact-" + date + "-");
+        try (SizedParquetWriter writer = new SizedParquetWriter(dir, name, targetBytes)) {
+            List<Path> local = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                Path file = dir.resolve("input-" + i + ".parquet");
+                String key = keys.get(i);
+                s3.getObject(r -> r.bucket(bucket).key(key), ResponseTransformer.toFile(file));
+                local.add(file);
+            }
+
+            // Pass 1 reads three columns only and keeps one small entry per shop: the partition is one date, so
+            // shop_id alone is the key. A day of ~1.6M shops is ~1.6M entries (~200 MB of heap), fine for a
+            // Lambda with 1-2 GB; full rows are never held, they stream through pass 2.
+            Map<String, Pick> picks = new HashMap<>();
+            long rowsIn = 0;
+            for (int f = 0; f < local.size(); f++) {
+                int row = 0;
+                try (CloseableIterator<OfferParquet.DedupKey> it = OfferParquet.readKeys(local.get(f))) {
+                    while (it.hasNext()) {
+                        OfferParquet.DedupKey k = it.next();
+                        if (!date.equals(k.targetDate())) {
+                            throw new IllegalStateException(keys.get(f) + " row " + row + " has target_date "
+                                    + k.targetDate() + " in partition dt=" + date + ": refusing to compact");
+                        }
+                        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, k.recordedAt());
+                        Pick best = picks.get(k.shopId());
+                        if (best == null || micros >= best.recordedAtMicros()) {
+                            picks.put(k.shopId(), new Pick(micros, f, row));
+                        }
+                        row++;
+                    }
+                }
+                rowsIn += row;
+            }
+
+            // Pass 2 streams every row again and writes the picked ones.
+            long rowsOut = 0;
+            for (int f = 0; f < local.size(); f++) {
+                int row = 0;
+                try (CloseableIterator<OfferRow> it = OfferParquet.read(local.get(f))) {
+                    while (it.hasNext()) {
+                        OfferRow r = it.next();
+                        Pick p = picks.get(r.shopId());
+                        if (p != null && p.file() == f && p.row() == row) {
+                            writer.write(r);
+                            rowsOut++;
+                        }
+                        row++;
+                    }
+                }
+                Files.delete(local.get(f));
+            }
+            if (rowsOut != picks.size()) {
+                throw new IllegalStateException("compaction of " + prefix + " wrote " + rowsOut + " rows for "
+                        + picks.size() + " shops: the inputs changed between the two passes");
+            }
+
+            List<String> outputs = new ArrayList<>();
+            long bytesOut = 0;
+            for (SizedParquetWriter.Output o : writer.finish()) {
+                String key = prefix + o.file().getFileName();
+                s3.putObject(r -> r.bucket(bucket).key(key).contentType(TransformService.PARQUET_CONTENT_TYPE),
+                        RequestBody.fromFile(o.file()));
+                outputs.add(key);
+                bytesOut += Files.size(o.file());
+            }
+
+            List<String> toDelete = keys.stream().filter(k -> !outputs.contains(k)).toList();
+            delete(toDelete);
+            var result = new CompactionResult(date, prefix, false, null, keys.size(), bytesIn, rowsIn, rowsOut,
+                    outputs, bytesOut, toDelete);
+            log.info("compaction done", Map.of("result", result));
+            return result;
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Why the partition needs no compaction, or null when it does. */
+    private static String skipReason(String prefix, List<String> keys) {
+        if (keys.isEmpty()) {
+            return "no Parquet files under " + prefix;
+        }
+        Set<String> generations = new TreeSet<>();
+        for (String k : keys) {
+            String name = k.substring(prefix.length());
+            if (!name.startsWith(COMPACTED_PREFIX)) {
+                return null;
+            }
+            int dash = name.lastIndexOf('-');
+            generations.add(dash > 0 ? name.substring(0, dash) : name);
+        }
+        return generations.size() == 1 ? "already compact: " + keys.size() + " compacted file(s), no new parts"
+                : null;
+    }
+
+    private void delete(List<String> keys) {
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + DELETE_BATCH)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+            DeleteObjectsResponse response = s3.deleteObjects(r -> r.bucket(bucket)
+                    .delete(d -> d.objects(batch).quiet(true)));
+            response.errors().forEach(e -> failed.add(e.key() + " (" + e.code() + ": " + e.message() + ")"));
+        }
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException("compacted files are written, but deleting " + failed.size()
+                    + " replaced file(s) failed; the partition holds both until the next compaction: " + failed);
+        }
+    }
+
+    static String digest(List<String> sortedKeys) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String k : sortedKeys) {
+                sha.update(k.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) '\n');
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    /** Best effort: a failure here must not hide the compaction's own outcome or error. */
+    private void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("could not clean up the work directory", Map.of("dir", dir.toString(),
+                    "error", String.valueOf(e)));
+        }
+    }
+}
