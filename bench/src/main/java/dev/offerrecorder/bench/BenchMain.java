@@ -26,7 +26,7 @@ public final class BenchMain implements Callable<Integer> {
     Path out;
 
     static List<Benchmark> all() {
-        return List.of(new WorkerBench());
+        return List.of(new JarSizeBench(), new ColdStartBench(), new WorkerBench());
     }
 
     public static void main(String[] args) {
