@@ -1,11 +1,10 @@
 package dev.offerrecorder.transform;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.jerolba.carpet.model.FieldType;
 import com.jerolba.carpet.model.FieldTypes;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,28 +52,23 @@ public final class OfferColumns {
             };
         }
 
-        /** The Java value of a non-null JSON value, or null when the JSON value has another type. */
-        Object fromJson(JsonNode v) {
+        /**
+         * The Java value of the JSON value at the parser's current token {@code t} (not null), or null when the
+         * value has another type. Reads the value only: the caller skips a wrong-typed object or array.
+         */
+        Object fromToken(JsonParser p, JsonToken t) throws IOException {
             return switch (this) {
-                case STRING -> v.isTextual() ? v.textValue() : null;
-                case INT32 -> v.isIntegralNumber() && v.canConvertToInt() ? v.intValue() : null;
-                case INT64 -> v.isIntegralNumber() && v.canConvertToLong() ? v.longValue() : null;
-                case DOUBLE -> v.isNumber() ? v.doubleValue() : null;
-                case BOOLEAN -> v.isBoolean() ? v.booleanValue() : null;
-                case DATE -> {
-                    try {
-                        yield v.isTextual() ? LocalDate.parse(v.textValue()) : null;
-                    } catch (DateTimeParseException e) {
-                        yield null;
-                    }
-                }
-                case TIMESTAMP -> {
-                    try {
-                        yield v.isTextual() ? Instant.parse(v.textValue()) : null;
-                    } catch (DateTimeParseException e) {
-                        yield null;
-                    }
-                }
+                case STRING -> t == JsonToken.VALUE_STRING ? p.getText() : null;
+                case INT32 -> t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+                        ? p.getIntValue() : null;
+                case INT64 -> t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                        ? p.getLongValue() : null;
+                case DOUBLE -> t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT
+                        ? p.getDoubleValue() : null;
+                case BOOLEAN -> t == JsonToken.VALUE_TRUE ? Boolean.TRUE : t == JsonToken.VALUE_FALSE ? Boolean.FALSE
+                        : null;
+                case DATE -> t == JsonToken.VALUE_STRING ? IsoTime.date(p.getText()) : null;
+                case TIMESTAMP -> t == JsonToken.VALUE_STRING ? IsoTime.instant(p.getText()) : null;
             };
         }
     }

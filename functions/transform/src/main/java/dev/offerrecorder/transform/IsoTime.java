@@ -1,0 +1,87 @@
+package dev.offerrecorder.transform;
+
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+
+/**
+ * ISO-8601 dates and instants, read fast in the form the worker writes ({@code 2024-01-31},
+ * {@code 2024-01-31T23:59:59.123456Z}), through java.time's parsers for every other form (offsets, leap
+ * seconds): the formatter-based parse was a tenth of the transform's CPU time. Null means "not a valid value".
+ */
+final class IsoTime {
+    private IsoTime() {
+    }
+
+    static LocalDate date(String s) {
+        if (s.length() == 10 && s.charAt(4) == '-' && s.charAt(7) == '-') {
+            int y = digits(s, 0, 4);
+            int m = digits(s, 5, 7);
+            int d = digits(s, 8, 10);
+            if (y >= 0 && m >= 0 && d >= 0) {
+                try {
+                    return LocalDate.of(y, m, d);
+                } catch (DateTimeException e) {
+                    return null;
+                }
+            }
+        }
+        try {
+            return LocalDate.parse(s);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    static Instant instant(String s) {
+        int n = s.length();
+        if (n >= 20 && s.charAt(10) == 'T' && s.charAt(13) == ':' && s.charAt(16) == ':' && s.charAt(n - 1) == 'Z') {
+            LocalDate date = s.charAt(4) == '-' && s.charAt(7) == '-' ? date(s.substring(0, 10)) : null;
+            int h = digits(s, 11, 13);
+            int mi = digits(s, 14, 16);
+            int sec = digits(s, 17, 19);
+            int nanos = fraction(s, 19, n - 1);
+            if (date != null && h >= 0 && h < 24 && mi >= 0 && mi < 60 && sec >= 0 && sec < 60 && nanos >= 0) {
+                return Instant.ofEpochSecond(date.toEpochDay() * 86_400 + h * 3_600L + mi * 60L + sec, nanos);
+            }
+        }
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** The non-negative number in {@code s[from, to)}, or -1 unless every char is an ASCII digit. */
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /** Nanoseconds of an optional ".f" (1-9 digits) in {@code s[from, to)}: 0 when empty, -1 when malformed. */
+    private static int fraction(String s, int from, int to) {
+        if (from == to) {
+            return 0;
+        }
+        int len = to - from - 1;
+        if (s.charAt(from) != '.' || len < 1 || len > 9) {
+            return -1;
+        }
+        int v = digits(s, from + 1, to);
+        if (v < 0) {
+            return -1;
+        }
+        for (int i = len; i < 9; i++) {
+            v *= 10;
+        }
+        return v;
+    }
+}

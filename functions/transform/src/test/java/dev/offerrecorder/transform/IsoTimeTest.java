@@ -1,0 +1,56 @@
+package dev.offerrecorder.transform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fast paths must agree with java.time on every input, valid or not. */
+class IsoTimeTest {
+    private static Instant javaInstant(String s) {
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static LocalDate javaDate(String s) {
+        try {
+            return LocalDate.parse(s);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    @Test
+    void instantsAgreeWithInstantParse() {
+        List<String> cases = List.of("2024-01-31T23:59:59Z", "2024-01-31T23:59:59.1Z", "2024-01-31T23:59:59.123456Z",
+                "2024-01-31T23:59:59.123456789Z", "2024-01-31T23:59:59.1234567890Z", "2024-02-30T00:00:00Z",
+                "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-31T24:00:00Z", "2024-01-31T23:60:00Z",
+                "2024-01-31T23:59:60Z", "2024-01-31T12:00:00+09:00", "2024-01-31 12:00:00Z", "2024-1-31T12:00:00Z",
+                "2024-01-31T12:00:00.Z", "2024-01-31T12:00:00.12a4Z", "2024-01-31T12:00Z", "0000-01-01T00:00:00Z",
+                "+12024-01-31T12:00:00Z", "2024-01-31T12:00:00z", "yesterday", "");
+        for (String s : cases) {
+            assertEquals(javaInstant(s), IsoTime.instant(s), s);
+        }
+        Random random = new Random(7);
+        for (int i = 0; i < 10_000; i++) {
+            Instant t = Instant.ofEpochSecond(random.nextLong(-5_000_000_000L, 5_000_000_000L),
+                    random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000));
+            assertEquals(t, IsoTime.instant(t.toString()), t.toString());
+        }
+    }
+
+    @Test
+    void datesAgreeWithLocalDateParse() {
+        for (String s : List.of("2024-01-31", "2024-02-30", "2024-13-01", "2024-00-10", "2024-1-31", "20240131",
+                "+12024-01-31", "2024-01-3x", "")) {
+            assertEquals(javaDate(s), IsoTime.date(s), s);
+        }
+    }
+}
