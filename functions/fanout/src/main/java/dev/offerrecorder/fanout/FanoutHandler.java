@@ -13,13 +13,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Lambda entry point for an EventBridge schedule, a backfill request (direct invoke) or an SQS batch of slices.
- * A stream handler, because one function takes three input shapes. Replies with the run summary as JSON.
+ * Lambda entry point for a schedule (EventBridge rule or Scheduler), a backfill request (direct invoke) or an SQS
+ * batch of slice messages. A stream handler, because one function takes these shapes. Replies with the run
+ * summary as JSON, or for an SQS batch with the partial-batch response ({@code batchItemFailures}).
  */
 public final class FanoutHandler implements RequestStreamHandler {
     private final FanoutService service;
@@ -32,21 +31,21 @@ public final class FanoutHandler implements RequestStreamHandler {
 
     public FanoutHandler(Env env) {
         FanoutConfig config = FanoutConfig.from(env);
-        SqsClient sqs = AwsClients.sqs(env);
-        this.service = new FanoutService(config, sqs, new ManifestReader(AwsClients.s3(env)), Clock.systemUTC(), log);
+        this.service = new FanoutService(config, AwsClients.sqs(env), new ManifestReader(AwsClients.s3(env)),
+                Clock.systemUTC(), log);
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JsonNode request;
+        FanoutService.Reply reply;
         try {
-            request = mapper.readTree(input);
-        } catch (JsonProcessingException e) {
-            throw new BadRequestException("request is not JSON: " + e.getOriginalMessage());
-        }
-        List<FanoutSummary> summaries;
-        try {
-            summaries = service.handle(request, context::getRemainingTimeInMillis);
+            JsonNode request;
+            try {
+                request = mapper.readTree(input);
+            } catch (JsonProcessingException e) {
+                throw new BadRequestException("request is not JSON: " + e.getOriginalMessage());
+            }
+            reply = service.handle(request, context::getRemainingTimeInMillis);
         } catch (BadRequestException e) {
             log.error("bad fan-out request", Map.of("reason", e.getMessage()));
             throw e;
@@ -54,7 +53,12 @@ public final class FanoutHandler implements RequestStreamHandler {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("fan-out interrupted", e);
         }
-        summaries.forEach(s -> log.info("fan-out done", Map.of("summary", s)));
-        mapper.writeValue(output, summaries.size() == 1 ? summaries.getFirst() : summaries);
+        switch (reply) {
+            case FanoutService.Planned p -> {
+                log.info("fan-out done", Map.of("summary", p.summary()));
+                mapper.writeValue(output, p.summary());
+            }
+            case FanoutService.SliceBatch b -> mapper.writeValue(output, b.response());
+        }
     }
 }

@@ -6,29 +6,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
  * Plans a run and enqueues its jobs. Small runs are enqueued in the invocation that asked; large ones are cut
  * into slices (date range x shop range) sent to the fan-out queue, where parallel invocations take them. A
- * slice running out of time sends itself on with its cursor, so any size completes with no job enqueued twice by
- * a hand-over and none skipped.
+ * slice running out of time sends itself on with the end of its confirmed prefix as cursor, so any size
+ * completes with no job enqueued twice by a hand-over and none skipped.
  */
 public final class FanoutService {
+    /** Upper bound on slices per run: slices grow beyond SLICE_MAX_JOBS rather than the start call sending more. */
+    static final int MAX_SLICES = 2_000;
+    /** Hand-overs in a row after SQS refused jobs, before the slice is left to SQS retries and the DLQ. */
+    static final int MAX_FAILURES_IN_A_ROW = 3;
+    /** Per SendMessageBatch of slices: the pre-2025 limit, which every SQS (and ElasticMQ) accepts. */
+    static final int MAX_SLICE_BATCH_BYTES = 256 * 1024;
+    static final int BAD_ROWS_IN_SUMMARY = 20;
+
     private final FanoutConfig config;
     private final JobPublisher publisher;
     private final SqsClient sqs;
     private final ManifestReader manifests;
     private final RequestParser parser;
     private final ObjectMapper mapper = Json.newMapper();
-    private final Clock clock;
     private final JsonLog log;
 
     public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log) {
@@ -37,141 +50,248 @@ public final class FanoutService {
         this.publisher = new JobPublisher(sqs, config.jobQueueUrl(), config.sendConcurrency());
         this.manifests = manifests;
         this.parser = new RequestParser(config, manifests, clock);
-        this.clock = clock;
         this.log = log;
     }
 
-    /** Handles any fan-out input: a schedule event, a backfill request, or an SQS batch of slices. */
-    public List<FanoutSummary> handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
-        if (input != null && input.has("Records")) {
-            List<FanoutSummary> out = new ArrayList<>();
-            for (JsonNode record : input.get("Records")) {
-                Slice slice;
-                try {
-                    slice = mapper.readValue(record.path("body").asText(), Slice.class);
-                } catch (JsonProcessingException e) {
-                    throw new BadRequestException("slice message " + record.path("messageId").asText()
-                            + " is not a slice: " + e.getOriginalMessage());
-                }
-                out.add(runSlice(slice, remainingMillis, System.nanoTime()));
-            }
-            return out;
-        }
-        Plan plan = input != null && RequestParser.isSchedule(input) ? parser.schedule(input) : parser.backfill(input);
-        return List.of(start(plan, remainingMillis));
+    /** The SQS partial-batch response: the slice messages to retry. */
+    public record BatchResponse(List<ItemFailure> batchItemFailures) {
+    }
+
+    public record ItemFailure(String itemIdentifier) {
+    }
+
+    /** What a direct invocation returns: a plan's summary, or (SQS batch) the messages to retry. */
+    public sealed interface Reply permits Planned, SliceBatch {
+    }
+
+    public record Planned(FanoutSummary summary) implements Reply {
+    }
+
+    public record SliceBatch(List<FanoutSummary> summaries, BatchResponse response) implements Reply {
+    }
+
+    /** Handles any fan-out input: a schedule, a backfill request, or an SQS batch of slice messages. */
+    public Reply handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
+        return switch (RequestParser.classify(input)) {
+            case SLICES -> runSliceMessages(input.get("Records"), remainingMillis);
+            case SCHEDULE -> new Planned(start(parser.schedule(input), remainingMillis));
+            case BACKFILL -> new Planned(start(parser.backfill(input), remainingMillis));
+        };
     }
 
     FanoutSummary start(Plan plan, LongSupplier remainingMillis) throws InterruptedException {
         long started = System.nanoTime();
-        List<Slice> slices = split(plan);
-        Double estimate = plan.jobs() / plan.ratePerSecond();
-        if (plan.dryRun()) {
-            return summary(plan, 0, slices.size(), 0, started, estimate);
+        if (plan.badRowCount() > 0) {
+            log.warn("shop rows skipped", Map.of("runId", plan.runId(), "count", plan.badRowCount(),
+                    "rows", plan.badRows()));
         }
+        List<Slice> slices = split(plan);
+        if (plan.dryRun()) {
+            return summary(plan, "dry-run", 0, slices.size(), 0, null, null, started);
+        }
+        requireTime(remainingMillis);
         if (slices.size() == 1) {
             FanoutSummary one = runSlice(slices.getFirst(), remainingMillis, started);
-            return summary(plan, one.jobsEnqueued(), 1, one.handovers(), started, estimate);
+            return summary(plan, one.status(), one.jobsEnqueued(), 1, one.handovers(), one.resumeAt(),
+                    one.handoverReason(), started);
         }
-        String queue = config.fanoutQueueUrl().orElseThrow(() -> new BadRequestException("run of " + plan.jobs()
-                + " jobs needs " + slices.size() + " slices, but FANOUT_QUEUE_URL is not configured"));
-        for (Slice slice : slices) {
-            sendSlice(queue, slice);
-        }
-        FanoutSummary s = summary(plan, 0, slices.size(), 0, started, estimate);
-        log.info("run planned and sliced", Map.of("summary", s));
-        return s;
+        sendSlices(slices, 0);
+        return summary(plan, "sliced", 0, slices.size(), 0, null, null, started);
     }
 
-    /** Cuts a plan into slices of at most SLICE_MAX_JOBS jobs: shop ranges first, then date ranges. */
+    /** Cuts a plan into slices of about SLICE_MAX_JOBS jobs (never more than about MAX_SLICES): shop ranges of
+     * one date each for wide runs, runs of dates over all shops for narrow ones. */
     List<Slice> split(Plan plan) {
-        long max = config.sliceMaxJobs();
-        if (plan.jobs() <= max) {
-            return List.of(new Slice(plan.runId(), plan.from(), plan.to(), plan.shops(), 0, plan.shopCount(), 0,
-                    plan.jobs()));
+        long jobs = plan.jobs();
+        long perSlice = Math.max(config.sliceMaxJobs(), Math.ceilDiv(jobs, MAX_SLICES));
+        if (jobs <= perSlice) {
+            return List.of(new Slice(plan.runId(), 1, 1, plan.from(), plan.to(), plan.shops(), 0, plan.shopCount(), 0,
+                    jobs, 0));
         }
-        long shopChunk = Math.min(plan.shopCount(), max);
-        long daysPerSlice = Math.max(1, max / shopChunk);
+        long shopChunk = Math.min(plan.shopCount(), perSlice);
+        long daysPerSlice = Math.max(1, perSlice / shopChunk);
         List<Slice> slices = new ArrayList<>();
-        long remaining = plan.jobs();
+        long remaining = jobs;
         for (LocalDate d = plan.from(); !d.isAfter(plan.to()) && remaining > 0; d = d.plusDays(daysPerSlice)) {
-            LocalDate end = d.plusDays(daysPerSlice - 1).isAfter(plan.to()) ? plan.to() : d.plusDays(daysPerSlice - 1);
+            LocalDate last = d.plusDays(daysPerSlice - 1);
+            LocalDate end = last.isAfter(plan.to()) ? plan.to() : last;
+            long days = end.toEpochDay() - d.toEpochDay() + 1;
             for (long s = 0; s < plan.shopCount() && remaining > 0; s += shopChunk) {
-                Slice slice = new Slice(plan.runId(), d, end, plan.shops(), s, Math.min(plan.shopCount(), s + shopChunk),
-                        0, Long.MAX_VALUE);
-                long jobs = Math.min(remaining, slice.totalJobs());
-                slices.add(new Slice(slice.runId(), d, end, plan.shops(), slice.shopStart(), slice.shopEnd(), 0, jobs));
-                remaining -= jobs;
+                long e = Math.min(plan.shopCount(), s + shopChunk);
+                long sliceJobs = Math.min(remaining, days * (e - s));
+                ShopSpec spec = plan.shops();
+                long start = s;
+                long stop = e;
+                if ("list".equals(spec.type())) {
+                    // A list slice carries only its own IDs, so every slice message stays small.
+                    spec = ShopSpec.list(spec.ids().subList((int) s, (int) e));
+                    start = 0;
+                    stop = e - s;
+                }
+                slices.add(new Slice(plan.runId(), slices.size() + 1, 0, d, end, spec, start, stop, 0, sliceJobs, 0));
+                remaining -= sliceJobs;
             }
         }
-        return slices;
+        int parts = slices.size();
+        return slices.stream().map(x -> new Slice(x.runId(), x.part(), parts, x.from(), x.to(), x.shops(),
+                x.shopStart(), x.shopEnd(), x.cursor(), x.end(), x.failures())).toList();
+    }
+
+    private SliceBatch runSliceMessages(JsonNode records, LongSupplier remainingMillis) throws InterruptedException {
+        requireTime(remainingMillis);
+        List<FanoutSummary> summaries = new ArrayList<>();
+        List<ItemFailure> failures = new ArrayList<>();
+        RuntimeException firstFailure = null;
+        for (JsonNode record : records) {
+            String messageId = record.path("messageId").asText();
+            try {
+                Slice slice;
+                try {
+                    slice = mapper.readValue(record.path("body").asText(), Slice.class).check();
+                } catch (JsonProcessingException e) {
+                    throw new BadRequestException("slice message " + messageId + " is not a slice: "
+                            + e.getOriginalMessage());
+                }
+                summaries.add(runSlice(slice, remainingMillis, System.nanoTime()));
+            } catch (RuntimeException e) {
+                // Only this message returns to the queue (and, after maxReceiveCount, to the fan-out DLQ).
+                log.error("slice failed", Map.of("messageId", messageId, "error", String.valueOf(e.getMessage())));
+                failures.add(new ItemFailure(messageId));
+                firstFailure = firstFailure == null ? e : firstFailure;
+            }
+        }
+        if (!failures.isEmpty() && failures.size() == records.size()) {
+            // Nothing succeeded: fail the invocation, so the batch is retried even where partial responses are off.
+            throw firstFailure;
+        }
+        return new SliceBatch(summaries, new BatchResponse(failures));
     }
 
     FanoutSummary runSlice(Slice slice, LongSupplier remainingMillis, long startedNanos) throws InterruptedException {
-        LongFunction<String> shopAt = shopLookup(slice.shops());
+        LongFunction<String> shopId = shopLookup(slice);
         long total = slice.totalJobs();
-        long cursor = slice.cursor();
-        long enqueued = 0;
-        int chunk = Math.max(JobPublisher.BATCH, config.sendConcurrency() * JobPublisher.BATCH * 4);
+        JobPublisher.Outcome outcome = publisher.publish(slice.cursor(), total,
+                k -> new Job(slice.runId(), shopId.apply(slice.shopAt(k)), slice.dateAt(k)),
+                () -> remainingMillis.getAsLong() >= config.deadlineReserveMillis());
+        long done = outcome.confirmedEnd();
+        String status = "done";
         int handovers = 0;
-        while (cursor < total) {
-            if (remainingMillis.getAsLong() < config.deadlineReserveMillis()) {
-                String queue = config.fanoutQueueUrl().orElseThrow(() -> new IllegalStateException(
-                        "slice of run " + slice.runId() + " ran out of time at job " + slice.cursor()
-                                + " and FANOUT_QUEUE_URL is not configured to hand the rest over"));
-                sendSlice(queue, slice.withCursor(cursor));
-                handovers++;
-                log.info("slice handed over", Map.of("runId", slice.runId(), "cursor", slice.cursor(),
-                        "resumeAt", cursor, "total", total));
-                break;
+        String reason = null;
+        if (done < total) {
+            reason = outcome.failure() == null ? "deadline" : outcome.failure().getMessage();
+            int failuresInARow = outcome.failure() == null ? 0 : slice.failures() + 1;
+            if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
+                throw new IllegalStateException("slice " + slice + ": SQS refused jobs " + failuresInARow
+                        + " hand-overs in a row: " + outcome.failure().getMessage(), outcome.failure());
             }
-            long stop = Math.min(total, cursor + chunk);
-            List<Job> jobs = new ArrayList<>((int) (stop - cursor));
-            for (long k = cursor; k < stop; k++) {
-                long day = k / slice.shopCount();
-                long shop = slice.shopStart() + k % slice.shopCount();
-                jobs.add(new Job(slice.runId(), shopAt.apply(shop), slice.from().plusDays(day)));
+            if (config.fanoutQueueUrl().isEmpty()) {
+                throw new IllegalStateException("slice " + slice + " stopped at job " + done + " of " + total + " ("
+                        + reason + ") and "
+                        + "FANOUT_QUEUE_URL is not configured to hand the rest over; jobs before " + done
+                        + " are enqueued");
             }
-            publisher.publish(jobs, Map.of());
-            enqueued += jobs.size();
-            cursor = stop;
+            Slice rest = slice.resumeAt(done, failuresInARow);
+            sendSlices(List.of(rest), outcome.failure() == null ? 0 : 5 * failuresInARow);
+            status = "handed-over";
+            handovers = 1;
+            log.info("slice handed over", Map.of("slice", slice.toString(), "resumeAt", done, "reason", reason));
         }
-        var s = new FanoutSummary("slice", slice.runId(), slice.from(), slice.to(), slice.shopCount(), slice.days(),
-                total - slice.cursor(), enqueued, 1, handovers, 0, null, false, null,
-                (System.nanoTime() - startedNanos) / 1_000_000);
-        log.info("slice done", Map.of("summary", s));
+        var s = new FanoutSummary("slice", status, slice.runId(), slice.part() + "/" + slice.parts(), slice.from(),
+                slice.to(), slice.shopCount(), slice.days(), total - slice.cursor(), done - slice.cursor(), 1, handovers,
+                handovers == 0 ? null : done, reason, 0, null, false, null, null, null, millisSince(startedNanos));
+        log.info("slice finished", Map.of("summary", s));
         return s;
     }
 
-    private LongFunction<String> shopLookup(ShopSpec spec) {
+    private LongFunction<String> shopLookup(Slice slice) {
+        ShopSpec spec = slice.shops();
         return switch (spec.type()) {
             case "range" -> i -> Long.toString(spec.rangeFrom() + i);
             case "list" -> i -> spec.ids().get((int) i);
             case "manifest" -> {
                 List<String> ids = manifests.read(spec.manifest(), spec.idColumn(), spec.etag()).ids();
+                if (slice.shopEnd() > ids.size()) {
+                    throw new BadRequestException("slice " + slice + " reaches shop " + slice.shopEnd() + " but manifest "
+                            + spec.manifest() + " has " + ids.size() + " valid IDs");
+                }
                 yield i -> ids.get((int) i);
             }
             default -> throw new BadRequestException("slice has unknown shop source type '" + spec.type() + "'");
         };
     }
 
-    private void sendSlice(String queue, Slice slice) {
-        try {
-            String body = mapper.writeValueAsString(slice);
-            sqs.sendMessage(r -> r.queueUrl(queue).messageBody(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    /** Sends slice messages with SendMessageBatch: at most 10 entries and 256 KiB per request. */
+    private void sendSlices(List<Slice> slices, int delaySeconds) throws InterruptedException {
+        String queue = config.fanoutQueueUrl().orElseThrow(() -> new IllegalStateException("run " + slices.getFirst()
+                .runId() + " needs the fan-out queue (" + slices.size() + " slice message(s)), but FANOUT_QUEUE_URL is"
+                + " not configured"));
+        List<String> batch = new ArrayList<>();
+        int bytes = 0;
+        for (Slice slice : slices) {
+            String body;
+            try {
+                body = mapper.writeValueAsString(slice);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode slice " + slice, e);
+            }
+            int size = body.getBytes(StandardCharsets.UTF_8).length;
+            if (!batch.isEmpty() && (batch.size() == JobPublisher.BATCH || bytes + size > MAX_SLICE_BATCH_BYTES)) {
+                sendSliceBatch(queue, batch, delaySeconds);
+                batch.clear();
+                bytes = 0;
+            }
+            batch.add(body);
+            bytes += size;
+        }
+        sendSliceBatch(queue, batch, delaySeconds);
+    }
+
+    private void sendSliceBatch(String queue, List<String> bodies, int delaySeconds) throws InterruptedException {
+        Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            pending.put(Integer.toString(i), SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
+                    .messageBody(bodies.get(i)).delaySeconds(delaySeconds).build());
+        }
+        for (int attempt = 1; !pending.isEmpty(); attempt++) {
+            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queue)
+                    .entries(new ArrayList<>(pending.values())));
+            response.successful().forEach(ok -> pending.remove(ok.id()));
+            if (!pending.isEmpty()) {
+                if (attempt >= 4) {
+                    BatchResultErrorEntry first = response.failed().isEmpty() ? null : response.failed().getFirst();
+                    throw new IllegalStateException("SQS refused " + pending.size() + " slice messages after " + attempt
+                            + " attempts" + (first == null ? "" : ": " + first.code() + " " + first.message()));
+                }
+                Thread.sleep(50L << attempt);
+            }
         }
     }
 
-    private FanoutSummary summary(Plan plan, long enqueued, int slices, int handovers, long startedNanos,
-                                  Double estimate) {
-        var samples = plan.badRows().stream().limit(20).toList();
-        return new FanoutSummary(plan.kind(), plan.runId(), plan.from(), plan.to(), plan.shopCount(), plan.days(),
-                plan.jobs(), enqueued, slices, handovers, plan.badRows().size(), samples.isEmpty() ? null : samples,
-                plan.dryRun(), estimate, (System.nanoTime() - startedNanos) / 1_000_000);
+    /** A function timeout at or below the reserve would hand every slice over without progress, for ever. */
+    private void requireTime(LongSupplier remainingMillis) {
+        long left = remainingMillis.getAsLong();
+        if (left <= config.deadlineReserveMillis()) {
+            throw new IllegalStateException("DEADLINE_RESERVE_MS (" + config.deadlineReserveMillis() + ") is not less"
+                    + " than the time this invocation started with (" + left + " ms): raise the function timeout or"
+                    + " lower the reserve");
+        }
     }
 
-    Clock clock() {
-        return clock;
+    private static FanoutSummary summary(Plan plan, String status, long enqueued, int slices, int handovers,
+                                         Long resumeAt, String reason, long startedNanos) {
+        double seconds = plan.jobs() / plan.ratePerSecond();
+        return new FanoutSummary(plan.kind(), status, plan.runId(), null, plan.from(), plan.to(), plan.shopCount(),
+                plan.days(), plan.jobs(), enqueued, slices, handovers, resumeAt, reason, plan.badRowCount(), samples(plan),
+                plan.dryRun(), plan.ratePerSecond(), seconds, Duration.ofSeconds((long) Math.ceil(seconds)).toString(),
+                millisSince(startedNanos));
+    }
+
+    private static List<ManifestReader.BadRow> samples(Plan plan) {
+        var s = plan.badRows().stream().limit(BAD_ROWS_IN_SUMMARY).toList();
+        return s.isEmpty() ? null : s;
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 }

@@ -3,87 +3,161 @@ package dev.offerrecorder.fanout;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
- * Enqueues jobs with SendMessageBatch (10 per request), many requests in flight. Entries SQS reports as failed
- * are re-sent a few times; if any still fail, the whole call fails, and the caller's cursor does not advance.
+ * Enqueues jobs with SendMessageBatch (10 per request), up to {@code concurrency} requests in flight as a sliding
+ * window, so no barrier stalls the pipe. Entries SQS reports as failed are re-sent a few times (unless SQS says
+ * the fault is the sender's); a batch that still fails stops the run. The result is the end of the confirmed
+ * prefix: every job before it is acknowledged by SQS, so a hand-over that resumes there skips nothing and
+ * repeats nothing that was confirmed.
+ *
+ * <p>Job bodies are at most about 200 bytes (two 64-character IDs and a date), so ten of them stay far below the
+ * SendMessageBatch payload limit (1 MiB; 256 KiB before 2025); batches are therefore cut by count alone.
  */
 public final class JobPublisher {
     static final int BATCH = 10;
     private static final int ATTEMPTS = 4;
+
     private final SqsClient sqs;
     private final String queueUrl;
     private final int concurrency;
     private final JobCodec codec = new JobCodec();
+    // Platform threads, reused across invocations of a container and let go when idle: the blocking URL-connection
+    // client then behaves the same on every JDK (no virtual-thread pinning questions on java21).
+    private final ThreadPoolExecutor pool;
 
     public JobPublisher(SqsClient sqs, String queueUrl, int concurrency) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.concurrency = concurrency;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> Thread.ofPlatform().daemon().name("job-publisher-" + n.incrementAndGet()).unstarted(r));
+        pool.allowCoreThreadTimeOut(true);
     }
 
-    /** Sends every job once; returns when all are acknowledged by SQS. */
-    public void publish(List<Job> jobs, Map<String, String> attributes) throws InterruptedException {
-        Map<String, MessageAttributeValue> attrs = new HashMap<>();
-        attributes.forEach((k, v) -> attrs.put(k,
-                MessageAttributeValue.builder().dataType("String").stringValue(v).build()));
-        Semaphore inFlight = new Semaphore(concurrency);
-        List<Future<?>> futures = new ArrayList<>();
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < jobs.size(); i += BATCH) {
-                List<Job> batch = jobs.subList(i, Math.min(jobs.size(), i + BATCH));
-                inFlight.acquire();
-                futures.add(executor.submit(() -> {
-                    try {
-                        sendBatch(batch, attrs);
-                    } finally {
-                        inFlight.release();
-                    }
-                    return null;
-                }));
+    /**
+     * What a {@link #publish} call achieved.
+     *
+     * @param confirmedEnd position up to which (exclusive) every job is acknowledged by SQS
+     * @param acknowledged jobs SQS acknowledged in this call, including any past a failed batch
+     * @param failure why sending stopped early, or null when it stopped because it was done or asked to stop
+     */
+    public record Outcome(long confirmedEnd, long acknowledged, RuntimeException failure) {
+    }
+
+    /**
+     * Sends jobs {@code from} (inclusive) to {@code to} (exclusive) of a numbered sequence. {@code mayContinue} is
+     * asked before each batch is started; once it says no, batches in flight finish and the call returns.
+     */
+    public Outcome publish(long from, long to, LongFunction<Job> jobAt, BooleanSupplier mayContinue)
+            throws InterruptedException {
+        Semaphore window = new Semaphore(concurrency);
+        ConcurrentSkipListMap<Long, RuntimeException> failed = new ConcurrentSkipListMap<>();
+        AtomicLong acknowledged = new AtomicLong();
+        long next = from;
+        try {
+            while (next < to && failed.isEmpty() && mayContinue.getAsBoolean()) {
+                long start = next;
+                long end = Math.min(to, start + BATCH);
+                window.acquire();
+                try {
+                    pool.execute(() -> {
+                        try {
+                            sendBatch(start, end, jobAt);
+                            acknowledged.addAndGet(end - start);
+                        } catch (RuntimeException e) {
+                            failed.put(start, e);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            failed.put(start, new IllegalStateException("interrupted while sending", e));
+                        } finally {
+                            window.release();
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    window.release();
+                    throw e;
+                }
+                next = end;
             }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        } finally {
+            // Every batch started must finish before the prefix can be known.
+            window.acquireUninterruptibly(concurrency);
+            window.release(concurrency);
+        }
+        if (failed.isEmpty()) {
+            return new Outcome(next, acknowledged.get(), null);
+        }
+        var first = failed.firstEntry();
+        return new Outcome(first.getKey(), acknowledged.get(), first.getValue());
+    }
+
+    /** Sends every job in the list; throws if any could not be enqueued. */
+    public void publishAll(List<Job> jobs) throws InterruptedException {
+        Outcome outcome = publish(0, jobs.size(), i -> jobs.get((int) i), () -> true);
+        if (outcome.failure() != null) {
+            throw outcome.failure();
         }
     }
 
-    private void sendBatch(List<Job> batch, Map<String, MessageAttributeValue> attrs) throws InterruptedException {
-        Map<String, SendMessageBatchRequestEntry> pending = new HashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            String id = Integer.toString(i);
-            pending.put(id, SendMessageBatchRequestEntry.builder()
-                    .id(id)
-                    .messageBody(codec.encode(batch.get(i)))
-                    .messageAttributes(attrs)
+    private void sendBatch(long start, long end, LongFunction<Job> jobAt) throws InterruptedException {
+        Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
+        for (long k = start; k < end; k++) {
+            String id = Long.toString(k - start);
+            pending.put(id, SendMessageBatchRequestEntry.builder().id(id).messageBody(codec.encode(jobAt.apply(k)))
                     .build());
         }
-        for (int attempt = 1; !pending.isEmpty(); attempt++) {
-            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl)
-                    .entries(pending.values()));
-            response.successful().forEach(ok -> pending.remove(ok.id()));
-            if (!pending.isEmpty()) {
-                if (attempt >= ATTEMPTS) {
-                    var first = response.failed().isEmpty() ? null : response.failed().getFirst();
-                    throw new IllegalStateException("SQS rejected " + pending.size() + " job messages after "
-                            + attempt + " attempts" + (first == null ? "" : ": " + first.code() + " " + first.message()));
+        for (int attempt = 1; ; attempt++) {
+            SendMessageBatchResponse response;
+            try {
+                response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(new ArrayList<>(pending.values())));
+            } catch (SdkException e) {
+                // The SDK already retried throttling and transient errors; a few more tries with a longer pause,
+                // but a request SQS calls malformed (4xx other than throttling) will not get better.
+                boolean callersFault = e instanceof AwsServiceException s && s.statusCode() >= 400
+                        && s.statusCode() < 500 && !s.isThrottlingException();
+                if (attempt >= ATTEMPTS || callersFault) {
+                    throw new IllegalStateException("SendMessageBatch for jobs " + start + ".." + (end - 1)
+                            + " failed after " + attempt + " attempts: " + e.getMessage(), e);
                 }
-                Thread.sleep(50L << attempt);
+                Thread.sleep(100L << attempt);
+                continue;
             }
+            response.successful().forEach(ok -> pending.remove(ok.id()));
+            if (pending.isEmpty()) {
+                return;
+            }
+            List<BatchResultErrorEntry> errors = response.failed();
+            BatchResultErrorEntry senderFault = errors.stream().filter(f -> Boolean.TRUE.equals(f.senderFault()))
+                    .findFirst().orElse(null);
+            if (senderFault != null || attempt >= ATTEMPTS) {
+                BatchResultErrorEntry shown = senderFault != null ? senderFault
+                        : errors.isEmpty() ? null : errors.getFirst();
+                throw new IllegalStateException("SQS rejected " + pending.size() + " of jobs " + start + ".."
+                        + (end - 1) + " after " + attempt + " attempts"
+                        + (shown == null ? "" : ": " + shown.code() + " " + shown.message()
+                        + (senderFault != null ? " (sender fault, not retried)" : "")));
+            }
+            Thread.sleep(50L << attempt);
         }
     }
 }

@@ -23,4 +23,16 @@ public record ShopSpec(String type, List<String> ids, Long rangeFrom, Long range
     public static ShopSpec manifest(String uri, String idColumn, String etag) {
         return new ShopSpec("manifest", null, null, null, uri, idColumn, etag);
     }
+
+    void check() {
+        boolean ok = switch (type == null ? "" : type) {
+            case "list" -> ids != null && !ids.isEmpty();
+            case "range" -> rangeFrom != null && rangeTo != null && rangeFrom >= 0 && rangeTo >= rangeFrom;
+            case "manifest" -> manifest != null && idColumn != null && etag != null;
+            default -> false;
+        };
+        if (!ok) {
+            throw new BadRequestException("slice has an unusable shop source: " + this);
+        }
+    }
 }
