@@ -2,6 +2,7 @@ package dev.offerrecorder.replay;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.aws.AwsClients;
@@ -11,14 +12,25 @@ import dev.offerrecorder.shared.log.JsonLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Lambda entry point: {@code {"action":"start"|"list"|"cancel", "maxPerSecond"?, "taskHandle"?}}. Without a
- * rate, start derives one from {@code API_CAPACITY_RPS} and {@code REPLAY_HEADROOM}.
+ * Lambda entry point, invoked directly ({@code sam remote invoke}, {@code ./recorder replay}); no action means peek:
+ * <ul>
+ *   <li>{@code {"action":"peek", "sample"?: 20}}: DLQ depth, oldest age, a sample grouped by failure reason;</li>
+ *   <li>{@code {"action":"start", "maxPerSecond"?}}: redrive at that rate, by default {@code API_CAPACITY_RPS} x
+ *       {@code REPLAY_HEADROOM_PERCENT}; never above the API's capacity. Replies REFUSED while a task runs;</li>
+ *   <li>{@code {"action":"list"}}: the DLQ's move tasks (an array);</li>
+ *   <li>{@code {"action":"cancel", "taskHandle"?}}: cancels that task, or the running one.</li>
+ * </ul>
+ * A malformed request fails the invocation with an {@link IllegalArgumentException} that says what is wrong.
  */
 public final class ReplayHandler implements RequestStreamHandler {
+    static final int DEFAULT_SAMPLE = 20;
+
     private final RedriveService redrive;
+    private final int capacity;
     private final int defaultRate;
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log = new JsonLog("replay");
@@ -30,30 +42,71 @@ public final class ReplayHandler implements RequestStreamHandler {
     public ReplayHandler(Env env) {
         this.redrive = new RedriveService(AwsClients.sqs(env), env.require("JOB_DLQ_URL"),
                 env.require("JOB_QUEUE_URL"));
-        int capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
+        this.capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
         int headroomPercent = env.getInt("REPLAY_HEADROOM_PERCENT", 50, 1, 100);
         this.defaultRate = RedriveService.rateFor(capacity, headroomPercent / 100.0);
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JsonNode request = mapper.readTree(input);
-        String action = request == null ? "start" : request.path("action").asText("start");
+        JsonNode request;
+        try {
+            request = mapper.readTree(input);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("request is not JSON: " + e.getOriginalMessage());
+        }
+        if (request == null || request.isMissingNode() || request.isNull()) {
+            request = mapper.createObjectNode();
+        }
+        if (!request.isObject()) {
+            throw new IllegalArgumentException("request must be a JSON object like {\"action\":\"peek\"}");
+        }
+        // Without an action, only look: starting a redrive must be asked for.
+        String action = request.path("action").asText("peek");
         Object result = switch (action) {
-            case "start" -> redrive.start(request != null && request.has("maxPerSecond")
-                    ? request.get("maxPerSecond").asInt() : defaultRate);
+            case "peek" -> redrive.peek(intField(request, "sample", DEFAULT_SAMPLE));
+            case "start" -> redrive.start(rate(request));
             case "list" -> redrive.list();
-            case "cancel" -> {
-                String handle = request.path("taskHandle").asText("");
-                if (handle.isEmpty()) {
-                    throw new IllegalArgumentException("cancel needs \"taskHandle\"");
-                }
-                redrive.cancel(handle);
-                yield Map.of("cancelled", handle);
-            }
-            default -> throw new IllegalArgumentException("unknown action '" + action + "': start, list or cancel");
+            case "cancel" -> cancel(request.path("taskHandle").asText(""));
+            default -> throw new IllegalArgumentException("unknown action '" + action
+                    + "': peek, start, list or cancel");
         };
         log.info("replay " + action, Map.of("result", result));
         mapper.writeValue(output, result);
+    }
+
+    private int rate(JsonNode request) {
+        int rate = intField(request, "maxPerSecond", defaultRate);
+        if (rate > capacity) {
+            throw new IllegalArgumentException("maxPerSecond " + rate + " is above the API's capacity of " + capacity
+                    + " requests/s (API_CAPACITY_RPS); a replay must leave room for live traffic");
+        }
+        return rate;
+    }
+
+    private Map<String, Object> cancel(String handle) {
+        Map<String, Object> reply = new HashMap<>();
+        if (handle.isEmpty()) {
+            var cancelled = redrive.cancelRunning();
+            reply.put("cancelled", cancelled.map(RedriveService.Task::taskHandle).orElse(null));
+            reply.put("message", cancelled.map(t -> "cancelled task " + t.taskHandle() + " after " + t.moved()
+                    + " of " + t.toMove() + " messages").orElse("no redrive is running"));
+        } else {
+            redrive.cancel(handle);
+            reply.put("cancelled", handle);
+            reply.put("message", "cancelled task " + handle);
+        }
+        return reply;
+    }
+
+    private static int intField(JsonNode request, String field, int defaultValue) {
+        JsonNode value = request.get(field);
+        if (value == null || value.isNull()) {
+            return defaultValue;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw new IllegalArgumentException(field + " must be a whole number, got " + value);
+        }
+        return value.asInt();
     }
 }
