@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.local.runner.LocalPipeline;
-import dev.offerrecorder.local.runner.PipelineOptions;
 import dev.offerrecorder.shared.json.Json;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,11 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code ./recorder demo}: a whole recording (fan-out, workers, transform) on the embedded stack. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -31,20 +36,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--start-date", description = "First date (default: today minus --days, Asia/Tokyo).")
     LocalDate startDate;
 
-    @Option(names = "--api-workers", defaultValue = "8", description = "Simulator workers W (default ${DEFAULT-VALUE}).")
-    int apiWorkers;
+    @Mixin
+    PipelineArgs pipelineArgs;
 
-    @Option(names = "--api-latency-ms", defaultValue = "50",
-            description = "Simulator latency L per request (default ${DEFAULT-VALUE}).")
-    long apiLatencyMs;
-
-    @Option(names = "--api-error-rate", defaultValue = "0",
-            description = "Fraction of requests answered 500 (default ${DEFAULT-VALUE}).")
-    double apiErrorRate;
-
-    @Option(names = "--worker-concurrency", defaultValue = "2",
-            description = "Worker MaximumConcurrency (default ${DEFAULT-VALUE}).")
-    int workerConcurrency;
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--data-dir", defaultValue = "data/demo",
             description = "Where S3 objects land (default ${DEFAULT-VALUE}).")
@@ -55,11 +51,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (shops < 1 || days < 1 || apiWorkers < 1 || apiLatencyMs < 0 || apiErrorRate < 0 || apiErrorRate >= 1
-                || workerConcurrency < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--shops, --days, --api-workers and --worker-concurrency must be >= 1, latency >= 0, "
-                            + "error rate in [0, 1)");
+        pipelineArgs.validate(spec);
+        if (shops < 1 || days < 1) {
+            throw new ParameterException(spec.commandLine(), "--shops and --days must be >= 1");
         }
         LocalDate from = startDate != null ? startDate : LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(days);
         LocalDate to = from.plusDays(days - 1);
@@ -70,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
         // The functions log JSON lines to stdout, as in Lambda; keep them in a file so the summary stays readable.
         Path logFile = dir.resolve("logs").resolve("functions.log");
         Files.createDirectories(logFile.getParent());
-        PrintStream functionLogs = new PrintStream(Files.newOutputStream(logFile), true, java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream functionLogs = new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8);
         System.setOut(functionLogs);
         try {
             return record(from, to, err, stdout, started, dir, logFile);
@@ -82,9 +76,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int record(LocalDate from, LocalDate to, PrintStream err, PrintStream stdout, long started, Path dir,
                        Path logFile) throws Exception {
-        var options = PipelineOptions.defaults(dir)
-                .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
-                .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
+        var options = pipelineArgs.options(dir);
+        int apiWorkers = pipelineArgs.apiWorkers;
+        long apiLatencyMs = pipelineArgs.apiLatencyMs;
         ObjectMapper mapper = Json.newMapper().enable(SerializationFeature.INDENT_OUTPUT);
         try (LocalPipeline pipeline = LocalPipeline.start(options)) {
             err.printf("embedded AWS up (SQS %s, S3 %s), API simulator %s (W=%d, L=%d ms)%n",
@@ -97,7 +91,8 @@ public final class DemoCommand implements Callable<Integer> {
             long jobs = fanout.path("jobsPlanned").asLong();
             err.printf("fan-out: run %s, %d jobs (%d shops x %d days)%n", fanout.path("runId").asText(), jobs,
                     shops, days);
-            var bar = new ProgressBar(err, jobs);
+            var bar = new ProgressBar(new PrintWriter(err, true, StandardCharsets.UTF_8), jobs,
+                    ((RecorderCli) spec.root().userObject()).interactive());
             long quietAt = pipeline.awaitQuiet(Duration.ofMinutes(30),
                     p -> bar.update(p.apiRequests(), "queued " + p.jobsQueued() + ", in flight " + p.jobsInFlight()
                             + ", DLQ " + p.dlq() + ", API calls " + p.apiRequests()));

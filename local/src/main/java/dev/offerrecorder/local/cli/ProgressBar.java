@@ -1,35 +1,43 @@
 package dev.offerrecorder.local.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
-/** A one-line progress bar on stderr, redrawn in place; plain lines when stderr is not a terminal. */
+/** A one-line progress bar, redrawn in place on a terminal; elsewhere a plain line every few seconds. */
 final class ProgressBar {
     private static final int WIDTH = 30;
-    private final PrintStream out;
+    private static final long PLAIN_EVERY_NANOS = 2_000_000_000L;
+    private final PrintWriter out;
     private final long total;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal;
     private long lastPlain;
+    private boolean drawn;
 
-    ProgressBar(PrintStream out, long total) {
+    ProgressBar(PrintWriter out, long total, boolean terminal) {
         this.out = out;
         this.total = Math.max(1, total);
+        this.terminal = terminal;
     }
 
     void update(long done, String detail) {
-        int filled = (int) Math.min(WIDTH, WIDTH * done / total);
-        String line = "[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + Math.min(100, 100 * done / total)
-                + "% " + detail;
+        long shown = Math.max(0, Math.min(done, total));
+        int filled = (int) (WIDTH * shown / total);
+        String line = "[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + 100 * shown / total + "% "
+                + detail;
         if (terminal) {
-            out.print("\r" + line + "   ");
-        } else if (System.nanoTime() - lastPlain > 2_000_000_000L) {
+            out.print("\r" + line + "\033[K");
+            out.flush();
+            drawn = true;
+        } else if (lastPlain == 0 || System.nanoTime() - lastPlain > PLAIN_EVERY_NANOS) {
             out.println(line);
+            out.flush();
             lastPlain = System.nanoTime();
         }
     }
 
     void done() {
-        if (terminal) {
+        if (terminal && drawn) {
             out.println();
+            out.flush();
         }
     }
 }
