@@ -1,8 +1,7 @@
 package dev.offerrecorder.transform;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.offerrecorder.shared.json.Json;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -26,9 +25,9 @@ public final class QuarantineFile implements Closeable {
         this.source = source;
         Files.createDirectories(dir);
         this.file = Files.createTempFile(dir, "quarantine-", ".jsonl");
-        ObjectMapper mapper = Json.newMapper();
         this.out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
-        this.json = mapper.getFactory().createGenerator(out);
+        // A bare factory: strings and numbers only, so no ObjectMapper (and its set-up) per raw object.
+        this.json = new JsonFactory().createGenerator(out);
         json.setRootValueSeparator(null);
     }
 
