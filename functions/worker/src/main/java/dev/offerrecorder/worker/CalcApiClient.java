@@ -1,6 +1,8 @@
 package dev.offerrecorder.worker;
 
 import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.trace.TraceHeaders;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,6 +21,10 @@ import java.util.function.LongSupplier;
  * Calls {@code GET {base}/v1/shops/{shopId}/offer?date=...} (the URL template is configuration), bounded by
  * the {@link ApiConcurrencyGate}, with per-call timeouts and {@link RetryPolicy} retries. Returns the
  * definitive answer (2xx, 404, other 4xx) or throws {@link TransientApiFailure} when none came in time.
+ *
+ * <p>Each HTTP attempt is a {@code CalcApi/call} segment that inserts the trace headers, so the API's New Relic
+ * agent continues the trace under that very attempt. Called on a virtual thread: the caller must have linked it
+ * to the transaction ({@link Tracing.Handoff}) or the segments and headers are lost.
  */
 public final class CalcApiClient {
     private final HttpClient http;
@@ -27,15 +33,17 @@ public final class CalcApiClient {
     private final RetryPolicy retry;
     private final ApiConcurrencyGate gate;
     private final Optional<String> token;
+    private final Tracing tracing;
 
     public CalcApiClient(HttpClient http, String urlTemplate, Duration callTimeout, RetryPolicy retry,
-                         ApiConcurrencyGate gate, Optional<String> token) {
+                         ApiConcurrencyGate gate, Optional<String> token, Tracing tracing) {
         this.http = http;
         this.urlTemplate = urlTemplate;
         this.callTimeout = callTimeout;
         this.retry = retry;
         this.gate = gate;
         this.token = token;
+        this.tracing = tracing;
     }
 
     public static HttpClient newHttpClient() {
@@ -57,68 +65,96 @@ public final class CalcApiClient {
      * Calls the API for one job.
      *
      * @param remainingMillis how long the invocation has left before it must stop starting calls
-     * @param headers extra request headers (trace context)
+     * @param upstream the job message's own trace context, sent only when the tracing backend inserts none (no
+     *                 agent), so the API still joins the fan-out's trace
      */
-    public ApiCall call(Job job, LongSupplier remainingMillis, Map<String, String> headers)
+    public ApiCall call(Job job, LongSupplier remainingMillis, Map<String, String> upstream)
             throws TransientApiFailure, InterruptedException {
         String url = urlFor(job);
         URI uri = URI.create(url);
         String lastProblem = "no attempt started";
+        // The job's own trace, when the batch's parent is another one: New Relic's Java API has no span links.
+        String jobTraceId = TraceHeaders.traceId(upstream).orElse("");
+        int errors = 0;
+        int rejections = 0;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
             if (remainingMillis.getAsLong() <= callTimeout.toMillis()) {
                 throw new TransientApiFailure("deadline: invocation time running out before attempt " + attempt
-                        + " (last: " + lastProblem + ")", attempt - 1);
+                        + " (last: " + lastProblem + ")", attempt - 1, errors, rejections);
             }
             long waitUntil = System.nanoTime() + Duration.ofMillis(
                     Math.max(0, remainingMillis.getAsLong() - callTimeout.toMillis())).toNanos();
+            long queued = System.nanoTime();
             Optional<ApiConcurrencyGate.Permit> slot = gate.acquire(waitUntil);
             if (slot.isEmpty()) {
                 throw new TransientApiFailure("deadline: no concurrency slot before the invocation ran short"
-                        + " (last: " + lastProblem + ")", attempt - 1);
+                        + " (last: " + lastProblem + ")", attempt - 1, errors, rejections);
             }
+            long gateWaitMs = Duration.ofNanos(System.nanoTime() - queued).toMillis();
             ApiConcurrencyGate.Permit permit = slot.get();
-            var request = HttpRequest.newBuilder(uri).timeout(callTimeout).GET()
-                    .header("Accept", "application/json");
-            headers.forEach(request::header);
-            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            long start = System.nanoTime();
-            HttpResponse<String> response;
-            try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            } catch (HttpTimeoutException e) {
-                permit.dropped();
-                lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
-                sleepBeforeRetry(attempt, Optional.empty(), remainingMillis);
-                continue;
-            } catch (IOException e) {
-                permit.ignore();
-                lastProblem = "I/O error: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " " + e.getMessage());
-                sleepBeforeRetry(attempt, Optional.empty(), remainingMillis);
-                continue;
-            } catch (InterruptedException e) {
-                permit.ignore();
-                throw e;
-            }
-            long latencyMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
-            int status = response.statusCode();
-            if (RetryPolicy.isTransient(status)) {
-                if (status == 429 || status == 503) {
-                    permit.dropped();
-                } else {
-                    permit.ignore();
+            // Reaching the end of this block means the attempt needs a retry (success returns from inside), so the
+            // segment times the HTTP exchange only, not the backoff after it.
+            Optional<Duration> retryAfter = Optional.empty();
+            try (Tracing.Segment segment = tracing.segment("CalcApi/call")) {
+                segment.addAttribute("runId", job.runId());
+                segment.addAttribute("shopId", job.shopId());
+                segment.addAttribute("targetDate", job.date().toString());
+                segment.addAttribute("attempt", attempt);
+                segment.addAttribute("gateWaitMs", gateWaitMs);
+                if (!jobTraceId.isEmpty()) {
+                    segment.addAttribute("job.traceId", jobTraceId);
                 }
-                lastProblem = "HTTP " + status;
-                Optional<Duration> retryAfter = RetryPolicy.parseRetryAfter(
-                        response.headers().firstValue("Retry-After").orElse(null), Instant.now());
-                sleepBeforeRetry(attempt, retryAfter, remainingMillis);
-                continue;
+                var request = HttpRequest.newBuilder(uri).timeout(callTimeout).GET()
+                        .header("Accept", "application/json");
+                Map<String, String> trace = segment.insertHeaders();
+                (trace.isEmpty() ? upstream : trace).forEach(request::setHeader);
+                token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+                long start = System.nanoTime();
+                HttpResponse<String> response = null;
+                try {
+                    response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                } catch (HttpTimeoutException e) {
+                    permit.dropped();
+                    errors++;
+                    rejections++;
+                    lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
+                } catch (IOException e) {
+                    permit.ignore();
+                    errors++;
+                    lastProblem = "I/O error: " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " " + e.getMessage());
+                } catch (InterruptedException e) {
+                    permit.ignore();
+                    throw e;
+                }
+                if (response == null) {
+                    segment.addAttribute("error", lastProblem);
+                    segment.reportHttp(uri, "GET", 0);
+                } else {
+                    long latencyMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                    int status = response.statusCode();
+                    segment.reportHttp(uri, "GET", status);
+                    if (!RetryPolicy.isTransient(status)) {
+                        permit.success();
+                        return new ApiCall(url, status, response.body(), latencyMs, attempt, errors, rejections);
+                    }
+                    errors++;
+                    if (status == 429 || status == 503) {
+                        permit.dropped();
+                        rejections++;
+                    } else {
+                        permit.ignore();
+                    }
+                    lastProblem = "HTTP " + status;
+                    segment.addAttribute("error", lastProblem);
+                    retryAfter = RetryPolicy.parseRetryAfter(
+                            response.headers().firstValue("Retry-After").orElse(null), Instant.now());
+                }
             }
-            permit.success();
-            return new ApiCall(url, status, response.body(), latencyMs, attempt);
+            sleepBeforeRetry(attempt, retryAfter, remainingMillis);
         }
         throw new TransientApiFailure("gave up after " + retry.maxAttempts() + " attempts (last: " + lastProblem + ")",
-                retry.maxAttempts());
+                retry.maxAttempts(), errors, rejections);
     }
 
     private void sleepBeforeRetry(int attempt, Optional<Duration> retryAfter, LongSupplier remainingMillis)

@@ -7,6 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +22,15 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         this(Env.system());
     }
 
+    /** With New Relic tracing: the layer's agent when present, a no-op otherwise. */
     public WorkerHandler(Env env) {
+        this(env, new NewRelicTracing());
+    }
+
+    public WorkerHandler(Env env, Tracing tracing) {
         WorkerConfig config = WorkerConfig.from(env);
-        this.service = WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log);
+        this.service = WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log,
+                tracing);
     }
 
     @Override

@@ -7,6 +7,10 @@ import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.shared.trace.BatchParent;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
+import dev.offerrecorder.shared.trace.TraceHeaders;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -15,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,10 +29,14 @@ import java.util.function.LongSupplier;
  * Processes one SQS batch: decode, call the API for every job concurrently (bounded by the adaptive gate),
  * write one raw-log object per (run, date), and only then call the jobs done. Anything not durably written
  * is reported failed, so SQS delivers it again or, after maxReceiveCount, parks it in the DLQ.
+ *
+ * <p>Tracing: the invocation continues the trace of the batch's first message that carries one (a transaction
+ * takes one parent; the other traces' IDs become attributes), each API attempt and raw-log write is a named
+ * segment, and the batch's numbers go out as transaction attributes and one {@value #EVENT_TYPE} event.
  */
 public final class WorkerService {
-    /** Message attributes forwarded to the API as HTTP headers: trace context only, nothing else. */
-    static final java.util.Set<String> TRACE_HEADERS = java.util.Set.of("traceparent", "tracestate", "newrelic");
+    /** The custom event recorded once per invocation. */
+    public static final String EVENT_TYPE = "OfferRecorderWorkerBatch";
     private final CalcApiClient api;
     private final RawLogWriter writer;
     private final ApiConcurrencyGate gate;
@@ -37,40 +46,55 @@ public final class WorkerService {
     private final long writeReserveMillis;
     private final Clock clock;
     private final JsonLog log;
+    private final Tracing tracing;
 
-    /** Builds the service and its parts from configuration; the S3 client is the caller's (one per container). */
+    /** As {@link #create(WorkerConfig, software.amazon.awssdk.services.s3.S3Client, java.util.Optional, JsonLog,
+     * Tracing)} with New Relic tracing (a no-op without an agent). */
     public static WorkerService create(WorkerConfig config, software.amazon.awssdk.services.s3.S3Client s3,
                                        java.util.Optional<String> token, JsonLog log) {
+        return create(config, s3, token, log, new NewRelicTracing());
+    }
+
+    /** Builds the service and its parts from configuration; the S3 client and tracing are the caller's (one per
+     * container). */
+    public static WorkerService create(WorkerConfig config, software.amazon.awssdk.services.s3.S3Client s3,
+                                       java.util.Optional<String> token, JsonLog log, Tracing tracing) {
         var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm());
         var api = new CalcApiClient(CalcApiClient.newHttpClient(), config.apiUrlTemplate(), config.callTimeout(),
-                new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()), gate, token);
+                new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()), gate, token, tracing);
         return new WorkerService(api, new RawLogWriter(s3, config.rawBucket()), gate,
-                config.writeReserve().toMillis(), Clock.systemUTC(), log);
+                config.writeReserve().toMillis(), Clock.systemUTC(), log, tracing);
     }
 
     public WorkerService(CalcApiClient api, RawLogWriter writer, ApiConcurrencyGate gate, long writeReserveMillis,
-                         Clock clock, JsonLog log) {
+                         Clock clock, JsonLog log, Tracing tracing) {
         this.api = api;
         this.writer = writer;
         this.gate = gate;
         this.writeReserveMillis = writeReserveMillis;
         this.clock = clock;
         this.log = log;
+        this.tracing = tracing;
     }
 
     private sealed interface JobResult {
     }
 
-    private record Recorded(RawRecord record, int retries) implements JobResult {
+    /** @param calls HTTP attempts made; errors and rejections as in {@link ApiCall} */
+    private record Recorded(RawRecord record, int calls, int errors, int rejections) implements JobResult {
     }
 
-    private record Failed(String reason, int retries) implements JobResult {
+    private record Failed(String reason, int calls, int errors, int rejections) implements JobResult {
     }
 
     /**
      * @param remainingMillis time left in the invocation (Lambda's {@code Context::getRemainingTimeInMillis})
      */
     public BatchResult process(List<JobMessage> messages, LongSupplier remainingMillis) throws InterruptedException {
+        // Before anything else: the agent ignores an accept that comes after headers were inserted.
+        BatchParent parent = BatchParent.choose(messages.stream().map(JobMessage::attributes).toList());
+        tracing.acceptQueueHeaders(parent.parent());
+        tracing.addAttributes(parent.attributes());
         List<String> failed = new ArrayList<>();
         Map<String, Integer> failureReasons = new TreeMap<>();
         // Same job delivered twice in one batch: call once, record once, acknowledge both messages.
@@ -91,20 +115,25 @@ public final class WorkerService {
         // Calls stop starting once only the write reserve is left.
         LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
         Map<Job, JobResult> results = new LinkedHashMap<>();
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Tracing.Segment phase = tracing.segment("Worker/callApi");
+             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            phase.addAttribute("jobs", byJob.size());
             Map<Job, Future<JobResult>> futures = new LinkedHashMap<>();
             for (var entry : byJob.entrySet()) {
                 Job job = entry.getKey();
-                Map<String, String> headers = new java.util.HashMap<>(entry.getValue().getFirst().attributes());
-                headers.keySet().retainAll(TRACE_HEADERS);
-                futures.put(job, executor.submit(() -> callOne(job, entry.getValue().getFirst().messageId(),
-                        headers, callBudget)));
+                JobMessage first = entry.getValue().getFirst();
+                Map<String, String> upstream = TraceHeaders.pick(first.attributes());
+                // The transaction is bound to this thread; each virtual thread joins it through its own handoff,
+                // taken here before the task starts. Every task is joined below, before the transaction ends.
+                Tracing.Handoff handoff = tracing.handoff();
+                futures.put(job, executor.submit(() -> handoff.call("Worker/job",
+                        () -> callOne(job, first.messageId(), upstream, callBudget))));
             }
             for (var entry : futures.entrySet()) {
                 try {
                     results.put(entry.getKey(), entry.getValue().get());
                 } catch (ExecutionException e) {
-                    results.put(entry.getKey(), new Failed("unexpected error: " + e.getCause(), 0));
+                    results.put(entry.getKey(), new Failed("unexpected error: " + e.getCause(), 0, 0, 0));
                 }
             }
         }
@@ -112,19 +141,28 @@ public final class WorkerService {
         Map<String, Integer> outcomes = new TreeMap<>();
         List<Long> latencies = new ArrayList<>();
         int retries = 0;
+        int apiCalls = 0;
+        int apiErrors = 0;
+        int rejections = 0;
         // Group what was recorded by (run, date): one object each, keyed by the jobs it holds.
         Map<String, Map<LocalDate, List<Job>>> toWrite = new TreeMap<>();
         for (var entry : results.entrySet()) {
             Job job = entry.getKey();
             switch (entry.getValue()) {
                 case Recorded r -> {
-                    retries += r.retries();
+                    retries += r.calls() - 1;
+                    apiCalls += r.calls();
+                    apiErrors += r.errors();
+                    rejections += r.rejections();
                     latencies.add(r.record().latencyMs());
                     toWrite.computeIfAbsent(job.runId(), k -> new TreeMap<>())
                             .computeIfAbsent(job.date(), k -> new ArrayList<>()).add(job);
                 }
                 case Failed f -> {
-                    retries += f.retries();
+                    retries += Math.max(0, f.calls() - 1);
+                    apiCalls += f.calls();
+                    apiErrors += f.errors();
+                    rejections += f.rejections();
                     failureReasons.merge(f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1,
                             Integer::sum);
                     byJob.get(job).forEach(m -> failed.add(m.messageId()));
@@ -145,7 +183,10 @@ public final class WorkerService {
                 List<RawRecord> records = group.stream().map(j -> ((Recorded) results.get(j)).record()).toList();
                 String key = RawLogKeys.key(run.getKey(), dated.getKey(), group);
                 byte[] body = rawLogs.encode(records);
-                try {
+                try (Tracing.Segment segment = tracing.segment("S3/putRawLog")) {
+                    segment.addAttribute("key", key);
+                    segment.addAttribute("jobs", group.size());
+                    segment.addAttribute("bytes", body.length);
                     writer.write(key, body);
                     recorded += group.size();
                     bytes += body.length;
@@ -163,23 +204,33 @@ public final class WorkerService {
         }
 
         latencies.sort(null);
-        return new BatchResult(List.copyOf(failed), messages.size(), invalid, recorded,
+        var runIds = new TreeSet<String>();
+        var dates = new TreeSet<String>();
+        byJob.keySet().forEach(j -> {
+            runIds.add(j.runId());
+            dates.add(j.date().toString());
+        });
+        BatchResult result = new BatchResult(List.copyOf(failed), messages.size(), invalid, recorded,
                 byJob.size() - recorded, outcomes, failureReasons,
                 percentile(latencies, 0.50), percentile(latencies, 0.95),
-                latencies.isEmpty() ? 0 : latencies.getLast(), retries, gate.currentLimit(), bytes, objects);
+                latencies.isEmpty() ? 0 : latencies.getLast(), retries, apiCalls, apiErrors, rejections,
+                gate.currentLimit(), bytes, objects, List.copyOf(runIds), List.copyOf(dates));
+        tracing.addAttributes(result.transactionAttributes());
+        tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
+        return result;
     }
 
-    private JobResult callOne(Job job, String messageId, Map<String, String> headers, LongSupplier budget)
+    private JobResult callOne(Job job, String messageId, Map<String, String> upstream, LongSupplier budget)
             throws InterruptedException {
         try {
-            ApiCall call = api.call(job, budget, headers);
+            ApiCall call = api.call(job, budget, upstream);
             ResponseClassifier.Classified c = classifier.classify(call.status(), call.body());
             RawRecord record = new RawRecord(RawRecord.VERSION, job.runId(), job.shopId(), job.date(), call.url(),
                     call.status(), c.outcome(), call.latencyMs(), call.attempts(), call.body(), clock.instant(),
                     messageId, c.error());
-            return new Recorded(record, call.attempts() - 1);
+            return new Recorded(record, call.attempts(), call.errors(), call.rejections());
         } catch (TransientApiFailure e) {
-            return new Failed(e.getMessage(), Math.max(0, e.attempts() - 1));
+            return new Failed(e.getMessage(), e.attempts(), e.errors(), e.rejections());
         }
     }
 
