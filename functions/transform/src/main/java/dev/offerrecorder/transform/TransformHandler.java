@@ -7,6 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +22,19 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
     private final TransformService service;
     private final S3Notifications notifications = new S3Notifications();
     private final JsonLog log = new JsonLog("transform");
+    private final Tracing tracing;
 
     public TransformHandler() {
         this(Env.system());
     }
 
+    /** With New Relic tracing: the layer's agent when present, a no-op otherwise. */
     public TransformHandler(Env env) {
+        this(env, new NewRelicTracing());
+    }
+
+    public TransformHandler(Env env, Tracing tracing) {
+        this.tracing = tracing;
         this.service = new TransformService(AwsClients.s3(env), env.require("PLATFORM_BUCKET"),
                 Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))), log);
     }
@@ -33,10 +42,18 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        long rows = 0;
         for (SQSEvent.SQSMessage message : event.getRecords()) {
             try {
                 for (S3Notifications.ObjectRef ref : notifications.parse(message.getBody())) {
-                    service.transform(ref.bucket(), ref.key());
+                    // One segment per raw object: read, parse, Parquet encoding and the table write.
+                    try (Tracing.Segment segment = tracing.segment("Transform/rawLogToParquet")) {
+                        segment.addAttribute("key", ref.key());
+                        TransformResult result = service.transform(ref.bucket(), ref.key());
+                        segment.addAttribute("rowsOut", result.rowsOut());
+                        segment.addAttribute("quarantined", result.quarantined());
+                        rows += result.rowsOut();
+                    }
                 }
             } catch (Exception e) {
                 log.error("transform failed; message left for retry", Map.of(
@@ -45,6 +62,8 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
                         .withItemIdentifier(message.getMessageId()).build());
             }
         }
+        tracing.addAttributes(Map.of("batchSize", event.getRecords().size(), "messagesFailed", failures.size(),
+                "rowsOut", rows));
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
     }
 }
