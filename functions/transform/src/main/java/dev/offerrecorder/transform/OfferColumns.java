@@ -14,8 +14,10 @@ import java.util.stream.IntStream;
 /**
  * The table {@code offer_recordings}, declared once: every column, its type, and where its value comes from.
  * The parser reads values by this table, the Parquet writer builds its schema from it, compaction reads files
- * back by it. <b>Adding a typed column from the API's response is one line in {@link #RESPONSE_COLUMNS}</b>
- * (plus a test); response fields not listed there are still kept, verbatim, in {@code response_json}.
+ * back by it. <b>Adding a typed column from the API's response is one line in {@link #RESPONSE_COLUMNS}</b>;
+ * then declare it in docs/athena.sql (Athena reads declared columns only; QueryRecipesTest checks the DDL
+ * against the files) and in TransformToParquetTest's expected schema, with a value check. Response fields not
+ * listed here are still kept, verbatim, in {@code response_json}.
  */
 public final class OfferColumns {
     private OfferColumns() {
