@@ -15,12 +15,19 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -33,6 +40,10 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * handler, and deletes only what the handler did not report in {@code batchItemFailures}. A handler that throws
  * gets nothing deleted. Failed messages reappear after the visibility timeout, and the queue's redrive policy
  * moves them to the DLQ after maxReceiveCount, as in AWS.
+ *
+ * <p>{@link #setInvocationFaults} makes chosen invocations fail the way containers and SQS do in production
+ * (a crash before or after the handler's work, a batch delivered twice), for the fault-injection tests and the
+ * soak run.
  */
 public final class LambdaRunner implements AutoCloseable {
     private final SqsClient sqs;
@@ -45,6 +56,9 @@ public final class LambdaRunner implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong invocations = new AtomicLong();
     private final AtomicLong handlerErrors = new AtomicLong();
+    private final Map<String, AtomicLong> invocationsPerFunction = new ConcurrentHashMap<>();
+    private final Map<InvocationFaults.Action, AtomicLong> faultsApplied = new ConcurrentHashMap<>();
+    private volatile InvocationFaults faults = InvocationFaults.none();
 
     public LambdaRunner(SqsClient sqs, String region) {
         this.sqs = sqs;
@@ -54,10 +68,38 @@ public final class LambdaRunner implements AutoCloseable {
     public void start(SqsEventSource source) {
         for (int i = 0; i < source.maximumConcurrency(); i++) {
             Object handler = source.handlerFactory().get();
+            // A second container for duplicate deliveries, built only if a fault plan asks for one.
+            Supplier<Object> twin = memoize(source.handlerFactory());
             Thread t = Thread.ofPlatform().daemon().name(source.functionName() + "-" + i)
-                    .start(() -> poll(source, handler));
+                    .start(() -> poll(source, handler, twin));
             threads.add(t);
         }
+    }
+
+    /** From now on, SQS-triggered invocations go through this plan ({@link InvocationFaults#none()} to stop). */
+    public void setInvocationFaults(InvocationFaults plan) {
+        this.faults = plan;
+    }
+
+    /** How many invocations each fault action was applied to so far (RUN is not counted). */
+    public Map<InvocationFaults.Action, Long> faultsApplied() {
+        Map<InvocationFaults.Action, Long> out = new EnumMap<>(InvocationFaults.Action.class);
+        faultsApplied.forEach((a, n) -> out.put(a, n.get()));
+        return out;
+    }
+
+    private static Supplier<Object> memoize(Supplier<Object> factory) {
+        return new Supplier<>() {
+            private Object instance;
+
+            @Override
+            public synchronized Object get() {
+                if (instance == null) {
+                    instance = factory.get();
+                }
+                return instance;
+            }
+        };
     }
 
     /** Adds a background loop (such as the S3 notification bridge) stopped with the runner. */
@@ -100,7 +142,7 @@ public final class LambdaRunner implements AutoCloseable {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private void poll(SqsEventSource source, Object handler) {
+    private void poll(SqsEventSource source, Object handler, Supplier<Object> twin) {
         while (running.get()) {
             try {
                 List<Message> batch = receiveBatch(source);
@@ -109,7 +151,7 @@ public final class LambdaRunner implements AutoCloseable {
                 }
                 inFlight.incrementAndGet();
                 try {
-                    invoke(source, handler, batch);
+                    invoke(source, handler, twin, batch);
                 } finally {
                     inFlight.decrementAndGet();
                 }
@@ -139,9 +181,80 @@ public final class LambdaRunner implements AutoCloseable {
         return batch;
     }
 
-    private void invoke(SqsEventSource source, Object handler, List<Message> batch) {
+    private void invoke(SqsEventSource source, Object handler, Supplier<Object> twin, List<Message> batch) {
         String eventJson = eventJson(source, batch);
         invocations.incrementAndGet();
+        long n = invocationsPerFunction.computeIfAbsent(source.functionName(), k -> new AtomicLong())
+                .incrementAndGet();
+        InvocationFaults.Action action = faults.decide(source.functionName(), n);
+        if (action != InvocationFaults.Action.RUN) {
+            faultsApplied.computeIfAbsent(action, k -> new AtomicLong()).incrementAndGet();
+        }
+        Set<String> failed;
+        switch (action) {
+            case CRASH_BEFORE_HANDLER -> {
+                // As a container that died: no work, no deletes; the batch reappears after its visibility timeout.
+                return;
+            }
+            case DELIVER_TWICE -> {
+                // Both deliveries run at once, each on its own handler instance, as on two containers. A message is
+                // gone once either of them succeeded with it; the other delivery's failure changes nothing.
+                try (var both = Executors.newVirtualThreadPerTaskExecutor()) {
+                    Future<Set<String>> first = both.submit(() -> runHandler(source, handler, eventJson));
+                    Future<Set<String>> second = both.submit(() -> runHandler(source, twin.get(), eventJson));
+                    Set<String> a = failedOrAll(first, batch);
+                    Set<String> b = failedOrAll(second, batch);
+                    failed = new HashSet<>(a);
+                    failed.retainAll(b);
+                }
+            }
+            default -> {
+                failed = runHandler(source, handler, eventJson);
+                if (failed == null) {
+                    return;
+                }
+                if (action == InvocationFaults.Action.CRASH_AFTER_HANDLER) {
+                    // The work is done but the poller never hears of it: nothing is deleted.
+                    return;
+                }
+            }
+        }
+        List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
+        for (Message m : batch) {
+            if (!failed.contains(m.messageId())) {
+                done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
+                        .receiptHandle(m.receiptHandle()).build());
+            }
+        }
+        for (int i = 0; i < done.size(); i += 10) {
+            List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
+            sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(chunk));
+        }
+    }
+
+    private static Set<String> failedOrAll(Future<Set<String>> delivery, List<Message> batch) {
+        Set<String> failed;
+        try {
+            failed = delivery.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failed = null;
+        } catch (ExecutionException e) {
+            failed = null;
+        }
+        if (failed != null) {
+            return failed;
+        }
+        Set<String> all = new HashSet<>();
+        batch.forEach(m -> all.add(m.messageId()));
+        return all;
+    }
+
+    /**
+     * Runs one handler on the event; returns the message IDs it reported failed, or null when it threw (as in
+     * Lambda, the whole batch then returns to the queue after its visibility timeout).
+     */
+    private Set<String> runHandler(SqsEventSource source, Object handler, String eventJson) {
         Set<String> failed = new HashSet<>();
         LocalContext context = new LocalContext(source.functionName(), source.timeout().toMillis(), 1024);
         try {
@@ -160,22 +273,11 @@ public final class LambdaRunner implements AutoCloseable {
                 throw new IllegalArgumentException("not a Lambda handler: " + handler.getClass());
             }
         } catch (Exception e) {
-            // As in Lambda: the whole batch returns to the queue after its visibility timeout.
             handlerErrors.incrementAndGet();
             System.err.println(source.functionName() + " invocation failed: " + e);
-            return;
+            return null;
         }
-        List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
-        for (Message m : batch) {
-            if (!failed.contains(m.messageId())) {
-                done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
-                        .receiptHandle(m.receiptHandle()).build());
-            }
-        }
-        for (int i = 0; i < done.size(); i += 10) {
-            List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
-            sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(chunk));
-        }
+        return failed;
     }
 
     /** The event JSON Lambda's SQS poller sends, record for record. */

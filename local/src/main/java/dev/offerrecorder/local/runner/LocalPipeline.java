@@ -9,6 +9,7 @@ import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.transform.CompactionHandler;
 import dev.offerrecorder.transform.TransformHandler;
 import dev.offerrecorder.transform.TransformService;
 import dev.offerrecorder.worker.WorkerHandler;
@@ -16,11 +17,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -38,8 +42,10 @@ public final class LocalPipeline implements AutoCloseable {
     private final FanoutHandler fanout;
     private final S3NotificationBridge notifications;
     private final ObjectMapper mapper = Json.newMapper();
+    private final Path workDir;
 
-    private LocalPipeline(PipelineOptions options, CalcApiSimulator api, EmbeddedStack stack) throws IOException {
+    private LocalPipeline(PipelineOptions options, CalcApiSimulator api, EmbeddedStack stack,
+                          UnaryOperator<URI> workerS3Endpoint) throws IOException {
         this.options = options;
         this.api = api;
         this.stack = stack;
@@ -51,8 +57,14 @@ public final class LocalPipeline implements AutoCloseable {
         for (var e : options.workerEnv().entrySet()) {
             workerEnv = workerEnv.with(e.getKey(), e.getValue());
         }
+        URI s3 = stack.aws().s3Endpoint();
+        URI workerS3 = workerS3Endpoint.apply(s3);
+        if (!workerS3.equals(s3)) {
+            workerEnv = workerEnv.with("AWS_ENDPOINT_URL_S3", workerS3.toString());
+        }
         Env finalWorkerEnv = workerEnv;
         Path work = Files.createDirectories(options.dataDir().resolve("work"));
+        this.workDir = work;
         Env transformEnv = stack.transformEnv(work);
 
         runner.start(new SqsEventSource("fanout", stack.url(layout.fanoutQueue()),
@@ -70,6 +82,15 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     public static LocalPipeline start(PipelineOptions options) throws Exception {
+        return start(options, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(PipelineOptions)}, but the workers reach S3 at {@code workerS3Endpoint.apply(s3)}: the hook
+     * gets the embedded S3 endpoint and returns what the workers' {@code AWS_ENDPOINT_URL_S3} should be, such as a
+     * fault-injecting proxy in front of it. Everything else (transform, tests) talks to S3 directly.
+     */
+    public static LocalPipeline start(PipelineOptions options, UnaryOperator<URI> workerS3Endpoint) throws Exception {
         Files.createDirectories(options.dataDir());
         CalcApiSimulator api = new CalcApiSimulator(options.apiWorkers(), options.apiQueueLimit(),
                 options.apiLatencyMs(), options.apiJitterMs());
@@ -77,7 +98,7 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             EmbeddedStack stack = EmbeddedStack.start(options.dataDir(), options.layout());
             try {
-                return new LocalPipeline(options, api, stack);
+                return new LocalPipeline(options, api, stack, workerS3Endpoint);
             } catch (Exception e) {
                 stack.close();
                 throw e;
@@ -109,6 +130,14 @@ public final class LocalPipeline implements AutoCloseable {
     public JsonNode invokeReplay(String requestJson) throws Exception {
         return mapper.readTree(LambdaRunner.invokeDirect(new ReplayHandler(stack.replayEnv()), "replay",
                 requestJson, Duration.ofMinutes(1)));
+    }
+
+    /** Invokes the compaction function directly for one partition, as its schedule or an operator would. */
+    public JsonNode invokeCompaction(LocalDate date) throws Exception {
+        var handler = new CompactionHandler(stack.baseEnv().with("PLATFORM_BUCKET", stack.layout().platformBucket())
+                .with("WORK_DIR", workDir.toString()));
+        return mapper.readTree(LambdaRunner.invokeDirect(handler, "compaction", "{\"date\":\"" + date + "\"}",
+                Duration.ofMinutes(15)));
     }
 
     public record Progress(long jobsQueued, long jobsInFlight, long dlq, long rawObjects, long transformQueued,

@@ -10,6 +10,8 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +33,19 @@ import java.util.zip.CRC32;
 public final class CalcApiSimulator implements AutoCloseable {
     private static final Pattern PATH = Pattern.compile("^/v1/shops/([^/]+)/offer$");
     public static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate", "newrelic");
+    /**
+     * The garbage 200 answers {@link SimulatorFaults#garbageRate()} serves, in turn: what a proxy or a crashing
+     * server puts on the wire. None is a JSON object, so each is a GARBAGE recording, never an offer.
+     */
+    public static final List<String> GARBAGE_BODIES = List.of(
+            "<html><body>502 Bad Gateway</body></html>",
+            "{\"shop_id\":\"truncated\",\"offer_amou",
+            "",
+            "[\"not\",\"an\",\"object\"]",
+            "Internal Server Error",
+            "null");
+    /** Request targets kept for {@link #recentRequestTargets()}. */
+    static final int RECENT_TARGETS = 1000;
 
     private final HttpServer server;
     private final int workers;
@@ -44,6 +59,11 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final AtomicLong injectedErrors = new AtomicLong();
     private final AtomicLong withTraceHeaders = new AtomicLong();
     private final AtomicLong withAuthorization = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
+    private final AtomicLong garbageServed = new AtomicLong();
+    private final AtomicLong cannedServed = new AtomicLong();
+    private final Set<String> answeredGarbage = ConcurrentHashMap.newKeySet();
+    private final ArrayDeque<String> recentTargets = new ArrayDeque<>();
     private volatile String expectedAuthorization;
     private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
     private volatile long latencyMs;
@@ -52,6 +72,13 @@ public final class CalcApiSimulator implements AutoCloseable {
 
     public record Stats(long requests, int peakConcurrency, long rejected, long injectedErrors,
                         long withTraceHeaders) {
+    }
+
+    /**
+     * What the fault settings did so far: 500s (errors, failing shops, outage), 429s, garbage 200s (garbage shops
+     * and the garbage rate) and canned replies served.
+     */
+    public record FaultCounts(long errors, long throttled, long garbage, long canned) {
     }
 
     public CalcApiSimulator(int workers, int queueLimit, long latencyMs, long jitterMs) throws IOException {
@@ -110,6 +137,23 @@ public final class CalcApiSimulator implements AutoCloseable {
                 withTraceHeaders.get());
     }
 
+    public FaultCounts faultCounts() {
+        long throttles = throttled.get();
+        return new FaultCounts(injectedErrors.get() - throttles, throttles, garbageServed.get(), cannedServed.get());
+    }
+
+    /** Whether the simulator ever answered this (shop, date) with a garbage 200. */
+    public boolean answeredGarbage(String shopId, LocalDate date) {
+        return answeredGarbage.contains(shopId + "|" + date);
+    }
+
+    /** The raw request targets (path and query, as sent) of the last {@value #RECENT_TARGETS} requests. */
+    public List<String> recentRequestTargets() {
+        synchronized (recentTargets) {
+            return List.copyOf(recentTargets);
+        }
+    }
+
     /** How many times the API was asked for one (shop, date). */
     public long callsFor(String shopId, LocalDate date) {
         AtomicLong n = callsPerJob.get(shopId + "|" + date);
@@ -153,6 +197,13 @@ public final class CalcApiSimulator implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             requests.incrementAndGet();
+            synchronized (recentTargets) {
+                if (recentTargets.size() == RECENT_TARGETS) {
+                    recentTargets.removeFirst();
+                }
+                recentTargets.addLast(exchange.getRequestURI().getRawPath()
+                        + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+            }
             if (TRACE_HEADERS.stream().anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
                 withTraceHeaders.incrementAndGet();
             }
@@ -212,22 +263,42 @@ public final class CalcApiSimulator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (f.outage() || f.failingShops().contains(shopId)
+        if (f.outage()) {
+            injectedErrors.incrementAndGet();
+            return new Reply(500, "{\"error\":\"internal\"}", Map.of());
+        }
+        CannedReply canned = f.cannedReplies().get(shopId);
+        if (canned != null) {
+            cannedServed.incrementAndGet();
+            return new Reply(canned.status(), canned.body(), canned.headers());
+        }
+        if (f.failingShops().contains(shopId)
                 || (f.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.errorRate())) {
             injectedErrors.incrementAndGet();
             return new Reply(500, "{\"error\":\"internal\"}", Map.of());
         }
         if (f.throttleRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.throttleRate()) {
             injectedErrors.incrementAndGet();
+            throttled.incrementAndGet();
             return new Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"));
         }
         if (f.garbageShops().contains(shopId)) {
-            return new Reply(200, "<html><body>502 Bad Gateway</body></html>", Map.of());
+            return garbage(shopId, date, "<html><body>502 Bad Gateway</body></html>");
         }
         if (isUnknownShop(shopId)) {
             return new Reply(404, "{\"error\":\"unknown shop\",\"shop_id\":\"" + shopId + "\"}", Map.of());
         }
+        if (f.garbageRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.garbageRate()) {
+            long n = garbageServed.get();
+            return garbage(shopId, date, GARBAGE_BODIES.get((int) (n % GARBAGE_BODIES.size())));
+        }
         return new Reply(200, body(shopId, date), Map.of());
+    }
+
+    private Reply garbage(String shopId, String date, String body) {
+        garbageServed.incrementAndGet();
+        answeredGarbage.add(shopId + "|" + date);
+        return new Reply(200, body, Map.of());
     }
 
     private static void respond(HttpExchange exchange, int status, String body, Map<String, String> headers)
@@ -235,7 +306,8 @@ public final class CalcApiSimulator implements AutoCloseable {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", body.startsWith("<") ? "text/html" : "application/json");
         headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-        exchange.sendResponseHeaders(status, bytes.length);
+        // -1: no body at all (a 0 here would mean chunked, and 204/304 must not carry one).
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
