@@ -40,6 +40,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *   <li>New files are written before any old one is deleted; only the files listed (and read) at the start are
  *   deleted, so a part a transform writes meanwhile survives for the next compaction. If deleting fails, the
  *   partition holds old and new rows until the next compaction, which dedupes them.</li>
+ *   <li>A redelivered transform that rewrites a listed part while compaction runs loses nothing: the part's
+ *   name and content are functions of its raw object, and the rows read before it was rewritten are in the
+ *   output.</li>
  *   <li>A partition with no transform part and one generation of compacted files is already compact: skipped.</li>
  * </ul>
  *
