@@ -99,11 +99,12 @@ public final class LocalPipeline implements AutoCloseable {
             EmbeddedStack stack = EmbeddedStack.start(options.dataDir(), options.layout());
             try {
                 return new LocalPipeline(options, api, stack, workerS3Endpoint);
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
+                // Errors too: ElasticMQ's threads are not daemons and would keep the JVM alive.
                 stack.close();
                 throw e;
             }
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             api.close();
             throw e;
         }
