@@ -1,5 +1,9 @@
 package dev.offerrecorder.fanout;
 
+import dev.offerrecorder.shared.snapstart.Priming;
+import org.crac.Resource;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -20,7 +24,7 @@ import java.util.Map;
  * batch of slice messages. A stream handler, because one function takes these shapes. Replies with the run
  * summary as JSON, or for an SQS batch with the partial-batch response ({@code batchItemFailures}).
  */
-public final class FanoutHandler implements RequestStreamHandler {
+public final class FanoutHandler implements RequestStreamHandler, Resource {
     private final FanoutService service;
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log = new JsonLog("fanout");
@@ -33,6 +37,7 @@ public final class FanoutHandler implements RequestStreamHandler {
         FanoutConfig config = FanoutConfig.from(env);
         this.service = new FanoutService(config, AwsClients.sqs(env), new ManifestReader(AwsClients.s3(env)),
                 Clock.systemUTC(), log);
+        org.crac.Core.getGlobalContext().register(this);
     }
 
     @Override
@@ -60,5 +65,19 @@ public final class FanoutHandler implements RequestStreamHandler {
             }
             case FanoutService.SliceBatch b -> mapper.writeValue(output, b.response());
         }
+    }
+
+    /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        Priming.primeShared();
+        // Request objects load the SQS model and its marshalling classes; nothing is sent.
+        SendMessageBatchRequest.builder().queueUrl("https://sqs.invalid/prime").entries(
+                SendMessageBatchRequestEntry.builder().id("0").messageBody("{}").build()).build();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // Nothing to renew: no connection or credential is opened before the snapshot.
     }
 }

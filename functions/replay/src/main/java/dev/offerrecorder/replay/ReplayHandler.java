@@ -1,5 +1,8 @@
 package dev.offerrecorder.replay;
 
+import dev.offerrecorder.shared.snapstart.Priming;
+import org.crac.Resource;
+import software.amazon.awssdk.services.sqs.model.StartMessageMoveTaskRequest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,7 +29,7 @@ import java.util.Map;
  * </ul>
  * A malformed request fails the invocation with an {@link IllegalArgumentException} that says what is wrong.
  */
-public final class ReplayHandler implements RequestStreamHandler {
+public final class ReplayHandler implements RequestStreamHandler, Resource {
     static final int DEFAULT_SAMPLE = 20;
 
     private final RedriveService redrive;
@@ -45,6 +48,7 @@ public final class ReplayHandler implements RequestStreamHandler {
         this.capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
         int headroomPercent = env.getInt("REPLAY_HEADROOM_PERCENT", 50, 1, 100);
         this.defaultRate = RedriveService.rateFor(capacity, headroomPercent / 100.0);
+        org.crac.Core.getGlobalContext().register(this);
     }
 
     @Override
@@ -108,5 +112,18 @@ public final class ReplayHandler implements RequestStreamHandler {
             throw new IllegalArgumentException(field + " must be a whole number, got " + value);
         }
         return value.asInt();
+    }
+
+    /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        Priming.primeShared();
+        StartMessageMoveTaskRequest.builder().sourceArn("arn:aws:sqs:us-east-1:000000000000:prime")
+                .maxNumberOfMessagesPerSecond(defaultRate).build();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // Nothing to renew: no connection or credential is opened before the snapshot.
     }
 }

@@ -1,5 +1,8 @@
 package dev.offerrecorder.transform;
 
+import dev.offerrecorder.shared.snapstart.Priming;
+import org.crac.Resource;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -18,7 +21,7 @@ import java.util.Map;
  * Lambda entry point: S3 "object created" notifications for raw logs, delivered through the transform queue.
  * A message that fails is reported alone, so SQS retries it and, after maxReceiveCount, parks it in the DLQ.
  */
-public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
     private final TransformService service;
     private final S3Notifications notifications = new S3Notifications();
     private final JsonLog log = new JsonLog("transform");
@@ -37,6 +40,7 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
         this.tracing = tracing;
         this.service = new TransformService(AwsClients.s3(env), env.require("PLATFORM_BUCKET"),
                 Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))), log);
+        org.crac.Core.getGlobalContext().register(this);
     }
 
     @Override
@@ -65,5 +69,19 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
         tracing.addAttributes(Map.of("batchSize", event.getRecords().size(), "messagesFailed", failures.size(),
                 "rowsOut", rows));
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+    }
+
+    /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        Priming.primeShared();
+        notifications.parse("{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"prime\"},"
+                + "\"object\":{\"key\":\"raw/dt%3D2024-01-01/run%3Dprime/part-0.jsonl.gz\"}}}]}");
+        PutObjectRequest.builder().bucket("prime").key("offer_recordings/dt=2024-01-01/prime.parquet").build();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // Nothing to renew: no connection or credential is opened before the snapshot.
     }
 }

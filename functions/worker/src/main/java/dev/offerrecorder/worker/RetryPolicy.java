@@ -6,12 +6,13 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
+import java.security.SecureRandom;
 
 /**
  * Exponential backoff with full jitter (sleep a random time in [0, min(max, base * 2^attempt)]), never shorter
- * than what the API asked for in {@code Retry-After}. The random source is per-thread and per-call, so nothing
- * seeded is carried across a SnapStart restore.
+ * than what the API asked for in {@code Retry-After}. The jitter comes from a {@code SecureRandom} made per call
+ * (retries are rare): Lambda keeps it unique across SnapStart restores, so clones of one snapshot never retry in
+ * lockstep, as they would with a generator seeded before the snapshot.
  */
 public record RetryPolicy(int maxAttempts, Duration base, Duration max) {
 
@@ -21,7 +22,7 @@ public record RetryPolicy(int maxAttempts, Duration base, Duration max) {
 
     public Duration backoff(int attempt, Optional<Duration> retryAfter) {
         long capMillis = Math.min(max.toMillis(), base.toMillis() * (1L << Math.min(20, attempt - 1)));
-        long jittered = ThreadLocalRandom.current().nextLong(capMillis + 1);
+        long jittered = new SecureRandom().nextLong(capMillis + 1);
         long wanted = retryAfter.map(Duration::toMillis).orElse(0L);
         return Duration.ofMillis(Math.max(jittered, Math.min(wanted, max.toMillis())));
     }

@@ -1,5 +1,8 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.snapstart.Priming;
+import org.crac.Resource;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -14,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Lambda entry point: SQS batch in, partial batch failures out. Wiring only; {@link WorkerService} does the work. */
-public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
     private final WorkerService service;
     private final JsonLog log = new JsonLog("worker");
 
@@ -31,6 +34,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         WorkerConfig config = WorkerConfig.from(env);
         this.service = WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log,
                 tracing);
+        org.crac.Core.getGlobalContext().register(this);
     }
 
     @Override
@@ -63,5 +67,18 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             });
         }
         return out;
+    }
+
+    /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        Priming.primeShared();
+        PutObjectRequest.builder().bucket("prime").key("raw/dt=2024-01-01/run=prime/part-0.jsonl.gz").build();
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://prime.invalid/v1/shops/1/offer")).GET().build();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // Nothing to renew: no connection or credential is opened before the snapshot.
     }
 }
