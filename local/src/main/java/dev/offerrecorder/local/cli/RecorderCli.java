@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Records what the calculation API answers for every (shop, date), and lands it as Parquet.",
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 refused."},
         subcommands = {DemoCommand.class, ServeCommand.class, BackfillCommand.class, StatusCommand.class,
-                ReplayCommand.class, CommandLine.HelpCommand.class})
+                ReplayCommand.class, dev.offerrecorder.local.soak.SoakCommand.class, CommandLine.HelpCommand.class})
 public final class RecorderCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
