@@ -12,6 +12,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS offer_recordings (
   calculated_at  timestamp,
   http_status    int,
   outcome        string,
+  error          string,
   latency_ms     bigint,
   attempts       int,
   run_id         string,

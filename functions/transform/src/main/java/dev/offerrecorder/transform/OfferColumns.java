@@ -114,6 +114,9 @@ public final class OfferColumns {
         t.addAll(RESPONSE_COLUMNS);
         t.add(raw("http_status", "httpStatus", Type.INT32, true));
         t.add(raw("outcome", "outcome", Type.STRING, true));
+        // Why an answer is not OK: the worker's reason for GARBAGE and CLIENT_ERROR rows, or the transform's when
+        // an OK answer does not fit the table (it then becomes a GARBAGE row, see RawLineParser).
+        t.add(raw("error", "error", Type.STRING, false));
         t.add(raw("latency_ms", "latencyMs", Type.INT64, true));
         t.add(raw("attempts", "attempts", Type.INT32, true));
         t.add(raw("run_id", "runId", Type.STRING, true));

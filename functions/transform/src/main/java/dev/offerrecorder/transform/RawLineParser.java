@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,15 +20,23 @@ import java.util.Map;
 /**
  * Turns one raw-log line into an {@link OfferRow} by the column table {@link OfferColumns#TABLE}, or says why
  * the line belongs in quarantine: not JSON, a required field missing, a value of the wrong type, an unknown
- * outcome or version, an ID that is not an ID. Both the line and the response body are read with Jackson's
- * streaming parser, picking the table's fields and skipping the rest: building JSON trees cost a third of the
- * transform's time.
+ * outcome or version, IDs or a date that no job can have (the rules of {@link Job}).
+ *
+ * <p>A well-formed line whose OK answer does not fit the table (body not a JSON object, a mapped field of the
+ * wrong type such as {@code "offer_amount":"12,000"}) is not quarantined: the line is a faithful record of what
+ * the API said, so it becomes a GARBAGE row (as an HTML answer would), response columns null, the body kept in
+ * response_json and the reason in error. Quarantining it would lose the job: the worker has acknowledged it.
+ *
+ * <p>Both the line and the response body are read with Jackson's streaming parser, picking the table's fields
+ * and skipping the rest: building JSON trees cost a third of the transform's time.
  */
 final class RawLineParser {
     private static final int OUTCOME = OfferColumns.index("outcome");
     private static final int SHOP_ID = OfferColumns.index("shop_id");
     private static final int RUN_ID = OfferColumns.index("run_id");
     private static final int RESPONSE_JSON = OfferColumns.index("response_json");
+    private static final int TARGET_DATE = OfferColumns.index("target_date");
+    private static final int ERROR = OfferColumns.index("error");
 
     private final JsonFactory json = Json.newMapper().getFactory();
     private final List<OfferColumns.Column> table = OfferColumns.TABLE;
@@ -36,7 +46,8 @@ final class RawLineParser {
     sealed interface Parsed {
     }
 
-    record Row(OfferRow row) implements Parsed {
+    /** A row; {@code reclassified} says why an OK answer was recorded as GARBAGE, null otherwise. */
+    record Row(OfferRow row, String reclassified) implements Parsed {
     }
 
     record Bad(String reason) implements Parsed {
@@ -116,29 +127,42 @@ final class RawLineParser {
         if (!Job.isValidId(runId)) {
             return new Bad("field 'runId' is not a valid ID: " + abbreviate(runId));
         }
+        try {
+            // Job holds the date range; a date outside it would name a partition such as dt=+12024-01-01.
+            new Job(runId, shopId, (LocalDate) values[TARGET_DATE]);
+        } catch (InvalidJobException e) {
+            return new Bad("field 'targetDate' cannot be a job's date: " + e.getMessage());
+        }
         Outcome outcome;
         try {
             outcome = Outcome.valueOf((String) values[OUTCOME]);
         } catch (IllegalArgumentException e) {
             return new Bad("unknown outcome '" + abbreviate((String) values[OUTCOME]) + "'");
         }
+        String reclassified = null;
         if (outcome == Outcome.OK) {
-            String problem = readResponse((String) values[RESPONSE_JSON], values, wrong);
-            if (problem != null) {
-                return new Bad(problem);
+            reclassified = readResponse((String) values[RESPONSE_JSON], values, wrong);
+            if (reclassified != null) {
+                for (int i = 0; i < values.length; i++) {
+                    if (table.get(i).source() == OfferColumns.Source.RESPONSE) {
+                        values[i] = null;
+                    }
+                }
+                values[OUTCOME] = Outcome.GARBAGE.name();
+                values[ERROR] = "transform: " + reclassified;
             }
         }
-        return new Row(new OfferRow(values));
+        return new Row(new OfferRow(values), reclassified);
     }
 
-    /** Fills the response columns from an OK answer's body; returns why it cannot, or null. */
+    /** Fills the response columns from an OK answer's body; returns why the body does not fit, or null. */
     private String readResponse(String body, Object[] values, String[] wrong) {
         if (body == null) {
-            return "outcome OK but responseBody is missing";
+            return "body is missing";
         }
         try (JsonParser p = json.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return "outcome OK but responseBody is not a JSON object";
+                return "body is not a JSON object";
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 Integer i = responseFields.get(p.currentName());
@@ -150,9 +174,9 @@ final class RawLineParser {
                 }
             }
         } catch (JsonProcessingException e) {
-            return "outcome OK but responseBody is not JSON: " + e.getOriginalMessage();
+            return "body is not JSON: " + e.getOriginalMessage();
         } catch (IOException e) {
-            return "outcome OK but responseBody is not JSON: " + e.getMessage();
+            return "body is not JSON: " + e.getMessage();
         }
         for (int i = 0; i < values.length; i++) {
             OfferColumns.Column c = table.get(i);

@@ -25,8 +25,11 @@ public final class RawLogConverter {
 
     private final RawLineParser parser = new RawLineParser();
 
-    /** What one conversion saw. */
-    public record Counts(long linesIn, long rowsOut, long quarantined, boolean truncated) {
+    /**
+     * What one conversion saw. {@code reclassified} counts rows (part of rowsOut) whose OK answer did not fit the
+     * table and was recorded as GARBAGE.
+     */
+    public record Counts(long linesIn, long rowsOut, long quarantined, long reclassified, boolean truncated) {
     }
 
     /**
@@ -38,6 +41,7 @@ public final class RawLogConverter {
         CountingInputStream counted = new CountingInputStream(compressed);
         long lines = 0;
         long rows = 0;
+        long reclassified = 0;
         boolean truncated = false;
         LineReader reader = null;
         try {
@@ -57,6 +61,7 @@ public final class RawLogConverter {
                     case RawLineParser.Row r -> {
                         out.write(r.row());
                         rows++;
+                        reclassified += r.reclassified() == null ? 0 : 1;
                     }
                     case RawLineParser.Bad b -> quarantine.add(lines, b.reason(), text(reader));
                 }
@@ -74,7 +79,7 @@ public final class RawLogConverter {
                     + "): the rest of the object is unreadable", pending.length == 0 ? null
                     : new String(pending, StandardCharsets.UTF_8));
         }
-        return new Counts(lines, rows, quarantine.count(), truncated);
+        return new Counts(lines, rows, quarantine.count(), reclassified, truncated);
     }
 
     /** Reads the object to its end, to learn whether every byte arrived. */

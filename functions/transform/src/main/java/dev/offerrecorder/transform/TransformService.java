@@ -66,9 +66,9 @@ public final class TransformService {
             }
         }
         var result = new TransformResult(source, counts.linesIn(), counts.rowsOut(), counts.quarantined(),
-                counts.truncated(), outputs, quarantineKey);
-        if (counts.quarantined() > 0) {
-            log.warn("transform done, lines quarantined", Map.of("result", result));
+                counts.reclassified(), counts.truncated(), outputs, quarantineKey);
+        if (counts.quarantined() > 0 || counts.reclassified() > 0) {
+            log.warn("transform done, lines quarantined or answers recorded as GARBAGE", Map.of("result", result));
         } else {
             log.info("transform done", Map.of("result", result));
         }

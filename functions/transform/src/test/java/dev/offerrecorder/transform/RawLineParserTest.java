@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.HashSet;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RawLineParserTest {
@@ -82,22 +83,45 @@ class RawLineParserTest {
         assertTrue(bad(line("OK", BODY).replace("\"shopId\":\"42\"", "\"shopId\":42"))
                 .startsWith("field 'shopId' must be STRING"));
         assertTrue(bad(line("OK", BODY).replace("\"shopId\":\"42\"", "\"shopId\":\"../x\""))
-                .startsWith("field 'shopId' is not a valid ID"));
+                .startsWith("field 'shopId' is not a valid ID: ../x"));
         assertTrue(bad(line("OK", BODY).replace("2024-01-01\",\"requestUrl", "2024-13-01\",\"requestUrl"))
                 .startsWith("field 'targetDate' must be DATE"));
+        assertTrue(bad(line("OK", BODY).replace("2024-01-01\",\"requestUrl", "+12024-01-01\",\"requestUrl"))
+                .startsWith("field 'targetDate' cannot be a job's date: date +12024-01-01 is outside"),
+                "a date no job can have");
         assertTrue(bad(line("OK", BODY).replace("\"latencyMs\":15", "\"latencyMs\":\"15\""))
                 .startsWith("field 'latencyMs' must be INT64"));
         assertTrue(bad(line("OK", BODY).replace("\"httpStatus\":200", "\"httpStatus\":2.5"))
                 .startsWith("field 'httpStatus' must be INT32"));
         assertTrue(bad(line("MAYBE", BODY)).startsWith("unknown outcome 'MAYBE'"));
-        assertTrue(bad(line("OK", "<html>")).startsWith("outcome OK but responseBody is not JSON"));
-        assertEquals("outcome OK but responseBody is not a JSON object", bad(line("OK", "[]")));
-        assertTrue(bad(line("OK", BODY.replace("12000", "12000.5")))
-                .startsWith("response field 'offer_amount' must be INT64, got 12000.5"));
-        assertTrue(bad(line("OK", BODY.replace("true", "\\\"yes\\\"")))
-                .startsWith("response field 'eligible' must be BOOLEAN"));
-        assertTrue(bad(line("OK", BODY.replace("2024-01-01T12:00:00+09:00", "yesterday")))
-                .startsWith("response field 'calculated_at' must be TIMESTAMP"));
+    }
+
+    /** The line is a faithful record of a bad answer: a GARBAGE row with the reason, not a lost job. */
+    @Test
+    void anOkAnswerThatDoesNotFitTheTableIsRecordedAsGarbage() {
+        var cases = Map.of(
+                "<html>", "transform: body is not JSON",
+                "[]", "transform: body is not a JSON object",
+                BODY.replace("12000", "12000.5"),
+                "transform: response field 'offer_amount' must be INT64, got 12000.5",
+                BODY.replace("12000", "\\\"12,000\\\""),
+                "transform: response field 'offer_amount' must be INT64, got \"12,000\"",
+                BODY.replace("true", "\\\"yes\\\""), "transform: response field 'eligible' must be BOOLEAN",
+                BODY.replace("2024-01-01T12:00:00+09:00", "yesterday"),
+                "transform: response field 'calculated_at' must be TIMESTAMP");
+        cases.forEach((body, error) -> {
+            var parsed = parser.parse(line("OK", body), "s3://raw/x");
+            var row = assertInstanceOf(RawLineParser.Row.class, parsed, body);
+            assertEquals("GARBAGE", row.row().get("outcome"), body);
+            assertTrue(((String) row.row().get("error")).startsWith(error), row.row().get("error") + " for " + body);
+            assertTrue(row.reclassified() != null);
+            for (OfferColumns.Column c : OfferColumns.RESPONSE_COLUMNS) {
+                assertNull(row.row().get(c.name()), c.name());
+            }
+            assertEquals(200, row.row().get("http_status"));
+            assertTrue(((String) row.row().get("response_json")).length() > 1, "the body is kept");
+        });
+        assertNull(row(line("OK", BODY)).get("error"), "a fitting answer has no error");
     }
 
     @Test

@@ -59,7 +59,7 @@ class RawLogConverterTest {
             byte[] gz = gzip(in.toString());
             var counts = new RawLogConverter().convert(new ByteArrayInputStream(gz), gz.length, "src", writer,
                     quarantine);
-            assertEquals(new RawLogConverter.Counts(5, 5, 0, false), counts);
+            assertEquals(new RawLogConverter.Counts(5, 5, 0, 0, false), counts);
             var written = writer.finish();
             // At most two files open: 01-03 evicts 01-01, 01-01 evicts 01-02, 01-02 evicts 01-03.
             assertEquals(List.of("2024-01-01/0:1", "2024-01-01/1:1", "2024-01-02/0:1", "2024-01-02/1:1",
@@ -133,7 +133,7 @@ class RawLogConverterTest {
         try (var writer = new ParquetPartitionWriter(dir); var quarantine = new QuarantineFile(dir, "src")) {
             var counts = new RawLogConverter().convert(new ByteArrayInputStream(plain), plain.length, "src", writer,
                     quarantine);
-            assertEquals(new RawLogConverter.Counts(1, 0, 1, true), counts);
+            assertEquals(new RawLogConverter.Counts(1, 0, 1, 0, true), counts);
             assertFalse(Files.readString(quarantine.file()).contains("\"raw\""), "nothing readable to keep");
         }
     }

@@ -1,6 +1,7 @@
 package dev.offerrecorder.local.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,20 +54,23 @@ class QuarantineTest {
         Instant at = Instant.parse("2032-01-02T00:00:00Z");
         String good = RawObjects.line(RawObjects.ok("run-q", "1", date, 100, at));
         List<String> lines = new ArrayList<>(List.of(
-                good,                                                                     // 1 ok
+                good,                                                                     // 1 row
                 "{\"v\":1,\"runId\":\"run-q\",\"shopId\":",                                // 2 broken JSON
                 good.replace("\"shopId\":\"1\"", "\"shopId\":\"2\"")
-                        .replace("\"offer_amount\\\":100", "\"offer_amount\\\":\\\"100\\\""), // 3 amount as text
+                        .replace("\"offer_amount\\\":100", "\"offer_amount\\\":\\\"100\\\""), // 3 GARBAGE row
                 good.replace("\"shopId\":\"1\",", ""),                                     // 4 shopId missing
                 "",                                                                         // 5 blank
                 good.replace("\"shopId\":\"1\"", "\"shopId\":\"3\"")
                         .replace("\"httpStatus\":200", "\"httpStatus\":\"200\""),          // 6 status as text
-                RawObjects.line(RawObjects.notFound("run-q", "4", date, at)),               // 7 ok (404 row)
+                RawObjects.line(RawObjects.notFound("run-q", "4", date, at)),               // 7 row (404)
                 good.replace("\"shopId\":\"1\"", "\"shopId\":\"5\"")
-                        .replace("\"2032-01-01\"", "\"2032-02-30\"")));                    // 8 impossible date
-        // Line 9: a second gzip member cut short, as an interrupted upload would leave it.
+                        .replace("\"2032-01-01\"", "\"2032-02-30\""),                    // 8 impossible date
+                good.replace("\"shopId\":\"1\"", "\"shopId\":\"6\"")
+                        .replace("\"2032-01-01\"", "\"2101-01-01\"")));                   // 9 no job has it
+        // Line 10: a second gzip member cut short, as an interrupted upload would leave it.
         byte[] head = RawObjects.gzip(lines);
-        byte[] tailMember = RawObjects.gzip(List.of(good.replace("\"shopId\":\"1\"", "\"shopId\":\"6\"")));
+        String lost = good.replace("\"shopId\":\"1\"", "\"shopId\":\"7\"");
+        byte[] tailMember = RawObjects.gzip(List.of(lost));
         byte[] tail = Arrays.copyOf(tailMember, tailMember.length - 12);
         byte[] object = new byte[head.length + tail.length];
         System.arraycopy(head, 0, object, 0, head.length);
@@ -80,17 +84,23 @@ class QuarantineTest {
                 new JsonLog("transform", new PrintStream(log, true, StandardCharsets.UTF_8)));
         TransformResult result = service.transform(stack.layout().rawBucket(), key);
 
-        assertEquals(9, result.linesIn(), "8 lines and the broken tail");
-        assertEquals(2, result.rowsOut());
+        assertEquals(10, result.linesIn(), "9 lines and the broken tail");
+        assertEquals(3, result.rowsOut());
+        assertEquals(1, result.reclassified(), "the mistyped answer is a GARBAGE row");
         assertEquals(7, result.quarantined());
         assertTrue(result.truncated());
         assertEquals(result.linesIn(), result.rowsOut() + result.quarantined());
         assertEquals("quarantine/" + key + ".jsonl", result.quarantineObject());
-        assertTrue(log.toString(StandardCharsets.UTF_8).contains("\"linesIn\":9"), log.toString());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("\"linesIn\":10"), log.toString());
 
-        assertEquals(List.of(Map.of("shop_id", "1", "outcome", "OK"), Map.of("shop_id", "4", "outcome", "NOT_FOUND")),
-                RawObjects.query(stack, "SELECT shop_id, outcome FROM {table} WHERE dt = DATE '2032-01-01' "
-                        + "ORDER BY shop_id"));
+        var rows = RawObjects.query(stack, "SELECT shop_id, outcome, error, offer_amount, response_json FROM {table} "
+                + "WHERE dt = DATE '2032-01-01' ORDER BY shop_id");
+        assertEquals(List.of("1", "2", "4"), rows.stream().map(r -> r.get("shop_id")).toList());
+        assertEquals(List.of("OK", "GARBAGE", "NOT_FOUND"), rows.stream().map(r -> r.get("outcome")).toList());
+        Map<String, Object> garbage = rows.get(1);
+        assertEquals("transform: response field 'offer_amount' must be INT64, got \"100\"", garbage.get("error"));
+        assertNull(garbage.get("offer_amount"));
+        assertTrue(((String) garbage.get("response_json")).contains("\"offer_amount\":\"100\""), "body kept");
 
         String quarantine = stack.s3().getObjectAsBytes(r -> r.bucket(stack.layout().platformBucket())
                 .key(result.quarantineObject())).asUtf8String();
@@ -98,24 +108,25 @@ class QuarantineTest {
         for (String l : quarantine.split("\n")) {
             entries.add(mapper.readTree(l));
         }
-        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 8L, 9L), entries.stream().map(e -> e.path("line").asLong()).toList());
+        assertEquals(List.of(2L, 4L, 5L, 6L, 8L, 9L, 10L),
+                entries.stream().map(e -> e.path("line").asLong()).toList());
         String source = "s3://" + stack.layout().rawBucket() + "/" + key;
         entries.forEach(e -> assertEquals(source, e.path("source").asText()));
         assertTrue(entries.get(0).path("reason").asText().startsWith("not valid JSON"), entries.get(0).toString());
         assertEquals(lines.get(1), entries.get(0).path("raw").asText(), "the bad line is kept verbatim");
-        assertTrue(entries.get(1).path("reason").asText()
-                .startsWith("response field 'offer_amount' must be INT64, got \"100\""), entries.get(1).toString());
-        assertEquals("required field 'shopId' is missing", entries.get(2).path("reason").asText());
-        assertEquals("blank line", entries.get(3).path("reason").asText());
-        assertTrue(entries.get(4).path("reason").asText().startsWith("field 'httpStatus' must be INT32"),
+        assertEquals("required field 'shopId' is missing", entries.get(1).path("reason").asText());
+        assertEquals("blank line", entries.get(2).path("reason").asText());
+        assertTrue(entries.get(3).path("reason").asText().startsWith("field 'httpStatus' must be INT32, got \"200\""),
+                entries.get(3).toString());
+        assertTrue(entries.get(4).path("reason").asText().startsWith("field 'targetDate' must be DATE"),
                 entries.get(4).toString());
-        assertTrue(entries.get(5).path("reason").asText().startsWith("field 'targetDate' must be DATE"),
+        assertTrue(entries.get(5).path("reason").asText()
+                .startsWith("field 'targetDate' cannot be a job's date: date 2101-01-01"),
                 entries.get(5).toString());
         JsonNode broken = entries.get(6);
-        assertTrue(broken.path("reason").asText().startsWith("gzip stream broken after line 8"), broken.toString());
+        assertTrue(broken.path("reason").asText().startsWith("gzip stream broken after line 9"), broken.toString());
         String partial = broken.path("raw").asText("");
-        assertTrue(partial.length() > 20 && !partial.endsWith("}"), "only part of line 9 was readable: " + partial);
-        assertTrue(good.replace("\"shopId\":\"1\"", "\"shopId\":\"6\"").startsWith(partial),
-                "what was readable of line 9 is kept: " + partial);
+        assertTrue(partial.length() > 20 && !partial.endsWith("}"), "only part of line 10 was readable: " + partial);
+        assertTrue(lost.startsWith(partial), "what was readable of line 10 is kept: " + partial);
     }
 }

@@ -100,8 +100,9 @@ class QueryRecipesTest {
         assertEquals(2L, rows.getFirst().get("shops"));
         assertEquals("30", String.valueOf(rows.getFirst().get("total")));
 
-        Matcher latest = Pattern.compile("(SELECT \\* FROM read_parquet\\('…/offer_recordings/\\*/\\*\\.parquet'.*?;)",
-                Pattern.DOTALL).matcher(recipes);
+        Matcher latest = Pattern.compile(
+                "(SELECT \\* FROM read_parquet\\('…/offer_recordings/\\*/\\*\\.parquet'.*?;)", Pattern.DOTALL)
+                .matcher(recipes);
         assertTrue(latest.find(), "query-recipes.md has the DuckDB latest-per-job recipe");
         var dedup = Table.query(tableDir, "SELECT shop_id, run_id FROM (" + latest.group(1)
                 .replace("…/offer_recordings", tableDir.toString()).replace(";", "") + ") ORDER BY shop_id");

@@ -92,6 +92,7 @@ class TransformToParquetTest {
         expected.put("calculated_at", "TIMESTAMP WITH TIME ZONE");
         expected.put("http_status", "INTEGER");
         expected.put("outcome", "VARCHAR");
+        expected.put("error", "VARCHAR");
         expected.put("latency_ms", "BIGINT");
         expected.put("attempts", "INTEGER");
         expected.put("run_id", "VARCHAR");
@@ -109,7 +110,7 @@ class TransformToParquetTest {
                 Map.of("dt", "2031-05-02", "n", 10L, "misplaced", 0L)), counts);
 
         var rows = RawObjects.query(stack, "SELECT shop_id, offer_amount, currency, eligible, anomaly_score, "
-                + "model_version, epoch_ms(calculated_at) AS calculated_ms, http_status, outcome, latency_ms, "
+                + "model_version, epoch_ms(calculated_at) AS calculated_ms, http_status, outcome, error, latency_ms, "
                 + "attempts, run_id, epoch_us(recorded_at) AS recorded_us, request_url, response_json, source_object "
                 + "FROM {table} WHERE shop_id IN ('s3', 's404') ORDER BY shop_id");
         Map<String, Object> s3 = rows.get(0);
@@ -122,6 +123,7 @@ class TransformToParquetTest {
         assertEquals(Instant.parse("2024-01-01T12:00:00Z").toEpochMilli(), s3.get("calculated_ms"));
         assertEquals(200, s3.get("http_status"));
         assertEquals("OK", s3.get("outcome"));
+        assertNull(s3.get("error"));
         assertEquals(12L, s3.get("latency_ms"));
         assertEquals(1, s3.get("attempts"));
         assertEquals("run-a", s3.get("run_id"));
