@@ -179,7 +179,8 @@ public final class FanoutService {
         String reason = null;
         if (done < total) {
             reason = outcome.failure() == null ? "deadline" : outcome.failure().getMessage();
-            int failuresInARow = outcome.failure() == null ? 0 : slice.failures() + 1;
+            // Refusals count in a row only while no job gets through; any progress starts the count again.
+            int failuresInARow = outcome.failure() == null ? 0 : done > slice.cursor() ? 1 : slice.failures() + 1;
             if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
                 throw new IllegalStateException("slice " + slice + ": SQS refused jobs " + failuresInARow
                         + " hand-overs in a row: " + outcome.failure().getMessage(), outcome.failure());

@@ -9,7 +9,7 @@ import java.time.LocalDate;
  * then the next date). {@code cursor} counts the jobs of this slice already confirmed by SQS, so a hand-over
  * resumes exactly where the previous invocation's confirmed prefix ended; {@code end} is where the slice stops
  * (a request's job limit, or all of them). {@code failures} counts hand-overs in a row caused by SQS refusing
- * jobs, so a queue that keeps refusing ends in the fan-out DLQ instead of looping.
+ * jobs with no job getting through, so a queue that keeps refusing ends in the fan-out DLQ instead of looping.
  */
 public record Slice(String runId, int part, int parts, LocalDate from, LocalDate to, ShopSpec shops, long shopStart,
                     long shopEnd, long cursor, long end, int failures) {

@@ -95,7 +95,7 @@ final class FanoutKit {
      * Receives every job message with concurrent receivers, 10 at a time, and counts each job identity. The long
      * visibility timeout keeps a received message from coming back while the drain runs, so a job seen twice
      * was enqueued twice. The drain ends once the queue reports nothing visible or in flight besides what was
-     * received, and several receives in a row came back empty, after {@code producing} turned false (the drain
+     * received, and two receives per receiver in a row came back empty, after {@code producing} turned false (the drain
      * can run while jobs are still being enqueued).
      */
     Drained drainJobs(int receivers) throws InterruptedException {
@@ -111,14 +111,15 @@ final class FanoutKit {
         for (int i = 0; i < receivers; i++) {
             threads.add(Thread.ofPlatform().name("drain-" + i).start(() -> {
                 try {
-                    while (emptyInARow.get() < 3 * receivers) {
+                    while (emptyInARow.get() < 2 * receivers) {
+                        // Long polling while jobs are still coming: an empty queue then costs one request a second
+                        // per receiver, not hundreds.
+                        int wait = producing.getAsBoolean() ? 1 : 0;
                         List<Message> got = stack.sqs().receiveMessage(r -> r.queueUrl(jobQueue())
-                                .maxNumberOfMessages(10).visibilityTimeout(900).waitTimeSeconds(0)).messages();
+                                .maxNumberOfMessages(10).visibilityTimeout(900).waitTimeSeconds(wait)).messages();
                         if (got.isEmpty()) {
                             if (!producing.getAsBoolean() && stack.depth(stack.layout().jobQueue()).visible() == 0) {
                                 emptyInARow.incrementAndGet();
-                            } else {
-                                sleep(20);
                             }
                             continue;
                         }
@@ -165,17 +166,17 @@ final class FanoutKit {
             FanoutHandler handler = new FanoutHandler(env);
             threads.add(Thread.ofPlatform().name("fanout-poller-" + i).start(() -> {
                 int idle = 0;
-                while (errors.isEmpty() && idle < 5) {
+                while (errors.isEmpty() && idle < 2) {
                     try {
+                        // Long polling, as Lambda's pollers do: a hand-over sent meanwhile is returned at once.
                         List<Message> batch = stack.sqs().receiveMessage(r -> r.queueUrl(fanoutQueue())
-                                .maxNumberOfMessages(1).waitTimeSeconds(0)
+                                .maxNumberOfMessages(1).waitTimeSeconds(1)
                                 .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
                         if (batch.isEmpty()) {
                             // Idle only counts once nothing is queued, delayed or in flight and no invocation
                             // runs (an invocation's own message stays in flight until after its hand-over is sent).
                             idle = busy.get() == 0 && stack.depth(stack.layout().fanoutQueue()).total() == 0
                                     ? idle + 1 : 0;
-                            sleep(idle > 0 ? 100 : 10);
                             continue;
                         }
                         idle = 0;
@@ -240,13 +241,5 @@ final class FanoutKit {
             r.put("awsRegion", "us-east-1");
         }
         return root.toString();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
