@@ -182,7 +182,7 @@ public final class FanoutService {
             // Refusals count in a row only while no job gets through; any progress starts the count again.
             int failuresInARow = outcome.failure() == null ? 0 : done > slice.cursor() ? 1 : slice.failures() + 1;
             if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
-                throw new IllegalStateException("slice " + slice + ": SQS refused jobs " + failuresInARow
+                throw new IllegalStateException("slice " + slice + ": jobs could not be enqueued " + failuresInARow
                         + " hand-overs in a row: " + outcome.failure().getMessage(), outcome.failure());
             }
             if (config.fanoutQueueUrl().isEmpty()) {

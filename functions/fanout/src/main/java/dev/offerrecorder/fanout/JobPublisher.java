@@ -75,10 +75,15 @@ public final class JobPublisher {
         AtomicLong acknowledged = new AtomicLong();
         long next = from;
         try {
-            while (next < to && failed.isEmpty() && mayContinue.getAsBoolean()) {
+            while (next < to) {
                 long start = next;
                 long end = Math.min(to, start + BATCH);
                 window.acquire();
+                // Asked after a slot is free: waiting for one may take a while when time is short.
+                if (!failed.isEmpty() || !mayContinue.getAsBoolean()) {
+                    window.release();
+                    break;
+                }
                 try {
                     pool.execute(() -> {
                         try {

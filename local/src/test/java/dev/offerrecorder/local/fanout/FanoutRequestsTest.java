@@ -204,7 +204,7 @@ class FanoutRequestsTest {
         var e = assertThrows(IllegalStateException.class, () -> LambdaRunner.invokeDirect(new FanoutHandler(env),
                 "fanout", kit.eventJson(List.of(m), "arn:aws:sqs:elasticmq:000000000000:offer-recorder-fanout"),
                 Duration.ofMinutes(1)));
-        assertTrue(e.getMessage().contains("SQS refused jobs 3 hand-overs in a row"), e.getMessage());
+        assertTrue(e.getMessage().contains("jobs could not be enqueued 3 hand-overs in a row"), e.getMessage());
     }
 
     @Test
