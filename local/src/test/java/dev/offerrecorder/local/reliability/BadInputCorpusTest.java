@@ -228,16 +228,35 @@ class BadInputCorpusTest {
         stack.s3().putObject(r -> r.bucket(rawBucket).key(key), RequestBody.fromBytes(gzip(joined.toByteArray())));
         TransformResult result = transform.transform(rawBucket, key);
         Map<Long, String> reasonByLine = quarantineReasons(result.quarantineObject());
+        Map<String, Map<String, Object>> rowByShop = new HashMap<>();
+        for (Map<String, Object> row : tableRows("corpus")) {
+            rowByShop.put((String) row.get("shop_id"), row);
+        }
+        long garbageRows = lines.stream().filter(c -> "garbage-row".equals(c.kind())).count();
 
-        DynamicTest objectChecks = dynamicTest("(the object) one row, every bad line quarantined", () -> {
-            assertEquals(1, result.rowsOut(), "only the good line becomes a row: " + result);
-            assertEquals(lines.size(), result.quarantined(), "every bad line is quarantined: " + result);
+        DynamicTest objectChecks = dynamicTest("(the object) the good line and the reclassified ones are rows, every "
+                + "other bad line is quarantined", () -> {
+            assertEquals(1 + garbageRows, result.rowsOut(), "rows: " + result);
+            assertEquals(lines.size() - garbageRows, result.quarantined(), "quarantined: " + result);
         });
         List<DynamicTest> tests = new ArrayList<>(List.of(objectChecks));
         for (int i = 0; i < lines.size(); i++) {
             Corpus.Case c = lines.get(i);
             long line = i + 2;
-            tests.add(test(c, () -> c.assertSays(reasonByLine.get(line))));
+            tests.add(test(c, () -> {
+                switch (c.kind()) {
+                    case "quarantines" -> c.assertSays(reasonByLine.get(line));
+                    case "garbage-row" -> {
+                        // The case's shop ID is its file name, so its row can be found.
+                        String shop = c.file().substring(0, c.file().lastIndexOf('.'));
+                        Map<String, Object> row = rowByShop.get(shop);
+                        assertNotNull(row, c + ": expected a row for shop " + shop + ", rows: " + rowByShop.keySet());
+                        assertEquals("GARBAGE", row.get("outcome"), c + ": " + row);
+                        c.assertSays((String) row.get("error"));
+                    }
+                    default -> fail(c + ": unknown kind " + c.kind());
+                }
+            }));
         }
         for (Corpus.Case c : cases.stream().filter(c -> c.file().endsWith(".object")).toList()) {
             tests.add(test(c, () -> {
@@ -301,9 +320,8 @@ class BadInputCorpusTest {
         Map<String, JsonNode> recorded = new HashMap<>();
         RawLogs.readAll(stack.s3(), rawBucket).stream().filter(n -> runId.equals(n.path("runId").asText()))
                 .forEach(n -> recorded.put(n.path("shopId").asText(), n));
-        Set<String> rows = new HashSet<>();
-        Table.query(stack.aws().s3Dir().resolve(stack.layout().platformBucket()).resolve(TransformService.TABLE_PREFIX),
-                "SELECT shop_id FROM {table} WHERE run_id = '" + runId + "'").forEach(r -> rows.add((String) r.get("shop_id")));
+        Map<String, Map<String, Object>> rows = new HashMap<>();
+        tableRows(runId).forEach(r -> rows.put((String) r.get("shop_id"), r));
 
         return byShop.entrySet().stream().map(e -> test(e.getValue(), () -> {
             String shop = e.getKey();
@@ -312,7 +330,8 @@ class BadInputCorpusTest {
             if (record != null) {
                 verdict = "recorded " + record.path("outcome").asText()
                         + (record.hasNonNull("error") ? " error=" + record.path("error").asText() : "")
-                        + (rows.contains(shop) ? "; table row" : "")
+                        + (rows.containsKey(shop) ? "; table row " + rows.get(shop).get("outcome")
+                                + (rows.get(shop).get("error") != null ? " error=" + rows.get(shop).get("error") : "") : "")
                         + (quarantined.containsKey(shop) ? "; quarantined: " + quarantined.get(shop) : "");
                 assertFalse(failures.containsKey(shop), e.getValue() + ": recorded and failed at once");
             } else {
@@ -429,6 +448,12 @@ class BadInputCorpusTest {
             default -> throw new IllegalArgumentException("no function " + function);
         };
         return captured(coldStart).function();
+    }
+
+    /** The table's rows of one run: shop, outcome and error. */
+    private static List<Map<String, Object>> tableRows(String runId) throws Exception {
+        Path table = stack.aws().s3Dir().resolve(stack.layout().platformBucket()).resolve(TransformService.TABLE_PREFIX);
+        return Table.query(table, "SELECT shop_id, outcome, error FROM {table} WHERE run_id = '" + runId + "'");
     }
 
     /** The reason field of each log line with this message, keyed by one of its fields. */

@@ -210,26 +210,31 @@ class FaultInjectionTest {
 
     /**
      * An API answer that is a JSON object with a mistyped field (offer_amount as a string) is garbage as much as an
-     * HTML page is. Today the worker records it as OK (it is a JSON object), acknowledges it, and the transform
-     * quarantines the line: the job is in neither the table nor the DLQ.
+     * HTML page is: the worker records it (it is a definitive answer) and the table must hold it once, as a GARBAGE
+     * row that says why. (Until 9975aa2 the transform quarantined the line and the job was lost.)
      */
     @Test
     void aMistypedJsonAnswerIsStillOneRowInTheTable() throws Exception {
+        Set<String> mistyped = Set.of("1001", "1002", "1003");
         try (FaultRig rig = FaultRig.start(dir, "api-mistyped-json", FaultRig.Settings.defaults())) {
             Map<String, CannedReply> canned = new HashMap<>();
-            for (String shop : Set.of("1001", "1002", "1003")) {
+            for (String shop : mistyped) {
                 canned.put(shop, new CannedReply(200, Map.of("Content-Type", "application/json"),
                         "{\"shop_id\":\"" + shop + "\",\"offer_amount\":\"12,000\",\"currency\":\"JPY\"}"));
             }
             rig.pipeline().api().setFaults(SimulatorFaults.none().withCannedReplies(canned));
             rig.submitBackfill();
             Reconciliation r = rig.settle("final", null);
-            assertEquals(0, r.lost(), "BUG (transform RawLineParser, worker ResponseClassifier): a 200 answer whose "
-                    + "JSON object has a wrongly typed field (\"offer_amount\":\"12,000\") is classified OK by the "
-                    + "worker, acknowledged, then quarantined whole by the transform ('response field offer_amount "
-                    + "must be INT64'), so the job is neither in offer_recordings nor in the DLQ; an HTML answer for "
-                    + "the same job would be a GARBAGE row. Lost: " + r.lostSample() + " -- " + r.line());
+            assertEquals(0, r.lost(), "a worker-acknowledged answer must not vanish into quarantine: "
+                    + r.lostSample() + " -- " + r.line());
             FaultRig.assertAccountedFor(r);
+            var rows = Table.query(rig.pipeline().tableDir(), "SELECT shop_id, outcome, error FROM {table} "
+                    + "WHERE shop_id IN ('1001', '1002', '1003')");
+            assertEquals(6, rows.size(), "3 shops x 2 days: " + rows);
+            for (Map<String, Object> row : rows) {
+                assertEquals("GARBAGE", row.get("outcome"), row.toString());
+                assertTrue(String.valueOf(row.get("error")).contains("offer_amount"), "the row says why: " + row);
+            }
         }
     }
 
