@@ -96,6 +96,15 @@ class FanoutScheduleTest {
     }
 
     @Test
+    void theSchedulerInputTemplateYamlConfiguresWorks() throws Exception {
+        // template.yaml's ScheduleV2 Input, as Scheduler delivers it with its context attributes filled in.
+        runAndCheck("{\"detail-type\":\"Scheduled Event\",\"source\":\"aws.scheduler\","
+                + "\"time\":\"2024-03-01T15:00:00Z\","
+                + "\"resources\":[\"arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/daily\"]}",
+                "2024-03-01");
+    }
+
+    @Test
     void skippedManifestRowsAreReportedWithTheirLine() throws Exception {
         JsonNode summary = runAndCheck(ruleEvent("2024-03-01T15:30:00Z"), "2024-03-01");
         assertEquals(2, summary.path("badRows").asLong());
