@@ -33,6 +33,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -230,25 +233,41 @@ public final class SoakCommand implements Callable<Integer> {
                     (long) shops * days, shops, days, runId, errorRate, throttleRate, garbageRate, crashEvery,
                     duplicateEvery, s3FailEvery, maxDuration);
             progress.flush();
-            JsonNode planned = pipeline.invokeFanout("{\"from\":\"" + FIRST_DATE + "\",\"to\":\"" + last
-                    + "\",\"shopRange\":{\"from\":1,\"to\":" + shops + "},\"runId\":\"" + runId + "\"}");
-            long jobsIn = planned.path("jobsPlanned").asLong();
+            // Fan-out runs on its own thread: a single big slice enqueues synchronously for minutes, and the time
+            // bound must hold while it does.
+            String request = "{\"from\":\"" + FIRST_DATE + "\",\"to\":\"" + last + "\",\"shopRange\":{\"from\":1,"
+                    + "\"to\":" + shops + "},\"runId\":\"" + runId + "\"}";
+            CompletableFuture<JsonNode> planned = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("soak-fanout").start(() -> {
+                try {
+                    planned.complete(pipeline.invokeFanout(request));
+                } catch (Throwable t) {
+                    planned.completeExceptionally(t);
+                }
+            });
 
             boolean finished = false;
             while (!finished && System.nanoTime() < deadline) {
                 Duration slice = Duration.ofNanos(Math.min(Duration.ofSeconds(10).toNanos(),
                         Math.max(1, deadline - System.nanoTime())));
                 try {
+                    if (!planned.isDone()) {
+                        planned.get(slice.toNanos(), TimeUnit.NANOSECONDS);
+                        continue;
+                    }
+                    planned.join();
                     pipeline.awaitQuiet(slice, p -> { });
                     finished = true;
-                } catch (IllegalStateException stillBusy) {
+                } catch (TimeoutException | IllegalStateException stillBusy) {
                     var p = pipeline.progress();
-                    progress.printf("soak: %3.0f s  queued %d, in flight %d, DLQ %d, raw objects %d, API requests "
-                                    + "%d, heap %d MB%n", seconds(started), p.jobsQueued(), p.jobsInFlight(), p.dlq(),
-                            p.rawObjects(), p.apiRequests(), heap.currentMb());
+                    progress.printf("soak: %3.0f s  %squeued %d, in flight %d, DLQ %d, raw objects %d, API requests "
+                                    + "%d, heap %d MB%n", seconds(started), planned.isDone() ? "" : "enqueuing, ",
+                            p.jobsQueued(), p.jobsInFlight(), p.dlq(), p.rawObjects(), p.apiRequests(),
+                            heap.currentMb());
                     progress.flush();
                 }
             }
+            long jobsIn = planned.isDone() ? planned.join().path("jobsPlanned").asLong() : (long) shops * days;
 
             JobLedger before = tableLedger(pipeline.tableDir(), shops);
             if (finished) {
@@ -276,7 +295,7 @@ public final class SoakCommand implements Callable<Integer> {
             faults.put("worker crash after work", applied.getOrDefault(Action.CRASH_AFTER_HANDLER, 0L));
             faults.put("batch delivered twice", applied.getOrDefault(Action.DELIVER_TWICE, 0L));
             long lost = after.missingFromBoth(dlq);
-            if (lost > 0) {
+            if (lost > 0 && finished) {
                 progress.println("soak: lost jobs, e.g. " + after.sampleMissing(dlq, 10));
             }
             return new SoakReport(finished, jobsIn, after.seen(), dlq.seen(), after.repeats(), before.repeats(), lost,

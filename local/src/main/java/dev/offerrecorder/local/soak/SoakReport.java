@@ -11,7 +11,7 @@ import java.util.Map;
  * @param inDlq             distinct jobs parked in the job DLQ
  * @param duplicates        rows beyond the first per job after compaction
  * @param duplicatesBefore  rows beyond the first per job before compaction
- * @param lost              jobs neither in the table nor in the DLQ
+ * @param lost              jobs neither in the table nor in the DLQ (for an unfinished run: not done yet)
  * @param unexpectedRows    rows for shops or dates the run never asked for
  * @param rawRecords        raw-log lines written (redeliveries and lost acknowledgements make it exceed jobsIn)
  * @param apiRequests       HTTP requests the simulated API received
@@ -33,11 +33,13 @@ public record SoakReport(boolean finished, long jobsIn, long recorded, long inDl
 
     /** The lines printed at the end of a run. */
     public String summary() {
-        return String.format("soak %s: jobs in %d, recorded %d, in DLQ %d, duplicates %d (%d before compaction), lost %d"
-                        + "%n  raw records %d, API requests %d, peak heap %d MB, %.0f s (%.0f jobs/s)%n  faults %s",
+        // Jobs an unfinished run never reached are not lost, only not done yet.
+        return String.format("soak %s: jobs in %d, recorded %d, in DLQ %d, duplicates %d (%d before compaction), %s %d"
+                        + "%n  raw records %d, API requests %d, peak heap %d MB, %.0f s (%.0f jobs recorded/s)%n"
+                        + "  faults %s",
                 finished ? (ok() ? "PASSED" : "FAILED") : "UNFINISHED (time bound reached)", jobsIn, recorded, inDlq,
-                duplicates, duplicatesBefore, lost, rawRecords, apiRequests, peakHeapMb, seconds,
-                seconds > 0 ? jobsIn / seconds : 0, new java.util.TreeMap<>(faults))
+                duplicates, duplicatesBefore, finished ? "lost" : "not done", lost, rawRecords, apiRequests,
+                peakHeapMb, seconds, seconds > 0 ? recorded / seconds : 0, new java.util.TreeMap<>(faults))
                 + (unexpectedRows > 0 ? String.format("%n  UNEXPECTED rows %d", unexpectedRows) : "");
     }
 }
