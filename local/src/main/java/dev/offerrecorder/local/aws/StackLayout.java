@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * The queues and buckets template.yaml declares, with the settings the local stack gives them. Visibility
- * timeouts are short locally so redelivery and the redrive policy play out in seconds instead of minutes.
+ * timeouts are short locally so redelivery and the redrive policy play out in seconds instead of minutes; the
+ * fan-out queue's stays longer than the local fan-out timeout (15 min), or a long slice would be delivered twice.
  */
 public record StackLayout(
         String prefix,
@@ -14,7 +15,7 @@ public record StackLayout(
         Duration transformVisibility) {
 
     public static StackLayout local() {
-        return new StackLayout("offer-recorder", 3, Duration.ofSeconds(20), Duration.ofSeconds(60),
+        return new StackLayout("offer-recorder", 3, Duration.ofSeconds(20), Duration.ofMinutes(16),
                 Duration.ofSeconds(30));
     }
 
