@@ -13,6 +13,8 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,9 +36,14 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
     }
 
     public FanoutHandler(Env env) {
+        this(env, new NewRelicTracing());
+    }
+
+    /** @param tracing the port to New Relic; tests pass a recording one */
+    public FanoutHandler(Env env, Tracing tracing) {
         FanoutConfig config = FanoutConfig.from(env);
-        this.service = new FanoutService(config, AwsClients.sqs(env), new ManifestReader(AwsClients.s3(env)),
-                Clock.systemUTC(), log);
+        this.service = new FanoutService(config, AwsClients.sqs(env), new ManifestReader(AwsClients.s3(env), tracing),
+                Clock.systemUTC(), log, tracing);
         org.crac.Core.getGlobalContext().register(this);
     }
 

@@ -6,11 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.trace.BatchParent;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
+import dev.offerrecorder.shared.trace.TraceHeaders;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +24,7 @@ import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -26,6 +33,10 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  * into slices (date range x shop range) sent to the fan-out queue, where parallel invocations take them. A
  * slice running out of time sends itself on with the end of its confirmed prefix as cursor, so any size
  * completes with no job enqueued twice by a hand-over and none skipped.
+ *
+ * <p>Tracing: job and slice messages carry the trace context of the segment that sent them as message attributes,
+ * a slice batch continues the trace of its first message that carries one, and every invocation ends with one
+ * {@value #EVENT_TYPE} event per plan or slice.
  */
 public final class FanoutService {
     /** Upper bound on slices per run: slices grow beyond SLICE_MAX_JOBS rather than the start call sending more. */
@@ -35,6 +46,7 @@ public final class FanoutService {
     /** Per SendMessageBatch of slices: the pre-2025 limit, which every SQS (and ElasticMQ) accepts. */
     static final int MAX_SLICE_BATCH_BYTES = 256 * 1024;
     static final int BAD_ROWS_IN_SUMMARY = 20;
+    public static final String EVENT_TYPE = "OfferRecorderFanout";
 
     private final FanoutConfig config;
     private final JobPublisher publisher;
@@ -43,9 +55,16 @@ public final class FanoutService {
     private final RequestParser parser;
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log;
+    private final Tracing tracing;
 
     public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log) {
+        this(config, sqs, manifests, clock, log, new NewRelicTracing());
+    }
+
+    public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log,
+                         Tracing tracing) {
         this.config = config;
+        this.tracing = tracing;
         this.sqs = sqs;
         this.publisher = new JobPublisher(sqs, config.jobQueueUrl(), config.sendConcurrency());
         this.manifests = manifests;
@@ -72,11 +91,54 @@ public final class FanoutService {
 
     /** Handles any fan-out input: a schedule, a backfill request, or an SQS batch of slice messages. */
     public Reply handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
-        return switch (RequestParser.classify(input)) {
+        Reply reply = switch (RequestParser.classify(input)) {
             case SLICES -> runSliceMessages(input.get("Records"), remainingMillis);
             case SCHEDULE -> new Planned(start(parser.schedule(input), remainingMillis));
             case BACKFILL -> new Planned(start(parser.backfill(input), remainingMillis));
         };
+        report(reply);
+        return reply;
+    }
+
+    /** Transaction attributes and one event per plan or slice: what the dashboard's fan-out rows read. */
+    private void report(Reply reply) {
+        List<FanoutSummary> summaries = switch (reply) {
+            case Planned p -> List.of(p.summary());
+            case SliceBatch b -> b.summaries();
+        };
+        Map<String, Object> attributes = new HashMap<>();
+        attributes.put("runId", String.join(",", distinct(summaries, FanoutSummary::runId)));
+        attributes.put("targetDate", String.join(",", distinct(summaries, s -> s.from() + ".." + s.to())));
+        attributes.put("jobsEnqueued", summaries.stream().mapToLong(FanoutSummary::jobsEnqueued).sum());
+        if (reply instanceof SliceBatch b) {
+            attributes.put("slicesFailed", b.response().batchItemFailures().size());
+        }
+        tracing.addAttributes(attributes);
+        for (FanoutSummary s : summaries) {
+            Map<String, Object> event = new HashMap<>();
+            event.put("phase", "slice".equals(s.kind()) ? "slice" : "plan");
+            event.put("runId", s.runId());
+            event.put("kind", s.kind());
+            event.put("status", s.status());
+            event.put("from", s.from().toString());
+            event.put("to", s.to().toString());
+            event.put("jobsPlanned", s.jobsPlanned());
+            event.put("jobsEnqueued", s.jobsEnqueued());
+            event.put("slices", s.slices());
+            event.put("handovers", s.handovers());
+            event.put("badRows", s.badRows());
+            event.put("durationMs", s.durationMs());
+            if (s.part() != null) {
+                event.put("part", s.part());
+            }
+            tracing.recordEvent(EVENT_TYPE, event);
+        }
+    }
+
+    private static List<String> distinct(List<FanoutSummary> summaries,
+                                         java.util.function.Function<FanoutSummary, String> field) {
+        return List.copyOf(summaries.stream().map(field).collect(java.util.stream.Collectors
+                .toCollection(LinkedHashSet::new)));
     }
 
     FanoutSummary start(Plan plan, LongSupplier remainingMillis) throws InterruptedException {
@@ -139,6 +201,20 @@ public final class FanoutService {
 
     private SliceBatch runSliceMessages(JsonNode records, LongSupplier remainingMillis) throws InterruptedException {
         requireTime(remainingMillis);
+        List<Map<String, String>> contexts = new ArrayList<>();
+        for (JsonNode record : records) {
+            Map<String, String> context = new HashMap<>();
+            for (String name : TraceHeaders.NAMES) {
+                JsonNode value = record.path("messageAttributes").path(name).path("stringValue");
+                if (value.isTextual()) {
+                    context.put(name, value.asText());
+                }
+            }
+            contexts.add(context);
+        }
+        BatchParent parent = BatchParent.choose(contexts);
+        tracing.acceptQueueHeaders(parent.parent());
+        tracing.addAttributes(parent.attributes());
         List<FanoutSummary> summaries = new ArrayList<>();
         List<ItemFailure> failures = new ArrayList<>();
         RuntimeException firstFailure = null;
@@ -170,9 +246,19 @@ public final class FanoutService {
     FanoutSummary runSlice(Slice slice, LongSupplier remainingMillis, long startedNanos) throws InterruptedException {
         LongFunction<String> shopId = shopLookup(slice);
         long total = slice.totalJobs();
-        JobPublisher.Outcome outcome = publisher.publish(slice.cursor(), total,
-                k -> new Job(slice.runId(), shopId.apply(slice.shopAt(k)), slice.dateAt(k)),
-                () -> remainingMillis.getAsLong() >= config.deadlineReserveMillis());
+        JobPublisher.Outcome outcome;
+        // One segment for all of the slice's SendMessageBatch calls: a span per batch would be thousands.
+        try (Tracing.Segment segment = tracing.segment("SQS/sendJobs")) {
+            outcome = publisher.publish(slice.cursor(), total,
+                    k -> new Job(slice.runId(), shopId.apply(slice.shopAt(k)), slice.dateAt(k)),
+                    () -> remainingMillis.getAsLong() >= config.deadlineReserveMillis(), segment.insertHeaders());
+            segment.addAttribute("runId", slice.runId());
+            segment.addAttribute("jobs", outcome.acknowledged());
+            segment.addAttribute("batches", Math.ceilDiv(outcome.acknowledged(), JobPublisher.BATCH));
+            if (outcome.failure() != null) {
+                segment.addAttribute("failure", String.valueOf(outcome.failure().getMessage()));
+            }
+        }
         long done = outcome.confirmedEnd();
         String status = "done";
         int handovers = 0;
@@ -226,6 +312,17 @@ public final class FanoutService {
         String queue = config.fanoutQueueUrl().orElseThrow(() -> new IllegalStateException("run " + slices.getFirst()
                 .runId() + " needs the fan-out queue (" + slices.size() + " slice message(s)), but FANOUT_QUEUE_URL is"
                 + " not configured"));
+        try (Tracing.Segment segment = tracing.segment("SQS/sendSlices")) {
+            segment.addAttribute("slices", slices.size());
+            sendSlices(queue, slices, delaySeconds, JobPublisher.messageAttributes(segment.insertHeaders()));
+        }
+    }
+
+    private void sendSlices(String queue, List<Slice> slices, int delaySeconds,
+                            Map<String, MessageAttributeValue> trace) throws InterruptedException {
+        // Attributes count towards a message's size.
+        int traceBytes = trace.entrySet().stream().mapToInt(e -> e.getKey().length() + "String".length()
+                + e.getValue().stringValue().getBytes(StandardCharsets.UTF_8).length).sum();
         List<String> batch = new ArrayList<>();
         int bytes = 0;
         for (Slice slice : slices) {
@@ -235,23 +332,24 @@ public final class FanoutService {
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot encode slice " + slice, e);
             }
-            int size = body.getBytes(StandardCharsets.UTF_8).length;
+            int size = body.getBytes(StandardCharsets.UTF_8).length + traceBytes;
             if (!batch.isEmpty() && (batch.size() == JobPublisher.BATCH || bytes + size > MAX_SLICE_BATCH_BYTES)) {
-                sendSliceBatch(queue, batch, delaySeconds);
+                sendSliceBatch(queue, batch, delaySeconds, trace);
                 batch.clear();
                 bytes = 0;
             }
             batch.add(body);
             bytes += size;
         }
-        sendSliceBatch(queue, batch, delaySeconds);
+        sendSliceBatch(queue, batch, delaySeconds, trace);
     }
 
-    private void sendSliceBatch(String queue, List<String> bodies, int delaySeconds) throws InterruptedException {
+    private void sendSliceBatch(String queue, List<String> bodies, int delaySeconds,
+                                Map<String, MessageAttributeValue> trace) throws InterruptedException {
         Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
         for (int i = 0; i < bodies.size(); i++) {
             pending.put(Integer.toString(i), SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
-                    .messageBody(bodies.get(i)).delaySeconds(delaySeconds).build());
+                    .messageBody(bodies.get(i)).delaySeconds(delaySeconds).messageAttributes(trace).build());
         }
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queue)

@@ -19,6 +19,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -29,8 +30,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  * prefix: every job before it is acknowledged by SQS, so a hand-over that resumes there skips nothing and
  * repeats nothing that was confirmed.
  *
- * <p>Job bodies are at most about 200 bytes (two 64-character IDs and a date), so ten of them stay far below the
- * SendMessageBatch payload limit (1 MiB; 256 KiB before 2025); batches are therefore cut by count alone.
+ * <p>Job bodies are at most about 200 bytes (two 64-character IDs and a date) and the trace attributes about 300
+ * more, so ten of them stay far below the SendMessageBatch payload limit (1 MiB; 256 KiB before 2025); batches are
+ * therefore cut by count alone.
  */
 public final class JobPublisher {
     static final int BATCH = 10;
@@ -70,6 +72,17 @@ public final class JobPublisher {
      */
     public Outcome publish(long from, long to, LongFunction<Job> jobAt, BooleanSupplier mayContinue)
             throws InterruptedException {
+        return publish(from, to, jobAt, mayContinue, Map.of());
+    }
+
+    /**
+     * As {@link #publish(long, long, LongFunction, BooleanSupplier)}, with {@code trace} (trace-context headers
+     * taken on the caller's thread) set as String attributes on every job message, so each worker continues the
+     * caller's trace. The pool threads make no tracing call of their own.
+     */
+    public Outcome publish(long from, long to, LongFunction<Job> jobAt, BooleanSupplier mayContinue,
+                           Map<String, String> trace) throws InterruptedException {
+        Map<String, MessageAttributeValue> attributes = messageAttributes(trace);
         Semaphore window = new Semaphore(concurrency);
         ConcurrentSkipListMap<Long, RuntimeException> failed = new ConcurrentSkipListMap<>();
         AtomicLong acknowledged = new AtomicLong();
@@ -87,7 +100,7 @@ public final class JobPublisher {
                 try {
                     pool.execute(() -> {
                         try {
-                            sendBatch(start, end, jobAt);
+                            sendBatch(start, end, jobAt, attributes);
                             acknowledged.addAndGet(end - start);
                         } catch (RuntimeException e) {
                             failed.put(start, e);
@@ -124,12 +137,21 @@ public final class JobPublisher {
         }
     }
 
-    private void sendBatch(long start, long end, LongFunction<Job> jobAt) throws InterruptedException {
+    /** Trace headers as SQS String message attributes, named as the headers (what the worker reads back). */
+    static Map<String, MessageAttributeValue> messageAttributes(Map<String, String> trace) {
+        Map<String, MessageAttributeValue> out = new LinkedHashMap<>();
+        trace.forEach((name, value) -> out.put(name, MessageAttributeValue.builder().dataType("String")
+                .stringValue(value).build()));
+        return Map.copyOf(out);
+    }
+
+    private void sendBatch(long start, long end, LongFunction<Job> jobAt,
+                           Map<String, MessageAttributeValue> attributes) throws InterruptedException {
         Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
         for (long k = start; k < end; k++) {
             String id = Long.toString(k - start);
             pending.put(id, SendMessageBatchRequestEntry.builder().id(id).messageBody(codec.encode(jobAt.apply(k)))
-                    .build());
+                    .messageAttributes(attributes).build());
         }
         for (int attempt = 1; ; attempt++) {
             SendMessageBatchResponse response;

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
+import dev.offerrecorder.shared.trace.Tracing;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.EOFException;
@@ -41,12 +43,18 @@ public final class ManifestReader {
     static final int BAD_ROWS_KEPT = 1000;
 
     private final S3Client s3;
+    private final Tracing tracing;
     private final ObjectReader json = Json.newMapper().reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private volatile Manifest last;
 
     public ManifestReader(S3Client s3) {
+        this(s3, new NewRelicTracing());
+    }
+
+    public ManifestReader(S3Client s3, Tracing tracing) {
         this.s3 = s3;
+        this.tracing = tracing;
     }
 
     /** A row that was skipped: its 1-based line in the manifest (or position in a shopIds list) and why. */
@@ -62,12 +70,21 @@ public final class ManifestReader {
 
     /** @param expectedEtag when not null, the object must still be the one a run was planned from */
     public Manifest read(String uri, String idColumn, String expectedEtag) {
-        S3Location location = S3Location.parse(uri);
-        Manifest cached = last;
-        if (expectedEtag != null && cached != null && cached.uri().equals(uri) && cached.idColumn().equals(idColumn)
-                && sameEtag(cached.etag(), expectedEtag)) {
-            return cached;
+        try (Tracing.Segment segment = tracing.segment("S3/readManifest")) {
+            segment.addAttribute("uri", uri);
+            Manifest cached = last;
+            boolean hit = expectedEtag != null && cached != null && cached.uri().equals(uri)
+                    && cached.idColumn().equals(idColumn) && sameEtag(cached.etag(), expectedEtag);
+            segment.addAttribute("cached", hit);
+            Manifest manifest = hit ? cached : fetch(uri, idColumn, expectedEtag);
+            segment.addAttribute("ids", manifest.ids().size());
+            segment.addAttribute("badRows", manifest.badRowCount());
+            return manifest;
         }
+    }
+
+    private Manifest fetch(String uri, String idColumn, String expectedEtag) {
+        S3Location location = S3Location.parse(uri);
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> {
             r.bucket(location.bucket()).key(location.key());
             if (expectedEtag != null) {

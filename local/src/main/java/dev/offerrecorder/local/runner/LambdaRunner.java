@@ -280,8 +280,8 @@ public final class LambdaRunner implements AutoCloseable {
         return failed;
     }
 
-    /** The event JSON Lambda's SQS poller sends, record for record. */
-    String eventJson(SqsEventSource source, List<Message> batch) {
+    /** The event JSON Lambda's SQS poller sends, record for record (public for tests that invoke by hand). */
+    public String eventJson(SqsEventSource source, List<Message> batch) {
         ObjectNode root = mapper.createObjectNode();
         ArrayNode records = root.putArray("Records");
         for (Message m : batch) {

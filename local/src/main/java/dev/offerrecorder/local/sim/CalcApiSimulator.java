@@ -2,6 +2,7 @@ package dev.offerrecorder.local.sim;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.offerrecorder.shared.trace.TraceHeaders;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -59,6 +61,7 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final AtomicLong injectedErrors = new AtomicLong();
     private final AtomicLong withTraceHeaders = new AtomicLong();
     private final AtomicLong withAuthorization = new AtomicLong();
+    private final Map<String, AtomicLong> callsPerTraceId = new ConcurrentHashMap<>();
     private final AtomicLong throttled = new AtomicLong();
     private final AtomicLong garbageServed = new AtomicLong();
     private final AtomicLong cannedServed = new AtomicLong();
@@ -121,6 +124,16 @@ public final class CalcApiSimulator implements AutoCloseable {
     /** Counts requests carrying exactly this Authorization header (see {@link #requestsWithAuthorization()}). */
     public void expectAuthorization(String headerValue) {
         this.expectedAuthorization = headerValue;
+    }
+
+    /**
+     * Calls per trace ID read from the {@code traceparent} header, as the API's agent would join them; calls
+     * without a readable one count under "".
+     */
+    public Map<String, Long> callsPerTraceId() {
+        Map<String, Long> out = new TreeMap<>();
+        callsPerTraceId.forEach((id, n) -> out.put(id, n.get()));
+        return out;
     }
 
     public long requestsWithAuthorization() {
@@ -207,6 +220,10 @@ public final class CalcApiSimulator implements AutoCloseable {
             if (TRACE_HEADERS.stream().anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
                 withTraceHeaders.incrementAndGet();
             }
+            String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+            String traceId = traceparent == null ? "" : TraceHeaders
+                    .traceId(Map.of("traceparent", traceparent)).orElse("");
+            callsPerTraceId.computeIfAbsent(traceId, k -> new AtomicLong()).incrementAndGet();
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth != null && auth.equals(expectedAuthorization)) {
                 withAuthorization.incrementAndGet();
