@@ -28,7 +28,8 @@ import java.util.concurrent.Future;
  * the API) versus a naive worker that calls one job at a time. Same simulator, same embedded S3, same run.
  */
 public final class WorkerBench implements Benchmark {
-    private static final int BATCH = 200;
+    /** The template's default WorkerBatchSize; -Dworker.bench.batch=N to compare. */
+    private static final int BATCH = Integer.getInteger("worker.bench.batch", 1000);
     private final JobCodec codec = new JobCodec();
 
     record Setting(int workers, long latencyMs) {
@@ -47,13 +48,18 @@ public final class WorkerBench implements Benchmark {
 
     @Override
     public String run(int repeats) throws Exception {
-        List<Setting> settings = List.of(new Setting(4, 100), new Setting(8, 50), new Setting(16, 25));
+        // -Dworker.bench.settings=4x100,8x50 picks (W, L) pairs for a quicker look.
+        List<Setting> settings = java.util.Arrays.stream(System.getProperty("worker.bench.settings",
+                "4x100,8x50,16x25").split(",")).map(p -> p.trim().split("x"))
+                .map(p -> new Setting(Integer.parseInt(p[0]), Long.parseLong(p[1]))).toList();
         StringBuilder md = new StringBuilder("## Worker: throughput as a fraction of the API ceiling\n\n")
-                .append("Simulator: W workers, latency L (±10 % jitter), wait queue of W/2, 503 beyond it. Worker: "
-                        + "`WorkerService` with the embedded S3, batches of " + BATCH + " jobs, adaptive limit "
-                        + "(Vegas, alpha 1, beta 2) from 4 up to a ceiling of 64. The naive worker is the same code "
-                        + "with `API_CONCURRENCY_CEILING=1` (one call at a time). Medians of " + repeats
-                        + " runs; each run about 3 s of the ceiling's work.\n\n")
+                .append("Simulator: W workers, latency L (±10 % jitter), wait queue of W/2, 503 with `Retry-After: 1` "
+                        + "beyond it. Worker: `WorkerService` with the embedded S3, batches of " + BATCH + " jobs "
+                        + "(at least " + BATCH + " jobs or 3 s of the ceiling's work per run), adaptive limit (Vegas "
+                        + "alpha 2, beta 3, threshold 0, x0.75 on a drop, behind `RejectionRttGuard`; see "
+                        + "[worker.md](worker.md)) from 4 up to a ceiling of 64; two containers each have their "
+                        + "own gate. The naive worker is the same code with `API_CONCURRENCY_CEILING=1` (one call at "
+                        + "a time). Medians of " + repeats + " runs.\n\n")
                 .append("| W | L (ms) | ceiling (jobs/s) | adaptive, 1 container | rejected | final limit "
                         + "| adaptive, 2 containers | rejected | naive (1 at a time) | adaptive / naive |\n")
                 .append("|---|---|---|---|---|---|---|---|---|---|\n");

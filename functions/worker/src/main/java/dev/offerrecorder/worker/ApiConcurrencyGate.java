@@ -8,6 +8,7 @@ import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -16,11 +17,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * algorithm: it grows while round-trip time stays near the best seen and shrinks when latency rises (the API's
  * queue is filling) or a call is dropped (429/503/timeout). A configured ceiling caps it.
  *
+ * <p>Every algorithm sees the API through {@link RejectionRttGuard}: a 503 comes back in a millisecond, and the
+ * library would take that as the API's no-load round trip, after which every normal answer looks like a long
+ * queue and the limit sinks far below what the API can serve.
+ *
  * <p>The library's limiter is non-blocking; waiting for a slot is done here with a lock and condition, which
  * virtual threads park on without pinning a carrier thread. The gate lives as long as the container, so what
  * it learned about the API carries over from one invocation to the next.
  */
 public final class ApiConcurrencyGate {
+    /** Multiplicative decrease on a dropped call, as in TCP's and AIMD's back-off. */
+    static final double DROP_FACTOR = 0.75;
     private final Limiter<Void> limiter;
     private final Limit limit;
     private final ReentrantLock lock = new ReentrantLock();
@@ -34,7 +41,7 @@ public final class ApiConcurrencyGate {
     }
 
     public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm) {
-        this.limit = switch (algorithm) {
+        this.limit = new RejectionRttGuard(switch (algorithm) {
             case VEGAS -> vegas(initialLimit, ceiling);
             // Gradient2 compares short- and long-term RTT; a queue of 2 keeps it close to the API's workers.
             case GRADIENT2 -> Gradient2Limit.newBuilder().initialLimit(initialLimit).minLimit(1)
@@ -42,19 +49,27 @@ public final class ApiConcurrencyGate {
             // AIMD reacts to drops only (429/503/timeouts): +1 per window without drops, x0.9 on a drop.
             case AIMD -> AIMDLimit.newBuilder().initialLimit(initialLimit).minLimit(1).maxLimit(ceiling)
                     .backoffRatio(0.9).build();
-        };
+        });
         this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
     }
 
-    private static Limit vegas(int initialLimit, int ceiling) {
-        // alpha/beta are the queue lengths (requests waiting at the API) Vegas aims between. The library's
-        // defaults (3-6 x log10(limit)) suit servers with deep queues; a fragile API with a short queue answers 503
-        // before such a queue builds, so this gate grows only while at most one request waits, and shrinks past two.
+    static Limit vegas(int initialLimit, int ceiling) {
+        // Vegas estimates the API's queue as limit x (1 - noLoadRtt / rtt) and moves the limit by it. The library's
+        // defaults (alpha 3, beta 6, in steps of log10(limit), and +beta at once while the estimate is at most
+        // log10(limit)) suit servers with deep queues, and in steps per sample, not per round trip. A fragile API
+        // with a short queue answers 503 before such a queue builds, and the calls it serves at once always look
+        // queue-free, so: grow by one only while the estimate is at most one waiting call (alpha 2), hold at two
+        // or three, shrink beyond (beta 3); never jump (threshold 0: only a round trip at the no-load minimum).
+        // Measured against the simulator's W workers + W/2 queue in docs/benchmarks.md.
         return VegasLimit.newBuilder()
                 .initialLimit(initialLimit)
                 .maxConcurrency(ceiling)
-                .alpha(1)
-                .beta(2)
+                .alpha(2)
+                .beta(3)
+                .thresholdFunction(limit -> 0)
+                // A 503 means the API's queue is already full: step well back (the library's default takes one
+                // step of log10(limit), which leaves the limit above the API's capacity for many more drops).
+                .decrease(limit -> Math.max(1.0, limit * DROP_FACTOR))
                 .build();
     }
 
@@ -89,6 +104,56 @@ public final class ApiConcurrencyGate {
             released.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Passes samples on to a limit algorithm with two corrections for an API that rejects fast:
+     * <ul>
+     *   <li>a dropped call's round trip is raised to the last answered call's: a rejection measures how fast the
+     *   API says no, not how long it takes to work, and must not become the no-load RTT that Vegas and Gradient2
+     *   compare every later answer with. Drops before any answer are not passed on;</li>
+     *   <li>one decrease per congestion episode, as TCP does once per window: calls that started before the last
+     *   decrease took effect were sent under the old, too high limit, so their drops do not decrease again and
+     *   their answers do not grow the limit back.</li>
+     * </ul>
+     */
+    static final class RejectionRttGuard implements Limit {
+        private final Limit delegate;
+        private long lastAnsweredRttNanos;
+        private boolean decreased;
+        /** Calls started before this (System.nanoTime, as the limiter's start times) belong to the last episode. */
+        private long episodeEndNanos;
+
+        RejectionRttGuard(Limit delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int getLimit() {
+            return delegate.getLimit();
+        }
+
+        @Override
+        public void notifyOnChange(Consumer<Integer> consumer) {
+            delegate.notifyOnChange(consumer);
+        }
+
+        @Override
+        public synchronized void onSample(long startTime, long rtt, int inflight, boolean didDrop) {
+            boolean sentBeforeLastDecrease = decreased && startTime - episodeEndNanos < 0;
+            if (!didDrop) {
+                lastAnsweredRttNanos = rtt;
+                if (!sentBeforeLastDecrease) {
+                    delegate.onSample(startTime, rtt, inflight, false);
+                }
+                return;
+            }
+            if (lastAnsweredRttNanos > 0 && !sentBeforeLastDecrease) {
+                delegate.onSample(startTime, Math.max(rtt, lastAnsweredRttNanos), inflight, true);
+                decreased = true;
+                episodeEndNanos = startTime + rtt;
+            }
         }
     }
 
