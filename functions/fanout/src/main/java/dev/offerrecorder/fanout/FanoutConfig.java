@@ -26,11 +26,20 @@ public record FanoutConfig(
         } catch (DateTimeException e) {
             throw new ConfigException("TIME_ZONE", "is not a time-zone ID: '" + tz + "'");
         }
+        Optional<String> manifest = env.optional("SHOP_MANIFEST");
+        manifest.ifPresent(uri -> {
+            // Checked at cold start, not first when the daily schedule fires.
+            try {
+                S3Location.parse(uri);
+            } catch (BadRequestException e) {
+                throw new ConfigException("SHOP_MANIFEST", "is not an s3://bucket/key URI: '" + uri + "'");
+            }
+        });
         return new FanoutConfig(
                 env.require("JOB_QUEUE_URL"),
                 env.optional("FANOUT_QUEUE_URL"),
                 zone,
-                env.optional("SHOP_MANIFEST"),
+                manifest,
                 env.get("SHOP_MANIFEST_ID_COLUMN", "shop_id"),
                 env.getInt("SLICE_MAX_JOBS", 200_000, 10, 50_000_000),
                 env.getInt("DEADLINE_RESERVE_MS", 30_000, 0, 600_000),
