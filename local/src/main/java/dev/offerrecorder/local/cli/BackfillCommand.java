@@ -7,13 +7,13 @@ import dev.offerrecorder.local.ops.RunManifest;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -64,18 +64,8 @@ final class BackfillCommand extends StackCommand {
     @Option(names = "--wait", description = "Then follow the run with a progress bar until every job is recorded.")
     boolean await;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "6h", converter = DurationConverter.class,
-            description = "With --wait: give up after this long (default ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "With --wait: time between checks (default 1s local, 10s AWS).")
-    Duration interval;
-
-    @Option(names = "--stall-after", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "With --wait: call the run stalled when the queues stay empty this long with jobs "
-                    + "missing (default 5s local, 2m AWS).")
-    Duration stallAfter;
+    @Mixin
+    WaitOptions waitOptions;
 
     @Override
     void validate() {
@@ -168,9 +158,7 @@ final class BackfillCommand extends StackCommand {
             ops.err().printf("follow it with: recorder status %s --run %s --wait%n", describeTarget(), run);
             return RecorderCli.EXIT_OK;
         }
-        return RunWatch.await(ops, run, null, timeout,
-                interval != null ? interval : ops.defaultInterval(),
-                stallAfter != null ? stallAfter : ops.defaultStallAfter()).exitCode();
+        return waitOptions.await(ops, run, null).exitCode();
     }
 
     private String describeTarget() {

@@ -3,8 +3,8 @@ package dev.offerrecorder.local.cli;
 import dev.offerrecorder.local.ops.StackStatus;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
-import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -39,18 +39,8 @@ final class StatusCommand extends StackCommand {
             + "recorded (exit 0) or it stalls (exit 1).")
     boolean await;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "6h", converter = DurationConverter.class,
-            description = "With --wait: give up after this long (default ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "With --wait: time between checks (default 1s local, 10s AWS).")
-    Duration interval;
-
-    @Option(names = "--stall-after", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "With --wait: call the run stalled when the queues stay empty this long with jobs "
-                    + "missing (default 5s local, 2m AWS).")
-    Duration stallAfter;
+    @Mixin
+    WaitOptions waitOptions;
 
     @Override
     void validate() {
@@ -76,9 +66,7 @@ final class StatusCommand extends StackCommand {
     int run(Ops ops) throws Exception {
         int exit = RecorderCli.EXIT_OK;
         if (await) {
-            exit = RunWatch.await(ops, runId, planned, timeout,
-                    interval != null ? interval : ops.defaultInterval(),
-                    stallAfter != null ? stallAfter : ops.defaultStallAfter()).exitCode();
+            exit = waitOptions.await(ops, runId, planned).exitCode();
         }
         StackStatus status = ops.status().read(partitions, runId, planned);
         if (json) {
