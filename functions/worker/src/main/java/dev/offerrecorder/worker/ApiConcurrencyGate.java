@@ -3,7 +3,6 @@ package dev.offerrecorder.worker;
 import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.AIMDLimit;
-import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.util.Optional;
@@ -34,7 +33,11 @@ public final class ApiConcurrencyGate {
     private final Condition released = lock.newCondition();
 
     /** The limit algorithms this gate can run, all from Netflix concurrency-limits. */
-    public enum Algorithm { VEGAS, GRADIENT2, AIMD }
+    /**
+     * The limit algorithms this gate can run, all from Netflix concurrency-limits. Not Gradient2: it ignores
+     * dropped calls altogether, and against an API that answers 503 it kept growing until jobs failed.
+     */
+    public enum Algorithm { VEGAS, AIMD }
 
     public ApiConcurrencyGate(int initialLimit, int ceiling) {
         this(initialLimit, ceiling, Algorithm.VEGAS);
@@ -43,9 +46,6 @@ public final class ApiConcurrencyGate {
     public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm) {
         this.limit = new RejectionRttGuard(switch (algorithm) {
             case VEGAS -> vegas(initialLimit, ceiling);
-            // Gradient2 compares short- and long-term RTT; a queue of 2 keeps it close to the API's workers.
-            case GRADIENT2 -> Gradient2Limit.newBuilder().initialLimit(initialLimit).minLimit(1)
-                    .maxConcurrency(ceiling).queueSize(2).rttTolerance(1.2).build();
             // AIMD reacts to drops only (429/503/timeouts): +1 per window without drops, x0.9 on a drop.
             case AIMD -> AIMDLimit.newBuilder().initialLimit(initialLimit).minLimit(1).maxLimit(ceiling)
                     .backoffRatio(0.9).build();
@@ -111,8 +111,8 @@ public final class ApiConcurrencyGate {
      * Passes samples on to a limit algorithm with two corrections for an API that rejects fast:
      * <ul>
      *   <li>a dropped call's round trip is raised to the last answered call's: a rejection measures how fast the
-     *   API says no, not how long it takes to work, and must not become the no-load RTT that Vegas and Gradient2
-     *   compare every later answer with. Drops before any answer are not passed on;</li>
+     *   API says no, not how long it takes to work, and must not become the no-load RTT that Vegas compares every
+     *   later answer with. Drops before any answer are not passed on;</li>
      *   <li>one decrease per congestion episode, as TCP does once per window: calls that started before the last
      *   decrease took effect were sent under the old, too high limit, so their drops do not decrease again and
      *   their answers do not grow the limit back.</li>

@@ -24,7 +24,7 @@ public record WorkerConfig(
         try {
             return ApiConcurrencyGate.Algorithm.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("API_LIMIT_ALGORITHM", "must be vegas, gradient2 or aimd, got '" + name + "'");
+            throw new ConfigException("API_LIMIT_ALGORITHM", "must be vegas or aimd, got '" + name + "'");
         }
     }
 
