@@ -280,9 +280,16 @@ public final class LambdaRunner implements AutoCloseable {
         return failed;
     }
 
-    /** The event JSON Lambda's SQS poller sends, record for record (public for tests that invoke by hand). */
-    public String eventJson(SqsEventSource source, List<Message> batch) {
-        ObjectNode root = mapper.createObjectNode();
+    private String eventJson(SqsEventSource source, List<Message> batch) {
+        return sqsEventJson(batch, source.queueArn(), region);
+    }
+
+    /**
+     * The event JSON Lambda's SQS poller sends, record for record, for messages received with all attributes
+     * (public for tests that invoke a handler by hand).
+     */
+    public static String sqsEventJson(List<Message> batch, String queueArn, String region) {
+        ObjectNode root = Json.newMapper().createObjectNode();
         ArrayNode records = root.putArray("Records");
         for (Message m : batch) {
             ObjectNode r = records.addObject();
@@ -301,7 +308,7 @@ public final class LambdaRunner implements AutoCloseable {
             });
             r.put("md5OfBody", m.md5OfBody());
             r.put("eventSource", "aws:sqs");
-            r.put("eventSourceARN", source.queueArn());
+            r.put("eventSourceARN", queueArn);
             r.put("awsRegion", region);
         }
         return root.toString();

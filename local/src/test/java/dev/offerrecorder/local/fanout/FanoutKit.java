@@ -2,8 +2,6 @@ package dev.offerrecorder.local.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.fanout.FanoutHandler;
 import dev.offerrecorder.local.aws.EmbeddedStack;
 import dev.offerrecorder.local.runner.LambdaRunner;
@@ -171,7 +169,8 @@ final class FanoutKit {
                         // Long polling, as Lambda's pollers do: a hand-over sent meanwhile is returned at once.
                         List<Message> batch = stack.sqs().receiveMessage(r -> r.queueUrl(fanoutQueue())
                                 .maxNumberOfMessages(1).waitTimeSeconds(1)
-                                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+                                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                                .messageAttributeNames("All")).messages();
                         if (batch.isEmpty()) {
                             // Idle only counts once nothing is queued, delayed or in flight and no invocation
                             // runs (an invocation's own message stays in flight until after its hand-over is sent).
@@ -184,7 +183,7 @@ final class FanoutKit {
                         try {
                             invocations.incrementAndGet();
                             messages.addAndGet(batch.size());
-                            Set<String> failed = invoke(handler, eventJson(batch, arn), timeout);
+                            Set<String> failed = invoke(handler, LambdaRunner.sqsEventJson(batch, arn, "us-east-1"), timeout);
                             List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
                             for (Message m : batch) {
                                 if (failed.contains(m.messageId())) {
@@ -221,25 +220,5 @@ final class FanoutKit {
             failed.add(f.path("itemIdentifier").asText());
         }
         return failed;
-    }
-
-    /** The event JSON Lambda's SQS poller sends for a batch. */
-    String eventJson(List<Message> batch, String queueArn) {
-        ObjectNode root = mapper.createObjectNode();
-        ArrayNode records = root.putArray("Records");
-        for (Message m : batch) {
-            ObjectNode r = records.addObject();
-            r.put("messageId", m.messageId());
-            r.put("receiptHandle", m.receiptHandle());
-            r.put("body", m.body());
-            ObjectNode attributes = r.putObject("attributes");
-            m.attributesAsStrings().forEach(attributes::put);
-            r.putObject("messageAttributes");
-            r.put("md5OfBody", m.md5OfBody());
-            r.put("eventSource", "aws:sqs");
-            r.put("eventSourceARN", queueArn);
-            r.put("awsRegion", "us-east-1");
-        }
-        return root.toString();
     }
 }

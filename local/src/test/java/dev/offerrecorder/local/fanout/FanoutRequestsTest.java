@@ -35,6 +35,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * sliced run stops it; a job queue that refuses jobs hands the slice over at its confirmed prefix.
  */
 class FanoutRequestsTest {
+    private static final String FANOUT_ARN = "arn:aws:sqs:elasticmq:000000000000:offer-recorder-fanout";
+
     @TempDir
     static Path dir;
     static EmbeddedStack stack;
@@ -202,7 +204,7 @@ class FanoutRequestsTest {
                  "failures":2}""");
         Message m = Message.builder().messageId("m-1").receiptHandle("h").body(slice.toString()).md5OfBody("x").build();
         var e = assertThrows(IllegalStateException.class, () -> LambdaRunner.invokeDirect(new FanoutHandler(env),
-                "fanout", kit.eventJson(List.of(m), "arn:aws:sqs:elasticmq:000000000000:offer-recorder-fanout"),
+                "fanout", LambdaRunner.sqsEventJson(List.of(m), FANOUT_ARN, "us-east-1"),
                 Duration.ofMinutes(1)));
         assertTrue(e.getMessage().contains("jobs could not be enqueued 3 hand-overs in a row"), e.getMessage());
     }
@@ -216,7 +218,7 @@ class FanoutRequestsTest {
         Message bad = Message.builder().messageId("bad").receiptHandle("h2").md5OfBody("x").body("{\"runId\":1")
                 .build();
         JsonNode response = mapper.readTree(LambdaRunner.invokeDirect(new FanoutHandler(stack.fanoutEnv()), "fanout",
-                kit.eventJson(List.of(good, bad), "arn:aws:sqs:elasticmq:000000000000:offer-recorder-fanout"),
+                LambdaRunner.sqsEventJson(List.of(good, bad), FANOUT_ARN, "us-east-1"),
                 Duration.ofMinutes(1)));
         assertEquals("{\"batchItemFailures\":[{\"itemIdentifier\":\"bad\"}]}", response.toString());
         assertEquals(2, kit.drainJobs(1).distinct());

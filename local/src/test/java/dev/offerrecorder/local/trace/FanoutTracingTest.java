@@ -117,31 +117,27 @@ class FanoutTracingTest {
         // Each slice invocation: a fresh transaction that accepts the plan's context and passes it on to its jobs.
         List<Message> sliceMessages = receiveAll(stack.layout().fanoutQueue());
         assertEquals(slices, sliceMessages.size());
-        var source = new SqsEventSource("fanout", stack.url(stack.layout().fanoutQueue()),
-                stack.arn(stack.url(stack.layout().fanoutQueue())), 1, Duration.ZERO, 1, Duration.ofMinutes(1),
-                () -> null);
         long enqueued = 0;
         Set<String> sendJobsContexts = new HashSet<>();
-        try (var runner = new LambdaRunner(stack.sqs(), "us-east-1")) {
-            for (Message m : sliceMessages) {
-                assertEquals(planContext, trace(m), "the slice message carries the plan's context");
-                var slice = new RecordingTracing(SLICE_TRACE);
-                invoke(new FanoutHandler(env, slice), runner.eventJson(source, List.of(m)));
-                assertEquals(1, slice.accepted().size());
-                assertTrue(slice.accepted().getFirst().tookEffect());
-                assertEquals(BACKFILL_TRACE, slice.traceId(), "the slice continues the backfill's trace");
-                assertEquals(BACKFILL_TRACE, slice.attributes().get("trace.parentTraceId"));
-                var sendJobs = slice.segments("SQS/sendJobs");
-                assertEquals(1, sendJobs.size());
-                assertTrue(sendJobs.getFirst().bound() && sendJobs.getFirst().ended());
-                sendJobsContexts.add("00-" + BACKFILL_TRACE + "-" + sendJobs.getFirst().spanId() + "-01");
-                RecordingTracing.Event event = slice.events().getFirst();
-                assertEquals("slice", event.attributes().get("phase"));
-                assertEquals("done", event.attributes().get("status"));
-                assertEquals(sendJobs.getFirst().attributes().get("jobs"), event.attributes().get("jobsEnqueued"));
-                enqueued += (Long) event.attributes().get("jobsEnqueued");
-                assertEquals(0, slice.unboundCalls(), "no tracing call from the publisher's pool threads");
-            }
+        String fanoutArn = stack.arn(stack.url(stack.layout().fanoutQueue()));
+        for (Message m : sliceMessages) {
+            assertEquals(planContext, trace(m), "the slice message carries the plan's context");
+            var slice = new RecordingTracing(SLICE_TRACE);
+            invoke(new FanoutHandler(env, slice), LambdaRunner.sqsEventJson(List.of(m), fanoutArn, "us-east-1"));
+            assertEquals(1, slice.accepted().size());
+            assertTrue(slice.accepted().getFirst().tookEffect());
+            assertEquals(BACKFILL_TRACE, slice.traceId(), "the slice continues the backfill's trace");
+            assertEquals(BACKFILL_TRACE, slice.attributes().get("trace.parentTraceId"));
+            var sendJobs = slice.segments("SQS/sendJobs");
+            assertEquals(1, sendJobs.size());
+            assertTrue(sendJobs.getFirst().bound() && sendJobs.getFirst().ended());
+            sendJobsContexts.add("00-" + BACKFILL_TRACE + "-" + sendJobs.getFirst().spanId() + "-01");
+            RecordingTracing.Event event = slice.events().getFirst();
+            assertEquals("slice", event.attributes().get("phase"));
+            assertEquals("done", event.attributes().get("status"));
+            assertEquals(sendJobs.getFirst().attributes().get("jobs"), event.attributes().get("jobsEnqueued"));
+            enqueued += (Long) event.attributes().get("jobsEnqueued");
+            assertEquals(0, slice.unboundCalls(), "no tracing call from the publisher's pool threads");
         }
         assertEquals(60, enqueued);
 
