@@ -26,8 +26,8 @@ public final class BenchMain implements Callable<Integer> {
     Path out;
 
     static List<Benchmark> all() {
-        return List.of(new JarSizeBench(), new ColdStartBench(), new WorkerBench(), new FanoutBench(),
-                new TransformBench());
+        return List.of(new JarSizeBench(), new ColdStartBench(), new WorkerBench(), new WorkerMemoryBench(),
+                new FanoutBench(), new TransformBench());
     }
 
     public static void main(String[] args) {

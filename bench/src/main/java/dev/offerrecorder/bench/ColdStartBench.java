@@ -1,7 +1,6 @@
 package dev.offerrecorder.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.local.aws.EmbeddedAws;
 import dev.offerrecorder.local.aws.EmbeddedStack;
 import dev.offerrecorder.local.aws.StackLayout;
@@ -30,8 +29,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * and with {@code -XX:TieredStopAtLevel=1} (what the java21 runtime uses by default).
  */
 public final class ColdStartBench implements Benchmark {
-    private final ObjectMapper mapper = Json.newMapper();
-
     record Function(String name, String handler, String eventFile, Map<String, String> env) {
     }
 
@@ -61,7 +58,7 @@ public final class ColdStartBench implements Benchmark {
                 for (String flags : List.of("", "-XX:TieredStopAtLevel=1")) {
                     List<JsonNode> runs = new ArrayList<>();
                     for (int r = 0; r < repeats; r++) {
-                        runs.add(probe(root, f, flags, probeClasspath, stack));
+                        runs.add(probe(root, f, flags, probeClasspath));
                     }
                     String row = String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d |", f.name(),
                             flags.isEmpty() ? "(defaults)" : "`" + flags + "`", median(runs, "jvmToMainMs"),
@@ -113,7 +110,7 @@ public final class ColdStartBench implements Benchmark {
     }
 
     /** The probe, the local context it uses and the runtime's event serializer: nothing else of the project. */
-    private static String probeClasspath(Path root) throws Exception {
+    static String probeClasspath(Path root) {
         List<String> entries = new ArrayList<>();
         entries.add(root.resolve("bench/target/classes").toString());
         entries.add(root.resolve("local/target/classes").toString());
@@ -125,16 +122,20 @@ public final class ColdStartBench implements Benchmark {
         return String.join(File.pathSeparator, entries);
     }
 
-    private JsonNode probe(Path root, Function f, String flags, String probeClasspath, EmbeddedStack stack)
-            throws Exception {
+    /**
+     * Runs {@link ColdStartProbe} for one function in a fresh JVM and returns its figures.
+     *
+     * @param flags JVM flags separated by spaces, or ""
+     */
+    static JsonNode probe(Path root, Function f, String flags, String probeClasspath) throws Exception {
         Path jar = root.resolve("functions").resolve(f.name()).resolve("target").resolve(f.name() + ".jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " missing: run ./mvnw package first");
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        if (!flags.isEmpty()) {
-            cmd.add(flags);
+        if (!flags.isBlank()) {
+            cmd.addAll(List.of(flags.trim().split(" +")));
         }
         cmd.add("-Xshare:auto");
         cmd.add("-cp");
@@ -155,7 +156,7 @@ public final class ColdStartBench implements Benchmark {
         }
         String line = out.lines().filter(l -> l.startsWith("COLDSTART ")).findFirst()
                 .orElseThrow(() -> new IllegalStateException(f.name() + " probe printed no figures: " + out));
-        return mapper.readTree(line.substring("COLDSTART ".length()));
+        return Json.newMapper().readTree(line.substring("COLDSTART ".length()));
     }
 
     private static long median(List<JsonNode> runs, String field) {

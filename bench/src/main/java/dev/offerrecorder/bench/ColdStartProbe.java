@@ -7,7 +7,9 @@ import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSer
 import dev.offerrecorder.local.runner.LocalContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +17,7 @@ import java.nio.file.Path;
 /**
  * Runs in a fresh JVM whose classpath is one function's deployment jar (plus this probe): builds the handler as
  * the Lambda runtime does (public no-arg constructor, configuration from the environment), handles one event,
- * and prints the times since JVM start. Usage: {@code ColdStartProbe HANDLER_CLASS EVENT_FILE}.
+ * and prints the times since JVM start, the jobs a partial-batch response reported failed, peak heap and GC. Usage: {@code ColdStartProbe HANDLER_CLASS EVENT_FILE}.
  */
 public final class ColdStartProbe {
     private ColdStartProbe() {
@@ -29,6 +31,7 @@ public final class ColdStartProbe {
         long builtAt = System.currentTimeMillis();
         String event = Files.readString(Path.of(args[1]));
         Context context = new LocalContext("probe", 60_000, 1024);
+        int failed = -1;
         if (handler instanceof RequestStreamHandler stream) {
             stream.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
                     new ByteArrayOutputStream(), context);
@@ -37,11 +40,31 @@ public final class ColdStartProbe {
             RequestHandler<Object, Object> typed = (RequestHandler<Object, Object>) handler;
             Class<?> input = Class.forName("com.amazonaws.services.lambda.runtime.events.SQSEvent");
             Object parsed = LambdaEventSerializers.serializerFor(input, type.getClassLoader()).fromJson(event);
-            typed.handleRequest(parsed, context);
+            Object response = typed.handleRequest(parsed, context);
+            if (response != null) {
+                try {
+                    // SQSBatchResponse, read by name: the probe must not load the function's event classes itself.
+                    failed = ((java.util.List<?>) response.getClass().getMethod("getBatchItemFailures")
+                            .invoke(response)).size();
+                } catch (NoSuchMethodException e) {
+                    // Not a partial-batch response.
+                }
+            }
         }
         long doneAt = System.currentTimeMillis();
+        long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        long gcCount = 0;
+        long gcMs = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcCount += Math.max(0, gc.getCollectionCount());
+            gcMs += Math.max(0, gc.getCollectionTime());
+        }
         System.out.println("COLDSTART {\"jvmToMainMs\":" + (mainAt - jvmStart) + ",\"initMs\":" + (builtAt - mainAt)
-                + ",\"firstEventMs\":" + (doneAt - builtAt) + ",\"totalMs\":" + (doneAt - jvmStart) + "}");
+                + ",\"firstEventMs\":" + (doneAt - builtAt) + ",\"totalMs\":" + (doneAt - jvmStart)
+                + ",\"failed\":" + failed + ",\"peakHeapMb\":" + peakHeap / (1024 * 1024) + ",\"gcCount\":" + gcCount
+                + ",\"gcMs\":" + gcMs + ",\"cpuMs\":" + ((com.sun.management.OperatingSystemMXBean)
+                ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000 + "}");
         System.exit(0);
     }
 }
