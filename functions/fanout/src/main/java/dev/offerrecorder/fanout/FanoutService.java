@@ -16,12 +16,14 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -135,10 +137,8 @@ public final class FanoutService {
         }
     }
 
-    private static List<String> distinct(List<FanoutSummary> summaries,
-                                         java.util.function.Function<FanoutSummary, String> field) {
-        return List.copyOf(summaries.stream().map(field).collect(java.util.stream.Collectors
-                .toCollection(LinkedHashSet::new)));
+    private static List<String> distinct(List<FanoutSummary> summaries, Function<FanoutSummary, String> field) {
+        return List.copyOf(summaries.stream().map(field).collect(Collectors.toCollection(LinkedHashSet::new)));
     }
 
     FanoutSummary start(Plan plan, LongSupplier remainingMillis) throws InterruptedException {

@@ -7,9 +7,9 @@ import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The per-container bound on concurrent API calls. The limit itself is Netflix concurrency-limits' Vegas
@@ -32,7 +32,6 @@ public final class ApiConcurrencyGate {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
 
-    /** The limit algorithms this gate can run, all from Netflix concurrency-limits. */
     /**
      * The limit algorithms this gate can run, all from Netflix concurrency-limits. Not Gradient2: it ignores
      * dropped calls altogether, and against an API that answers 503 it kept growing until jobs failed.
@@ -68,7 +67,8 @@ public final class ApiConcurrencyGate {
                 .beta(3)
                 .thresholdFunction(limit -> 0)
                 // A 503 means the API's queue is already full: step well back (the library's default takes one
-                // step of log10(limit), which leaves the limit above the API's capacity for many more drops).
+                // step of log10(limit), which leaves the limit above the API's capacity for many more drops). The
+                // library has one decrease function, so a queue estimate above beta steps back the same way.
                 .decrease(limit -> Math.max(1.0, limit * DROP_FACTOR))
                 .build();
     }
@@ -139,6 +139,7 @@ public final class ApiConcurrencyGate {
             delegate.notifyOnChange(consumer);
         }
 
+        // Synchronized like the library's own limits: a few arithmetic steps, nothing that blocks.
         @Override
         public synchronized void onSample(long startTime, long rtt, int inflight, boolean didDrop) {
             boolean sentBeforeLastDecrease = decreased && startTime - episodeEndNanos < 0;
