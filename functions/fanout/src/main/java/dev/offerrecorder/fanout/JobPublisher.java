@@ -37,6 +37,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 public final class JobPublisher {
     static final int BATCH = 10;
     private static final int ATTEMPTS = 4;
+    private static final long HOLD_POLL_MILLIS = 10;
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -86,12 +87,19 @@ public final class JobPublisher {
         Semaphore window = new Semaphore(concurrency);
         ConcurrentSkipListMap<Long, RuntimeException> failed = new ConcurrentSkipListMap<>();
         AtomicLong acknowledged = new AtomicLong();
+        // Batches now between a failed attempt and their last one. While any is, no new batch starts: if it fails
+        // for good, the hand-over resumes at it and sends everything after it again, so what is sent meanwhile
+        // would only be sent twice (and cost the API a second call per job).
+        AtomicInteger retrying = new AtomicInteger();
         long next = from;
         try {
             while (next < to) {
                 long start = next;
                 long end = Math.min(to, start + BATCH);
                 window.acquire();
+                while (retrying.get() > 0 && failed.isEmpty()) {
+                    Thread.sleep(HOLD_POLL_MILLIS);
+                }
                 // Asked after a slot is free: waiting for one may take a while when time is short.
                 if (!failed.isEmpty() || !mayContinue.getAsBoolean()) {
                     window.release();
@@ -100,7 +108,7 @@ public final class JobPublisher {
                 try {
                     pool.execute(() -> {
                         try {
-                            sendBatch(start, end, jobAt, attributes);
+                            sendBatch(start, end, jobAt, attributes, retrying);
                             acknowledged.addAndGet(end - start);
                         } catch (RuntimeException e) {
                             failed.put(start, e);
@@ -146,45 +154,62 @@ public final class JobPublisher {
     }
 
     private void sendBatch(long start, long end, LongFunction<Job> jobAt,
-                           Map<String, MessageAttributeValue> attributes) throws InterruptedException {
+                           Map<String, MessageAttributeValue> attributes, AtomicInteger retrying)
+            throws InterruptedException {
         Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
         for (long k = start; k < end; k++) {
             String id = Long.toString(k - start);
             pending.put(id, SendMessageBatchRequestEntry.builder().id(id).messageBody(codec.encode(jobAt.apply(k)))
                     .messageAttributes(attributes).build());
         }
-        for (int attempt = 1; ; attempt++) {
-            SendMessageBatchResponse response;
-            try {
-                response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(new ArrayList<>(pending.values())));
-            } catch (SdkException e) {
-                // The SDK already retried throttling and transient errors; a few more tries with a longer pause,
-                // but a request SQS calls malformed (4xx other than throttling) will not get better.
-                boolean callersFault = e instanceof AwsServiceException s && s.statusCode() >= 400
-                        && s.statusCode() < 500 && !s.isThrottlingException();
-                if (attempt >= ATTEMPTS || callersFault) {
-                    throw new IllegalStateException("SendMessageBatch for jobs " + start + ".." + (end - 1)
-                            + " failed after " + attempt + " attempts: " + e.getMessage(), e);
+        boolean holding = false;
+        try {
+            for (int attempt = 1; ; attempt++) {
+                SendMessageBatchResponse response;
+                try {
+                    response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl)
+                            .entries(new ArrayList<>(pending.values())));
+                } catch (SdkException e) {
+                    // The SDK already retried throttling and transient errors; a few more tries with a longer pause,
+                    // but a request SQS calls malformed (4xx other than throttling) will not get better.
+                    boolean callersFault = e instanceof AwsServiceException s && s.statusCode() >= 400
+                            && s.statusCode() < 500 && !s.isThrottlingException();
+                    if (attempt >= ATTEMPTS || callersFault) {
+                        throw new IllegalStateException("SendMessageBatch for jobs " + start + ".." + (end - 1)
+                                + " failed after " + attempt + " attempts: " + e.getMessage(), e);
+                    }
+                    if (!holding) {
+                        holding = true;
+                        retrying.incrementAndGet();
+                    }
+                    Thread.sleep(100L << attempt);
+                    continue;
                 }
-                Thread.sleep(100L << attempt);
-                continue;
+                response.successful().forEach(ok -> pending.remove(ok.id()));
+                if (pending.isEmpty()) {
+                    return;
+                }
+                List<BatchResultErrorEntry> errors = response.failed();
+                BatchResultErrorEntry senderFault = errors.stream().filter(f -> Boolean.TRUE.equals(f.senderFault()))
+                        .findFirst().orElse(null);
+                if (senderFault != null || attempt >= ATTEMPTS) {
+                    BatchResultErrorEntry shown = senderFault != null ? senderFault
+                            : errors.isEmpty() ? null : errors.getFirst();
+                    throw new IllegalStateException("SQS rejected " + pending.size() + " of jobs " + start + ".."
+                            + (end - 1) + " after " + attempt + " attempts"
+                            + (shown == null ? "" : ": " + shown.code() + " " + shown.message()
+                            + (senderFault != null ? " (sender fault, not retried)" : "")));
+                }
+                if (!holding) {
+                    holding = true;
+                    retrying.incrementAndGet();
+                }
+                Thread.sleep(50L << attempt);
             }
-            response.successful().forEach(ok -> pending.remove(ok.id()));
-            if (pending.isEmpty()) {
-                return;
+        } finally {
+            if (holding) {
+                retrying.decrementAndGet();
             }
-            List<BatchResultErrorEntry> errors = response.failed();
-            BatchResultErrorEntry senderFault = errors.stream().filter(f -> Boolean.TRUE.equals(f.senderFault()))
-                    .findFirst().orElse(null);
-            if (senderFault != null || attempt >= ATTEMPTS) {
-                BatchResultErrorEntry shown = senderFault != null ? senderFault
-                        : errors.isEmpty() ? null : errors.getFirst();
-                throw new IllegalStateException("SQS rejected " + pending.size() + " of jobs " + start + ".."
-                        + (end - 1) + " after " + attempt + " attempts"
-                        + (shown == null ? "" : ": " + shown.code() + " " + shown.message()
-                        + (senderFault != null ? " (sender fault, not retried)" : "")));
-            }
-            Thread.sleep(50L << attempt);
         }
     }
 }
