@@ -2,11 +2,16 @@ package dev.offerrecorder.local.aws;
 
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -30,9 +35,20 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public static EmbeddedStack start(Path dataDir, StackLayout layout) throws Exception {
-        EmbeddedAws aws = EmbeddedAws.start(dataDir);
+        return on(EmbeddedAws.start(dataDir), layout);
+    }
+
+    /**
+     * The stack's resources on {@code aws}. On an external endpoint (LocalStack), which outlives this stack and
+     * may serve several at once, the names get a random suffix, so stacks neither share queues nor see each
+     * other's leftovers.
+     */
+    public static EmbeddedStack on(EmbeddedAws aws, StackLayout layout) throws Exception {
+        StackLayout named = aws.external()
+                ? layout.withPrefix(layout.prefix() + "-" + Long.toHexString(new SecureRandom().nextLong() >>> 28))
+                : layout;
         try {
-            EmbeddedStack stack = new EmbeddedStack(aws, layout);
+            EmbeddedStack stack = new EmbeddedStack(aws, named);
             stack.create();
             return stack;
         } catch (Exception e) {
@@ -125,6 +141,27 @@ public final class EmbeddedStack implements AutoCloseable {
         return baseEnv()
                 .with("JOB_QUEUE_URL", url(layout.jobQueue()))
                 .with("JOB_DLQ_URL", url(layout.jobDlq()));
+    }
+
+    /**
+     * The objects under {@code bucket/prefix} as local files ({@code .../bucket/prefix/...}), for readers that
+     * want files (DuckDB, Parquet footers): S3Proxy's own files, or on an external endpoint a fresh download.
+     */
+    public Path localCopy(String bucket, String prefix) throws IOException {
+        Optional<Path> store = aws.s3Dir();
+        if (store.isPresent()) {
+            return store.get().resolve(bucket).resolve(prefix);
+        }
+        Path root = Files.createTempDirectory("s3-copy-");
+        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix + "/")).contents()) {
+            Path target = root.resolve(bucket).resolve(o.key()).normalize();
+            if (!target.startsWith(root)) {
+                throw new IOException("object key " + o.key() + " escapes the copy directory");
+            }
+            Files.createDirectories(target.getParent());
+            s3.getObject(r -> r.bucket(bucket).key(o.key()), target);
+        }
+        return root.resolve(bucket).resolve(prefix);
     }
 
     /** Visible plus in-flight messages on a queue. */

@@ -19,6 +19,10 @@ public record StackLayout(
                 Duration.ofSeconds(30));
     }
 
+    public StackLayout withPrefix(String newPrefix) {
+        return new StackLayout(newPrefix, maxReceiveCount, jobVisibility, fanoutVisibility, transformVisibility);
+    }
+
     public StackLayout withMaxReceiveCount(int count) {
         return new StackLayout(prefix, count, jobVisibility, fanoutVisibility, transformVisibility);
     }

@@ -17,6 +17,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -196,9 +197,13 @@ public final class LocalPipeline implements AutoCloseable {
         return lines;
     }
 
-    /** The table's directory on disk (the S3Proxy filesystem store). */
+    /** The table's directory on disk: the S3Proxy filesystem store, or a download from an external endpoint. */
     public Path tableDir() {
-        return stack.aws().s3Dir().resolve(stack.layout().platformBucket()).resolve(TransformService.TABLE_PREFIX);
+        try {
+            return stack.localCopy(stack.layout().platformBucket(), TransformService.TABLE_PREFIX);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the table to local disk", e);
+        }
     }
 
     /** Rows across every Parquet file of the table, read from the files' footers. */

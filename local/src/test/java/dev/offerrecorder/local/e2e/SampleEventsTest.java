@@ -59,7 +59,7 @@ class SampleEventsTest {
 
     private static SQSEvent sqsEvent(String file) {
         return LambdaEventSerializers.serializerFor(SQSEvent.class, SampleEventsTest.class.getClassLoader())
-                .fromJson(RepoFiles.event(file));
+                .fromJson(RepoFiles.event(stack.layout(), file));
     }
 
     private long queued(String queue) {
@@ -100,7 +100,7 @@ class SampleEventsTest {
         String queue = stack.layout().jobQueue();
         long before = queued(queue);
         JsonNode summary = mapper.readTree(LambdaRunner.invokeDirect(new FanoutHandler(stack.fanoutEnv()), "fanout",
-                RepoFiles.event("backfill.json"), Duration.ofMinutes(1)));
+                RepoFiles.event(stack.layout(), "backfill.json"), Duration.ofMinutes(1)));
         assertEquals(11 * 3, summary.path("jobsEnqueued").asLong(), summary.toString());
         assertEquals("backfill-2024-01-sample", summary.path("runId").asText());
         assertEquals(before + 33, queued(queue));
@@ -116,7 +116,7 @@ class SampleEventsTest {
         var handler = new FanoutHandler(stack.fanoutEnv()
                 .with("SHOP_MANIFEST", "s3://" + stack.layout().rawBucket() + "/manifests/daily.csv"));
         JsonNode summary = mapper.readTree(LambdaRunner.invokeDirect(handler, "fanout",
-                RepoFiles.event("schedule.json"), Duration.ofMinutes(1)));
+                RepoFiles.event(stack.layout(), "schedule.json"), Duration.ofMinutes(1)));
         // 2024-03-01T15:30Z is 2024-03-02 00:30 in Tokyo: yesterday there is 2024-03-01.
         assertEquals("2024-03-01", summary.path("from").asText(), summary.toString());
         assertEquals(3, summary.path("jobsEnqueued").asLong());
@@ -131,7 +131,7 @@ class SampleEventsTest {
         String queue = stack.layout().jobQueue();
         long before = queued(queue);
         JsonNode summary = mapper.readTree(LambdaRunner.invokeDirect(new FanoutHandler(stack.fanoutEnv()), "fanout",
-                RepoFiles.event("backfill-manifest.json"), Duration.ofMinutes(1)));
+                RepoFiles.event(stack.layout(), "backfill-manifest.json"), Duration.ofMinutes(1)));
         assertTrue(summary.path("dryRun").asBoolean());
         assertEquals(4 * 31, summary.path("jobsPlanned").asLong());
         assertEquals(0, summary.path("jobsEnqueued").asLong());
@@ -163,11 +163,11 @@ class SampleEventsTest {
         stack.sqs().sendMessage(r -> r.queueUrl(dlq).messageBody("{\"v\":1,\"runId\":\"r\",\"shopId\":\"5\","
                 + "\"date\":\"2024-01-01\"}"));
         var handler = new ReplayHandler(stack.replayEnv());
-        JsonNode list = mapper.readTree(LambdaRunner.invokeDirect(handler, "replay", RepoFiles.event("replay-list.json"),
+        JsonNode list = mapper.readTree(LambdaRunner.invokeDirect(handler, "replay", RepoFiles.event(stack.layout(), "replay-list.json"),
                 Duration.ofMinutes(1)));
         assertTrue(list.isArray());
         JsonNode started = mapper.readTree(LambdaRunner.invokeDirect(handler, "replay",
-                RepoFiles.event("replay-start.json"), Duration.ofMinutes(1)));
+                RepoFiles.event(stack.layout(), "replay-start.json"), Duration.ofMinutes(1)));
         assertTrue(started.path("taskHandle").asText().length() > 0, started.toString());
         assertEquals(20, started.path("maxPerSecond").asInt());
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

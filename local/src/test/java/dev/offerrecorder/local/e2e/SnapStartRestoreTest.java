@@ -49,7 +49,7 @@ class SnapStartRestoreTest {
 
             var worker = new WorkerHandler(stack.workerEnv(api.urlTemplate()));
             checkpointAndRestore(worker);
-            var response = worker.handleRequest(sqsEvents.fromJson(RepoFiles.event("worker-sqs.json")),
+            var response = worker.handleRequest(sqsEvents.fromJson(RepoFiles.event(stack.layout(), "worker-sqs.json")),
                     new LocalContext("worker", 60_000, 1024));
             assertEquals(1, response.getBatchItemFailures().size(), "only the sample's bad message fails");
             assertEquals(2, api.stats().requests(), "the restored worker called the API for both jobs");
@@ -57,7 +57,7 @@ class SnapStartRestoreTest {
             var fanout = new FanoutHandler(stack.fanoutEnv());
             checkpointAndRestore(fanout);
             JsonNode summary = mapper.readTree(LambdaRunner.invokeDirect(fanout, "fanout",
-                    RepoFiles.event("backfill.json"), Duration.ofMinutes(1)));
+                    RepoFiles.event(stack.layout(), "backfill.json"), Duration.ofMinutes(1)));
             assertEquals(33, summary.path("jobsEnqueued").asLong(), summary.toString());
 
             var transform = new TransformHandler(stack.transformEnv(Files.createDirectories(dir.resolve("work"))));
@@ -79,7 +79,7 @@ class SnapStartRestoreTest {
             var replay = new ReplayHandler(stack.replayEnv());
             checkpointAndRestore(replay);
             JsonNode list = mapper.readTree(LambdaRunner.invokeDirect(replay, "replay",
-                    RepoFiles.event("replay-list.json"), Duration.ofMinutes(1)));
+                    RepoFiles.event(stack.layout(), "replay-list.json"), Duration.ofMinutes(1)));
             assertTrue(list.isArray() || list.isObject(), list.toString());
         }
     }

@@ -452,7 +452,7 @@ class BadInputCorpusTest {
 
     /** The table's rows of one run: shop, outcome and error. */
     private static List<Map<String, Object>> tableRows(String runId) throws Exception {
-        Path table = stack.aws().s3Dir().resolve(stack.layout().platformBucket()).resolve(TransformService.TABLE_PREFIX);
+        Path table = stack.localCopy(stack.layout().platformBucket(), TransformService.TABLE_PREFIX);
         return Table.query(table, "SELECT shop_id, outcome, error FROM {table} WHERE run_id = '" + runId + "'");
     }
 

@@ -1,5 +1,6 @@
 package dev.offerrecorder.local.support;
 
+import dev.offerrecorder.local.aws.StackLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,5 +29,13 @@ public final class RepoFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A sample event with the stack's resource names: the samples name the default stack ({@code offer-recorder-*});
+     * a stack on an external endpoint has a suffixed prefix.
+     */
+    public static String event(StackLayout layout, String name) {
+        return event(name).replace("offer-recorder-", layout.prefix() + "-");
     }
 }

@@ -9,6 +9,7 @@ import dev.offerrecorder.local.support.Table;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.transform.TransformService;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,12 +112,12 @@ final class RawObjects {
         return new LocalContext("test", 60_000, 1024);
     }
 
-    static Path tableDir(EmbeddedStack stack) {
-        return stack.aws().s3Dir().resolve(stack.layout().platformBucket()).resolve("offer_recordings");
+    static Path tableDir(EmbeddedStack stack) throws IOException {
+        return stack.localCopy(stack.layout().platformBucket(), TransformService.TABLE_PREFIX);
     }
 
-    /** Rows of a query over the table (hive partitioning on), read with DuckDB from S3Proxy's files. */
-    static List<Map<String, Object>> query(EmbeddedStack stack, String select) throws SQLException {
+    /** Rows of a query over the table (hive partitioning on), read with DuckDB from the table's files. */
+    static List<Map<String, Object>> query(EmbeddedStack stack, String select) throws SQLException, IOException {
         return Table.query(tableDir(stack), select);
     }
 }
