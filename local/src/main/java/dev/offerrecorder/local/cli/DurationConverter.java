@@ -7,16 +7,19 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Durations as people type them: 90s, 5m, 2h, 1d, or ISO-8601 (PT5M). */
-final class DurationConverter implements ITypeConverter<Duration> {
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+/** Durations as people type them: 90s (or 90), 5m, 2h, 1d, or ISO-8601 (PT5M). */
+public final class DurationConverter implements ITypeConverter<Duration> {
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+
+    public DurationConverter() {
+    }
 
     @Override
     public Duration convert(String value) {
         Matcher m = SIMPLE.matcher(value.trim().toLowerCase(java.util.Locale.ROOT));
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
+            return switch (m.group(2) == null ? "s" : m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);

@@ -3,6 +3,7 @@ package dev.offerrecorder.local.soak;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.jerolba.carpet.CloseableIterator;
 import dev.offerrecorder.local.aws.StackLayout;
+import dev.offerrecorder.local.cli.DurationConverter;
 import dev.offerrecorder.local.runner.InvocationFaults;
 import dev.offerrecorder.local.runner.InvocationFaults.Action;
 import dev.offerrecorder.local.runner.LocalPipeline;
@@ -26,11 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -69,7 +68,7 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--days", defaultValue = "3", description = "dates the jobs spread over (default ${DEFAULT-VALUE})")
     int days;
 
-    @Option(names = "--max-duration", defaultValue = "20m", converter = DurationParser.class,
+    @Option(names = "--max-duration", defaultValue = "20m", converter = DurationConverter.class,
             description = "stop by then, finished or not: 90s, 15m, 1h or ISO-8601 (default ${DEFAULT-VALUE})")
     Duration maxDuration;
 
@@ -412,30 +411,6 @@ public final class SoakCommand implements Callable<Integer> {
         void stop() {
             running = false;
             thread.interrupt();
-        }
-    }
-
-    /** 90s, 15m, 2h, a bare number of seconds, or ISO-8601 (PT15M). */
-    static final class DurationParser implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            try {
-                if (v.startsWith("p")) {
-                    return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-                }
-                char unit = v.charAt(v.length() - 1);
-                String number = Character.isDigit(unit) ? v : v.substring(0, v.length() - 1);
-                long n = Long.parseLong(number.trim());
-                return switch (Character.isDigit(unit) ? 's' : unit) {
-                    case 's' -> Duration.ofSeconds(n);
-                    case 'm' -> Duration.ofMinutes(n);
-                    case 'h' -> Duration.ofHours(n);
-                    default -> throw new CommandLine.TypeConversionException("unknown unit in '" + value + "'");
-                };
-            } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (90s, 15m, 1h, PT15M)");
-            }
         }
     }
 }

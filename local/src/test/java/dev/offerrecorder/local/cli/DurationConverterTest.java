@@ -14,6 +14,7 @@ class DurationConverterTest {
     void readsWhatPeopleType() {
         assertEquals(Duration.ofMillis(200), converter.convert("200ms"));
         assertEquals(Duration.ofSeconds(90), converter.convert("90s"));
+        assertEquals(Duration.ofSeconds(90), converter.convert("90"), "a bare number is seconds");
         assertEquals(Duration.ofMinutes(5), converter.convert("5m"));
         assertEquals(Duration.ofHours(6), converter.convert("6h"));
         assertEquals(Duration.ofDays(1), converter.convert("1d"));
