@@ -37,8 +37,8 @@ public final class WorkerMemoryBench implements Benchmark {
                 .append("The worker's deployment jar alone in a fresh JVM (`-XX:+UseSerialGC "
                         + "-XX:TieredStopAtLevel=1`, as the java21 runtime on a small function), handler built from "
                         + "the environment, one SQS batch against the simulator (W = 64, 20 ms) and the embedded S3. "
-                        + "`process CPU` is the whole JVM's, start-up and JIT included. `peak heap` is the sum of the heap pools' peak use, which includes garbage not yet "
-                        + "collected; `failed` counts jobs the partial-batch response reported (OOM = the JVM died). "
+                        + "`process CPU` is the whole JVM's, start-up and JIT included. `peak heap` is the sum of "
+                        + "the heap pools' peak use, which includes garbage not yet collected; `failed` counts jobs the partial-batch response reported (OOM = the JVM died). "
                         + "Simulator answers are about 200 bytes; the raw log keeps each body, so a real API's "
                         + "larger bodies scale the batch's share linearly.\n\n")
                 .append("| batch | -Xmx | result | first event (ms) | process CPU (ms) | peak heap (MB) | GCs "
@@ -69,8 +69,8 @@ public final class WorkerMemoryBench implements Benchmark {
                     md.append(row).append('\n');
                 }
             }
+            md.append("\n").append(timeoutSection(root, dir, stack, probeClasspath));
         }
-        md.append("\n").append(timeoutSection(root, dir));
         md.append("\nReproduce: `./mvnw -q package -DskipTests && ./recorder bench --only worker-memory`.\n");
         return md.toString();
     }
@@ -79,22 +79,19 @@ public final class WorkerMemoryBench implements Benchmark {
      * The timeout's measure: one container's share of the team's API (W = 16 at 400 ms over 10 containers is
      * about 2 workers each; 4 here, with a queue of 2) and a template-sized batch of 200, cold JVM included.
      */
-    private String timeoutSection(Path root, Path dir) throws Exception {
+    private String timeoutSection(Path root, Path dir, EmbeddedStack stack, String probeClasspath) throws Exception {
         StringBuilder md = new StringBuilder("### Batch duration at the team's API speed (the timeout)\n\n")
                 .append("One fresh worker JVM, a batch of 200 (the template's `WorkerBatchSize`) against a simulator "
                         + "of W = 4 at 400 ms (±10 %), queue 2: a generous share of the team's API (W = 16, "
                         + "L = 400 ms) for one of 10 containers. The function's timeout is 300 s.\n\n")
                 .append("| batch | API | result | batch duration (s) | share of the 300 s timeout |\n")
                 .append("|---|---|---|---|---|\n");
-        Path stackDir = Files.createDirectories(dir.resolve("timeout"));
-        try (EmbeddedStack stack = EmbeddedStack.start(stackDir, StackLayout.local());
-             CalcApiSimulator api = new CalcApiSimulator(4, 2, 400, 40)) {
+        try (CalcApiSimulator api = new CalcApiSimulator(4, 2, 400, 40)) {
             Path event = dir.resolve("worker-timeout.json");
             Files.writeString(event, event(200, stack));
             var worker = new ColdStartBench.Function("worker", "dev.offerrecorder.worker.WorkerHandler",
                     event.toString(), stack.workerEnv(api.urlTemplate()).values());
-            JsonNode r = ColdStartBench.probe(root, worker, "-XX:TieredStopAtLevel=1",
-                    ColdStartBench.probeClasspath(root));
+            JsonNode r = ColdStartBench.probe(root, worker, "-XX:TieredStopAtLevel=1", probeClasspath);
             double seconds = r.path("firstEventMs").asLong() / 1000.0;
             String row = String.format(Locale.ROOT, "| 200 | W = 4, L = 400 ms | %s | %.1f | %.0f %% |",
                     r.path("failed").asInt() == 0 ? "ok" : r.path("failed").asInt() + " failed", seconds,

@@ -169,10 +169,6 @@ public final class RedriveService {
         return running;
     }
 
-    public long dlqDepth() {
-        return depth().visible();
-    }
-
     /**
      * Receives up to {@code sampleSize} DLQ messages with a short visibility timeout, then makes every one of them
      * visible again: nothing is consumed, but each peek adds one to the messages' receive counts.

@@ -13,8 +13,9 @@ import java.util.function.Consumer;
 
 /**
  * The per-container bound on concurrent API calls. The limit itself is Netflix concurrency-limits' Vegas
- * algorithm: it grows while round-trip time stays near the best seen and shrinks when latency rises (the API's
- * queue is filling) or a call is dropped (429/503/timeout). A configured ceiling caps it.
+ * algorithm by default (AIMD on request): it grows while round-trip time stays near the best seen and shrinks
+ * when latency rises (the API's queue is filling) or a call is dropped (429/503/timeout). A configured ceiling
+ * caps it.
  *
  * <p>Every algorithm sees the API through {@link RejectionRttGuard}: a 503 comes back in a millisecond, and the
  * library would take that as the API's no-load round trip, after which every normal answer looks like a long
@@ -37,10 +38,6 @@ public final class ApiConcurrencyGate {
      * dropped calls altogether, and against an API that answers 503 it kept growing until jobs failed.
      */
     public enum Algorithm { VEGAS, AIMD }
-
-    public ApiConcurrencyGate(int initialLimit, int ceiling) {
-        this(initialLimit, ceiling, Algorithm.VEGAS);
-    }
 
     public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm) {
         this.limit = new RejectionRttGuard(switch (algorithm) {

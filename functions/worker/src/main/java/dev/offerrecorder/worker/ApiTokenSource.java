@@ -21,20 +21,15 @@ final class ApiTokenSource {
     static Optional<String> resolve(WorkerConfig config, Env env) {
         if (config.tokenSecret().isPresent()) {
             String id = config.tokenSecret().get();
-            var builder = SecretsManagerClient.builder().region(AwsClients.region(env))
-                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
-            env.optional("AWS_ENDPOINT_URL").map(java.net.URI::create).ifPresent(builder::endpointOverride);
-            try (SecretsManagerClient sm = builder.build()) {
+            try (SecretsManagerClient sm = AwsClients.configure(SecretsManagerClient.builder(), env,
+                    "AWS_ENDPOINT_URL_SECRETS_MANAGER").build()) {
                 String raw = sm.getSecretValue(r -> r.secretId(id)).secretString();
                 return Optional.of(fromSecretString(raw, "CALC_API_TOKEN_SECRET"));
             }
         }
         if (config.tokenParameter().isPresent()) {
             String name = config.tokenParameter().get();
-            var builder = SsmClient.builder().region(AwsClients.region(env))
-                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
-            env.optional("AWS_ENDPOINT_URL").map(java.net.URI::create).ifPresent(builder::endpointOverride);
-            try (SsmClient ssm = builder.build()) {
+            try (SsmClient ssm = AwsClients.configure(SsmClient.builder(), env, "AWS_ENDPOINT_URL_SSM").build()) {
                 String value = ssm.getParameter(r -> r.name(name).withDecryption(true)).parameter().value();
                 if (value == null || value.isBlank()) {
                     throw new ConfigException("CALC_API_TOKEN_PARAMETER", "names a parameter with an empty value");

@@ -78,14 +78,14 @@ public final class CalcApiClient {
         int errors = 0;
         int rejections = 0;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
-            if (remainingMillis.getAsLong() <= callTimeout.toMillis()) {
+            // A slot taken later than this leaves no room for a whole call.
+            long spareMillis = remainingMillis.getAsLong() - callTimeout.toMillis();
+            if (spareMillis <= 0) {
                 throw new TransientApiFailure("deadline: invocation time running out before attempt " + attempt
                         + " (last: " + lastProblem + ")", attempt - 1, errors, rejections);
             }
-            long waitUntil = System.nanoTime() + Duration.ofMillis(
-                    Math.max(0, remainingMillis.getAsLong() - callTimeout.toMillis())).toNanos();
             long queued = System.nanoTime();
-            Optional<ApiConcurrencyGate.Permit> slot = gate.acquire(waitUntil);
+            Optional<ApiConcurrencyGate.Permit> slot = gate.acquire(queued + Duration.ofMillis(spareMillis).toNanos());
             if (slot.isEmpty()) {
                 throw new TransientApiFailure("deadline: no concurrency slot before the invocation ran short"
                         + " (last: " + lastProblem + ")", attempt - 1, errors, rejections);

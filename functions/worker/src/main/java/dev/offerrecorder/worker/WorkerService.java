@@ -77,10 +77,15 @@ public final class WorkerService {
         this.tracing = tracing;
     }
 
+    /** What one job's calls came to; calls are HTTP attempts, errors and rejections as in {@link ApiCall}. */
     private sealed interface JobResult {
+        int calls();
+
+        int errors();
+
+        int rejections();
     }
 
-    /** @param calls HTTP attempts made; errors and rejections as in {@link ApiCall} */
     private record Recorded(RawRecord record, int calls, int errors, int rejections) implements JobResult {
     }
 
@@ -148,21 +153,18 @@ public final class WorkerService {
         Map<String, Map<LocalDate, List<Job>>> toWrite = new TreeMap<>();
         for (var entry : results.entrySet()) {
             Job job = entry.getKey();
-            switch (entry.getValue()) {
+            JobResult result = entry.getValue();
+            retries += Math.max(0, result.calls() - 1);
+            apiCalls += result.calls();
+            apiErrors += result.errors();
+            rejections += result.rejections();
+            switch (result) {
                 case Recorded r -> {
-                    retries += r.calls() - 1;
-                    apiCalls += r.calls();
-                    apiErrors += r.errors();
-                    rejections += r.rejections();
                     latencies.add(r.record().latencyMs());
                     toWrite.computeIfAbsent(job.runId(), k -> new TreeMap<>())
                             .computeIfAbsent(job.date(), k -> new ArrayList<>()).add(job);
                 }
                 case Failed f -> {
-                    retries += Math.max(0, f.calls() - 1);
-                    apiCalls += f.calls();
-                    apiErrors += f.errors();
-                    rejections += f.rejections();
                     failureReasons.merge(f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1,
                             Integer::sum);
                     byJob.get(job).forEach(m -> failed.add(m.messageId()));

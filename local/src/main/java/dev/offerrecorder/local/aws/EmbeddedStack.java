@@ -153,7 +153,8 @@ public final class EmbeddedStack implements AutoCloseable {
             return store.get().resolve(bucket).resolve(prefix);
         }
         Path root = Files.createTempDirectory("s3-copy-");
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix + "/")).contents()) {
+        String keyPrefix = prefix.endsWith("/") ? prefix : prefix + "/";
+        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(keyPrefix)).contents()) {
             Path target = root.resolve(bucket).resolve(o.key()).normalize();
             if (!target.startsWith(root)) {
                 throw new IOException("object key " + o.key() + " escapes the copy directory");

@@ -99,6 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
             bar.done();
             double recordingSeconds = (quietAt - enqueueStart) / 1e9;
             var stats = pipeline.api().stats();
+            Path table = pipeline.tableDir();
             ObjectNode summary = mapper.createObjectNode();
             summary.put("runId", fanout.path("runId").asText());
             summary.put("jobs", jobs);
@@ -109,7 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
             summary.put("recordingSeconds", round(recordingSeconds));
             summary.put("jobsPerSecond", round(jobs / Math.max(recordingSeconds, 1e-3)));
             summary.put("elapsedSeconds", round((System.nanoTime() - started) / 1e9));
-            summary.put("outputDir", pipeline.tableDir().toString());
+            summary.put("outputDir", table.toString());
             ObjectNode api = summary.putObject("api");
             api.put("requests", stats.requests());
             api.put("peakConcurrency", stats.peakConcurrency());
@@ -127,7 +128,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             err.printf("function logs: %s%n", logFile);
             err.printf("Parquet: %s (open with DuckDB: SELECT * FROM read_parquet('%s/**/*.parquet', "
-                    + "hive_partitioning=true))%n", pipeline.tableDir(), pipeline.tableDir());
+                    + "hive_partitioning=true))%n", table, table);
             return summary.path("records").asLong() == jobs && summary.path("parquetRows").asLong() == jobs ? 0
                     : RecorderCli.EXIT_FAILED;
         }

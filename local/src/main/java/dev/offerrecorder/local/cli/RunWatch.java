@@ -3,7 +3,6 @@ package dev.offerrecorder.local.cli;
 import dev.offerrecorder.local.ops.StackStatus;
 import dev.offerrecorder.local.ops.StatusReader;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * Waits for a run with a progress bar: done when every planned job has a raw record (exit 0); stalled when the
@@ -24,9 +23,7 @@ final class RunWatch {
         long drainedSince = -1;
         ProgressBar bar = null;
         while (true) {
-            List<StackStatus.Queue> queues = reader.queues();
-            StackStatus status = new StackStatus(ops.stack().location(), ops.clock().instant(), queues, List.of(),
-                    reader.run(runId, planned));
+            StackStatus status = reader.read(0, runId, planned);
             StackStatus.Run run = status.run();
             if (run.planned() == null) {
                 ops.err().printf("cannot wait for run %s: its planned job count is unknown (no runs/%s.json in %s);"

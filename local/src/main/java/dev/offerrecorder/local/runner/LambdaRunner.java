@@ -6,10 +6,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.offerrecorder.shared.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +47,6 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 public final class LambdaRunner implements AutoCloseable {
     private final SqsClient sqs;
     private final String region;
-    private final ObjectMapper mapper = Json.newMapper();
     private final PojoSerializer<SQSEvent> sqsEvents =
             LambdaEventSerializers.serializerFor(SQSEvent.class, LambdaRunner.class.getClassLoader());
     private final List<Thread> threads = new ArrayList<>();
@@ -289,7 +287,7 @@ public final class LambdaRunner implements AutoCloseable {
      * (public for tests that invoke a handler by hand).
      */
     public static String sqsEventJson(List<Message> batch, String queueArn, String region) {
-        ObjectNode root = Json.newMapper().createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         ArrayNode records = root.putArray("Records");
         for (Message m : batch) {
             ObjectNode r = records.addObject();

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
 import dev.offerrecorder.local.aws.EmbeddedStack;
 import dev.offerrecorder.local.sim.CalcApiSimulator;
-import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
@@ -128,12 +127,6 @@ public final class LocalPipeline implements AutoCloseable {
         return mapper.readTree(LambdaRunner.invokeDirect(fanout, "fanout", requestJson, Duration.ofMinutes(15)));
     }
 
-    /** Invokes the replay function directly. */
-    public JsonNode invokeReplay(String requestJson) throws Exception {
-        return mapper.readTree(LambdaRunner.invokeDirect(new ReplayHandler(stack.replayEnv()), "replay",
-                requestJson, Duration.ofMinutes(1)));
-    }
-
     /** Invokes the compaction function directly for one partition, as its schedule or an operator would. */
     public JsonNode invokeCompaction(LocalDate date) throws Exception {
         var handler = new CompactionHandler(stack.baseEnv().with("PLATFORM_BUCKET", stack.layout().platformBucket())
@@ -208,11 +201,12 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Rows across every Parquet file of the table, read from the files' footers. */
     public long parquetRows() throws IOException {
-        if (!Files.isDirectory(tableDir())) {
+        Path table = tableDir();
+        if (!Files.isDirectory(table)) {
             return 0;
         }
         long rows = 0;
-        try (Stream<Path> files = Files.walk(tableDir())) {
+        try (Stream<Path> files = Files.walk(table)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
                 rows += ParquetFooter.rowCount(f);
             }
@@ -222,10 +216,6 @@ public final class LocalPipeline implements AutoCloseable {
 
     public long dlqDepth() {
         return stack.depth(stack.layout().jobDlq()).total();
-    }
-
-    public PipelineOptions options() {
-        return options;
     }
 
     @Override

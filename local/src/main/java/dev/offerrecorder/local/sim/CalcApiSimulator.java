@@ -69,8 +69,8 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final ArrayDeque<String> recentTargets = new ArrayDeque<>();
     private volatile String expectedAuthorization;
     private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
-    private volatile long latencyMs;
-    private volatile long jitterMs;
+    private final long latencyMs;
+    private final long jitterMs;
     private volatile SimulatorFaults faults = SimulatorFaults.none();
 
     public record Stats(long requests, int peakConcurrency, long rejected, long injectedErrors,
@@ -108,10 +108,6 @@ public final class CalcApiSimulator implements AutoCloseable {
         return baseUri() + "/v1/shops/{shopId}/offer?date={date}";
     }
 
-    public int workers() {
-        return workers;
-    }
-
     /** Requests per second the simulator can serve at most: W / L. */
     public double ceilingPerSecond() {
         return latencyMs == 0 ? Double.POSITIVE_INFINITY : workers * 1000.0 / latencyMs;
@@ -138,11 +134,6 @@ public final class CalcApiSimulator implements AutoCloseable {
 
     public long requestsWithAuthorization() {
         return withAuthorization.get();
-    }
-
-    public void setLatency(long latencyMs, long jitterMs) {
-        this.latencyMs = latencyMs;
-        this.jitterMs = jitterMs;
     }
 
     public Stats stats() {

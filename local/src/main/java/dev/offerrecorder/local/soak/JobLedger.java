@@ -41,10 +41,6 @@ final class JobLedger {
         }
     }
 
-    long jobs() {
-        return counts.length;
-    }
-
     /** Jobs seen at least once. */
     long seen() {
         long n = 0;
@@ -59,15 +55,6 @@ final class JobLedger {
         long n = 0;
         for (byte c : counts) {
             n += Math.max(0, c - 1);
-        }
-        return n;
-    }
-
-    /** Jobs seen here and in {@code other}. */
-    long overlap(JobLedger other) {
-        long n = 0;
-        for (int i = 0; i < counts.length; i++) {
-            n += counts[i] > 0 && other.counts[i] > 0 ? 1 : 0;
         }
         return n;
     }

@@ -6,6 +6,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -23,22 +25,26 @@ public final class AwsClients {
     }
 
     public static S3Client s3(Env env) {
-        var builder = S3Client.builder()
-                .region(region(env))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                .httpClient(httpClient());
-        Optional<URI> endpoint = endpoint(env, "AWS_ENDPOINT_URL_S3");
-        endpoint.ifPresent(uri -> builder.endpointOverride(uri).forcePathStyle(true));
+        var builder = configure(S3Client.builder(), env, "AWS_ENDPOINT_URL_S3");
+        // Stand-ins and LocalStack serve buckets by path, not by host name.
+        endpoint(env, "AWS_ENDPOINT_URL_S3").ifPresent(uri -> builder.forcePathStyle(true));
         return builder.build();
     }
 
     public static SqsClient sqs(Env env) {
-        var builder = SqsClient.builder()
-                .region(region(env))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                .httpClient(httpClient());
-        endpoint(env, "AWS_ENDPOINT_URL_SQS").ifPresent(builder::endpointOverride);
-        return builder.build();
+        return configure(SqsClient.builder(), env, "AWS_ENDPOINT_URL_SQS").build();
+    }
+
+    /**
+     * Region, default credentials, the URL-connection HTTP client and the endpoint override ({@code
+     * serviceVariable}, else {@code AWS_ENDPOINT_URL}) on any SDK client builder.
+     */
+    public static <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(B builder, Env env,
+                                                                                              String serviceVariable) {
+        builder.region(region(env)).credentialsProvider(DefaultCredentialsProvider.builder().build());
+        builder.httpClient(httpClient());
+        endpoint(env, serviceVariable).ifPresent(builder::endpointOverride);
+        return builder;
     }
 
     public static Region region(Env env) {

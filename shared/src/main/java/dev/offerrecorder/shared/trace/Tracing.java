@@ -7,8 +7,8 @@ import java.util.concurrent.Callable;
 /**
  * The one way the functions reach the tracing backend: insert and accept trace headers, name segments, add
  * attributes, record events, and hand the current transaction to another thread. {@link NewRelicTracing} calls
- * straight through to the New Relic API (a no-op without an agent); {@link RecordingTracing} keeps every call so
- * tests can see them. Handlers build one instance in their constructor and pass it down.
+ * straight through to the New Relic API (a no-op without an agent); {@code RecordingTracing} (in the local
+ * module's tests) keeps every call so tests can see them. Handlers build one instance in their constructor and pass it down.
  *
  * <p>The New Relic agent binds a transaction to the thread it started on (Lambda's handler thread). Work on any
  * other thread, virtual or not, belongs to no transaction unless it runs through {@link Handoff#call} of a handoff

@@ -41,17 +41,15 @@ public final class RecordingTracing implements Tracing {
         private final String spanId;
         private final String name;
         private final boolean bound;
-        private final String thread;
         private final Map<String, Object> attributes = new ConcurrentHashMap<>();
         private volatile URI httpUri;
         private volatile int httpStatus;
         private volatile boolean ended;
 
-        SegmentRecord(String spanId, String name, boolean bound, String thread) {
+        SegmentRecord(String spanId, String name, boolean bound) {
             this.spanId = spanId;
             this.name = name;
             this.bound = bound;
-            this.thread = thread;
         }
 
         public String spanId() {
@@ -64,10 +62,6 @@ public final class RecordingTracing implements Tracing {
 
         public boolean bound() {
             return bound;
-        }
-
-        public String thread() {
-            return thread;
         }
 
         public Map<String, Object> attributes() {
@@ -90,7 +84,6 @@ public final class RecordingTracing implements Tracing {
     public record Event(String type, Map<String, Object> attributes) {
     }
 
-    private final String initialTraceId;
     private volatile String traceId;
     private volatile Thread transactionThread;
     private final Set<Thread> linked = ConcurrentHashMap.newKeySet();
@@ -101,7 +94,6 @@ public final class RecordingTracing implements Tracing {
     private final Map<String, Object> attributes = new ConcurrentHashMap<>();
     private final List<Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicLong handoffs = new AtomicLong();
-    private final AtomicLong links = new AtomicLong();
     private final AtomicLong unboundCalls = new AtomicLong();
 
     /** @param traceId the 32-hex-digit trace this transaction starts when it accepts none */
@@ -109,17 +101,12 @@ public final class RecordingTracing implements Tracing {
         if (!traceId.matches("[0-9a-f]{32}")) {
             throw new IllegalArgumentException("trace ID must be 32 lowercase hex digits: " + traceId);
         }
-        this.initialTraceId = traceId;
         this.traceId = traceId;
     }
 
     /** The trace this transaction belongs to: its own, or the first accepted one. */
     public String traceId() {
         return traceId;
-    }
-
-    public String initialTraceId() {
-        return initialTraceId;
     }
 
     @Override
@@ -144,7 +131,7 @@ public final class RecordingTracing implements Tracing {
     @Override
     public Segment segment(String name) {
         boolean bound = bound();
-        var record = new SegmentRecord(nextSpanId(), name, bound, Thread.currentThread().toString());
+        var record = new SegmentRecord(nextSpanId(), name, bound);
         segments.add(record);
         return new Segment() {
             @Override
@@ -212,7 +199,6 @@ public final class RecordingTracing implements Tracing {
                     return work.call();
                 }
                 linked.add(current);
-                links.incrementAndGet();
                 Segment segment = segment(name);
                 try {
                     return work.call();
@@ -276,10 +262,6 @@ public final class RecordingTracing implements Tracing {
 
     public long handoffs() {
         return handoffs.get();
-    }
-
-    public long links() {
-        return links.get();
     }
 
     /** Calls made from a thread the transaction was not handed to: work the agent would have dropped. */
