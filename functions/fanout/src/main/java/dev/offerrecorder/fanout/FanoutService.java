@@ -195,8 +195,7 @@ public final class FanoutService {
             }
         }
         int parts = slices.size();
-        return slices.stream().map(x -> new Slice(x.runId(), x.part(), parts, x.from(), x.to(), x.shops(),
-                x.shopStart(), x.shopEnd(), x.cursor(), x.end(), x.failures())).toList();
+        return slices.stream().map(x -> x.withParts(parts)).toList();
     }
 
     private SliceBatch runSliceMessages(JsonNode records, LongSupplier remainingMillis) throws InterruptedException {

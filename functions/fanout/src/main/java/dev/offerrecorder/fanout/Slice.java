@@ -37,6 +37,10 @@ public record Slice(String runId, int part, int parts, LocalDate from, LocalDate
         return shopStart + k % shopCount();
     }
 
+    Slice withParts(int count) {
+        return new Slice(runId, part, count, from, to, shops, shopStart, shopEnd, cursor, end, failures);
+    }
+
     public Slice resumeAt(long next, int failuresInARow) {
         return new Slice(runId, part, parts, from, to, shops, shopStart, shopEnd, next, end, failuresInARow);
     }
@@ -46,7 +50,7 @@ public record Slice(String runId, int part, int parts, LocalDate from, LocalDate
         if (!Job.isValidId(runId)) {
             throw new BadRequestException("slice has no valid runId: " + runId);
         }
-        if (from == null || to == null || to.isBefore(from) || from.isBefore(Job.EARLIEST_DATE) || to.getYear() > 2100) {
+        if (!Job.isValidDate(from) || !Job.isValidDate(to) || to.isBefore(from)) {
             throw new BadRequestException("slice of run " + runId + " has no valid date range: " + from + ".." + to);
         }
         if (shops == null) {

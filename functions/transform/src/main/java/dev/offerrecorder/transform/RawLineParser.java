@@ -128,8 +128,8 @@ final class RawLineParser {
             return new Bad("field 'runId' is not a valid ID: " + abbreviate(runId));
         }
         try {
-            // Job holds the date range; a date outside it would name a partition such as dt=+12024-01-01.
-            new Job(runId, shopId, (LocalDate) values[TARGET_DATE]);
+            // A date outside the jobs' range would name a partition such as dt=+12024-01-01.
+            Job.requireDate((LocalDate) values[TARGET_DATE]);
         } catch (InvalidJobException e) {
             return new Bad("field 'targetDate' cannot be a job's date: " + e.getMessage());
         }

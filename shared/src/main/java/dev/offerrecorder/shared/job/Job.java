@@ -16,12 +16,21 @@ public record Job(String runId, String shopId, LocalDate date) {
     public Job {
         requireId("runId", runId);
         requireId("shopId", shopId);
+        requireDate(date);
+    }
+
+    /** A job's date: from 2000-01-01 to 2100-12-31, so it always names a plain {@code dt=YYYY-MM-DD} partition. */
+    public static void requireDate(LocalDate date) {
         if (date == null) {
             throw new InvalidJobException("date is missing");
         }
-        if (date.isBefore(EARLIEST_DATE) || date.getYear() > 2100) {
+        if (!isValidDate(date)) {
             throw new InvalidJobException("date " + date + " is outside 2000-01-01..2100-12-31");
         }
+    }
+
+    public static boolean isValidDate(LocalDate date) {
+        return date != null && !date.isBefore(EARLIEST_DATE) && date.getYear() <= 2100;
     }
 
     public static void requireId(String field, String value) {
