@@ -2,20 +2,17 @@ package dev.offerrecorder.transform;
 
 import com.jerolba.carpet.CloseableIterator;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.naming.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -205,16 +202,7 @@ public final class CompactionService {
     }
 
     static String digest(List<String> sortedKeys) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String k : sortedKeys) {
-                sha.update(k.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) '\n');
-            }
-            return HexFormat.of().formatHex(sha.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
+        return Digests.ofLines(sortedKeys, 8);
     }
 
     /** Best effort: a failure here must not hide the compaction's own outcome or error. */

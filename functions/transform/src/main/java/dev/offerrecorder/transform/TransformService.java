@@ -1,13 +1,10 @@
 package dev.offerrecorder.transform;
 
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.naming.Digests;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -81,11 +78,6 @@ public final class TransformService {
     }
 
     static String digest(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
+        return Digests.of(s, 8);
     }
 }

@@ -167,13 +167,8 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** Visible plus in-flight messages on a queue. */
     public QueueDepth depth(String queueName) {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(r -> r.queueUrl(url(queueName)).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
-        return new QueueDepth(Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")),
-                Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"))
-                        + Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED, "0")));
+        QueueCounts c = QueueCounts.read(sqs, url(queueName));
+        return new QueueDepth(c.visible(), c.inFlight() + c.delayed());
     }
 
     public record QueueDepth(long visible, long inFlight) {

@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
-import org.apache.parquet.format.Util;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -78,15 +77,12 @@ public final class ObjectCounter implements AutoCloseable {
         if (size < 12) {
             throw new IllegalStateException("s3://" + bucket + "/" + o.key() + " is too small to be Parquet");
         }
-        byte[] tail = range(bucket, o.key(), size - 8, size - 1);
-        if (tail[4] != 'P' || tail[5] != 'A' || tail[6] != 'R' || tail[7] != '1') {
-            throw new IllegalStateException("s3://" + bucket + "/" + o.key() + " has no Parquet footer");
-        }
-        long footerLength = (tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16
-                | (tail[3] & 0xffL) << 24;
-        byte[] footer = range(bucket, o.key(), size - 8 - footerLength, size - 9);
+        byte[] tail = range(bucket, o.key(), size - ParquetFooter.TAIL, size - 1);
+        long footerLength = ParquetFooter.length(tail).orElseThrow(() -> new IllegalStateException(
+                "s3://" + bucket + "/" + o.key() + " has no Parquet footer"));
+        byte[] footer = range(bucket, o.key(), size - ParquetFooter.TAIL - footerLength, size - ParquetFooter.TAIL - 1);
         try {
-            return Util.readFileMetaData(new ByteArrayInputStream(footer)).getNum_rows();
+            return ParquetFooter.rows(footer);
         } catch (IOException e) {
             throw new UncheckedIOException("s3://" + bucket + "/" + o.key() + " has an unreadable Parquet footer", e);
         }

@@ -1,5 +1,6 @@
 package dev.offerrecorder.local.ops;
 
+import dev.offerrecorder.local.aws.QueueCounts;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.transform.TransformService;
@@ -19,7 +20,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Reads a stack's state from what is observable: SQS queue attributes, raw-log objects
@@ -78,13 +78,8 @@ public final class StatusReader {
 
     /** One queue's counts, under a display name. */
     public StackStatus.Queue queue(String name, String url) {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
-        return new StackStatus.Queue(name, url, count(a, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES),
-                count(a, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
-                count(a, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED));
+        QueueCounts c = QueueCounts.read(sqs, url);
+        return new StackStatus.Queue(name, url, c.visible(), c.inFlight(), c.delayed());
     }
 
     /** The latest {@code last} partitions that have raw logs or Parquet, oldest first. */
@@ -194,10 +189,6 @@ public final class StatusReader {
             }
         }
         return distinct;
-    }
-
-    private static long count(Map<QueueAttributeName, String> attributes, QueueAttributeName name) {
-        return Long.parseLong(attributes.getOrDefault(name, "0"));
     }
 
     private static double round(double v) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
 import dev.offerrecorder.local.aws.EmbeddedStack;
+import dev.offerrecorder.local.ops.ParquetFooter;
 import dev.offerrecorder.local.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
@@ -208,7 +209,7 @@ public final class LocalPipeline implements AutoCloseable {
         long rows = 0;
         try (Stream<Path> files = Files.walk(table)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
-                rows += ParquetFooter.rowCount(f);
+                rows += footerRows(f);
             }
         }
         return rows;
@@ -231,28 +232,19 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    /** Reads a Parquet file's row count from its footer (Thrift FileMetaData), without Hadoop. */
-    static final class ParquetFooter {
-        private ParquetFooter() {
-        }
-
-        static long rowCount(Path file) throws IOException {
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-                long size = raf.length();
-                byte[] tail = new byte[8];
-                raf.seek(size - 8);
-                raf.readFully(tail);
-                if (tail[4] != 'P' || tail[5] != 'A' || tail[6] != 'R' || tail[7] != '1') {
-                    throw new IOException(file + " is not a Parquet file");
-                }
-                int footerLength = (tail[0] & 0xff) | (tail[1] & 0xff) << 8 | (tail[2] & 0xff) << 16
-                        | (tail[3] & 0xff) << 24;
-                byte[] footer = new byte[footerLength];
-                raf.seek(size - 8 - footerLength);
-                raf.readFully(footer);
-                return org.apache.parquet.format.Util.readFileMetaData(new java.io.ByteArrayInputStream(footer))
-                        .getNum_rows();
-            }
+    /** A local Parquet file's row count, from its footer. */
+    private static long footerRows(Path file) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long size = raf.length();
+            byte[] tail = new byte[ParquetFooter.TAIL];
+            raf.seek(size - ParquetFooter.TAIL);
+            raf.readFully(tail);
+            long footerLength = ParquetFooter.length(tail)
+                    .orElseThrow(() -> new IOException(file + " is not a Parquet file"));
+            byte[] footer = new byte[(int) footerLength];
+            raf.seek(size - ParquetFooter.TAIL - footerLength);
+            raf.readFully(footer);
+            return ParquetFooter.rows(footer);
         }
     }
 }

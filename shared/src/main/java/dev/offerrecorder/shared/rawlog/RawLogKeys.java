@@ -1,12 +1,9 @@
 package dev.offerrecorder.shared.rawlog;
 
 import dev.offerrecorder.shared.job.Job;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.offerrecorder.shared.naming.Digests;
 import java.time.LocalDate;
 import java.util.Collection;
-import java.util.HexFormat;
 
 /**
  * Raw-log object keys: {@code raw/dt=YYYY-MM-DD/run=RUN/part-HASH.jsonl.gz}, where HASH is a digest of the
@@ -26,15 +23,6 @@ public final class RawLogKeys {
     }
 
     static String digest(Collection<Job> jobs) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            jobs.stream().map(Job::key).sorted().forEach(k -> {
-                sha.update(k.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) '\n');
-            });
-            return HexFormat.of().formatHex(sha.digest(), 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
+        return Digests.ofLines(jobs.stream().map(Job::key).sorted().toList(), 12);
     }
 }
