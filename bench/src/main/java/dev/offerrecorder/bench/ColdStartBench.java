@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.local.aws.EmbeddedAws;
 import dev.offerrecorder.local.aws.EmbeddedStack;
 import dev.offerrecorder.local.aws.StackLayout;
+import dev.offerrecorder.local.runner.LambdaRunner;
 import dev.offerrecorder.local.sim.CalcApiSimulator;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
@@ -22,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * Cold start of each function as a whole JVM process: JVM start to first event handled, with the handler built
@@ -77,15 +81,15 @@ public final class ColdStartBench implements Benchmark {
     private List<Function> functions(EmbeddedStack stack, CalcApiSimulator api, Path dir) throws Exception {
         Path events = Files.createDirectories(dir.resolve("events"));
         var layout = stack.layout();
-        String job = "{\\\"v\\\":1,\\\"runId\\\":\\\"cold\\\",\\\"shopId\\\":\\\"123\\\",\\\"date\\\":\\\"2024-01-01\\\"}";
+        String job = new JobCodec().encode(new Job("cold", "123", LocalDate.of(2024, 1, 1)));
         Files.writeString(events.resolve("worker.json"), sqsEvent(job));
         var record = new RawRecord(1, "cold", "123", LocalDate.of(2024, 1, 1), "http://x", 200, Outcome.OK, 5, 1,
                 CalcApiSimulator.body("123", "2024-01-01"), Instant.parse("2024-01-02T00:00:00Z"), "m", null);
         String rawKey = "raw/dt=2024-01-01/run=cold/part-000000000000000000000001.jsonl.gz";
         stack.s3().putObject(r -> r.bucket(layout.rawBucket()).key(rawKey),
                 RequestBody.fromBytes(new RawLogCodec().encode(List.of(record))));
-        String notification = "{\\\"Records\\\":[{\\\"s3\\\":{\\\"bucket\\\":{\\\"name\\\":\\\"" + layout.rawBucket()
-                + "\\\"},\\\"object\\\":{\\\"key\\\":\\\"" + rawKey + "\\\"}}}]}";
+        String notification = "{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"" + layout.rawBucket()
+                + "\"},\"object\":{\"key\":\"" + rawKey + "\"}}}]}";
         Files.writeString(events.resolve("transform.json"), sqsEvent(notification));
         Files.writeString(events.resolve("fanout.json"), "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\","
                 + "\"shopRange\":{\"from\":1,\"to\":10},\"runId\":\"cold\"}");
@@ -102,11 +106,11 @@ public final class ColdStartBench implements Benchmark {
                         stack.replayEnv().values()));
     }
 
-    private static String sqsEvent(String escapedBody) {
-        return "{\"Records\":[{\"messageId\":\"m-1\",\"receiptHandle\":\"r-1\",\"body\":\"" + escapedBody + "\","
-                + "\"attributes\":{\"ApproximateReceiveCount\":\"1\"},\"messageAttributes\":{},\"md5OfBody\":\"x\","
-                + "\"eventSource\":\"aws:sqs\",\"eventSourceARN\":\"arn:aws:sqs:us-east-1:000000000000:q\","
-                + "\"awsRegion\":\"us-east-1\"}]}";
+    /** A one-message SQS event, as Lambda's poller builds it. */
+    private static String sqsEvent(String body) {
+        Message m = Message.builder().messageId("m-1").receiptHandle("r-1").md5OfBody("x").body(body)
+                .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build();
+        return LambdaRunner.sqsEventJson(List.of(m), "arn:aws:sqs:us-east-1:000000000000:q", "us-east-1");
     }
 
     /** The probe, the local context it uses and the runtime's event serializer: nothing else of the project. */

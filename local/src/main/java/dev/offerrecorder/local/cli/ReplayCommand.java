@@ -126,8 +126,9 @@ final class ReplayCommand implements Runnable {
             ProgressBar bar = new ProgressBar(ops.err(), started.dlqMessages(), ops.interactive());
             long deadline = System.nanoTime() + timeout.toNanos();
             Duration every = interval != null ? interval : ops.defaultInterval();
+            var replay = ops.replay();
             while (true) {
-                Optional<RedriveService.Task> task = ops.replay().list().stream()
+                Optional<RedriveService.Task> task = replay.list().stream()
                         .filter(t -> started.taskHandle().equals(t.taskHandle())).findFirst();
                 if (task.isEmpty()) {
                     bar.done();

@@ -43,12 +43,13 @@ public final class JobCodec {
         String runId = text(node, "runId");
         String shopId = text(node, "shopId");
         String date = text(node, "date");
-        Job.requireId("runId", runId);
-        Job.requireId("shopId", shopId);
         LocalDate parsed;
         try {
             parsed = date == null ? null : LocalDate.parse(date);
         } catch (DateTimeParseException e) {
+            // A bad ID is reported before a bad date; the Job constructor checks the IDs of every valid message.
+            Job.requireId("runId", runId);
+            Job.requireId("shopId", shopId);
             throw new InvalidJobException("date '" + date + "' is not YYYY-MM-DD");
         }
         return new Job(runId, shopId, parsed);
