@@ -14,25 +14,25 @@ import java.nio.file.Path;
  * object full of bad lines costs disk, not memory. {@link #close()} deletes the file: upload it before.
  */
 public final class QuarantineFile implements Closeable {
+    private final Path dir;
     private final String source;
-    private final Path file;
-    private final OutputStream out;
-    private final JsonGenerator json;
+    // Opened on the first bad line: most raw objects have none, and then no file is made at all.
+    private Path file;
+    private OutputStream out;
+    private JsonGenerator json;
     private long count;
     private boolean flushed;
 
-    public QuarantineFile(Path dir, String source) throws IOException {
+    public QuarantineFile(Path dir, String source) {
+        this.dir = dir;
         this.source = source;
-        Files.createDirectories(dir);
-        this.file = Files.createTempFile(dir, "quarantine-", ".jsonl");
-        this.out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
-        // A bare factory: strings and numbers only, so no ObjectMapper (and its set-up) per raw object.
-        this.json = new JsonFactory().createGenerator(out);
-        json.setRootValueSeparator(null);
     }
 
     /** Records one input line that did not become a row; {@code raw} may be null when nothing was readable. */
     public void add(long line, String reason, String raw) throws IOException {
+        if (json == null) {
+            open();
+        }
         json.writeStartObject();
         json.writeStringField("source", source);
         json.writeNumberField("line", line);
@@ -45,12 +45,24 @@ public final class QuarantineFile implements Closeable {
         count++;
     }
 
+    private void open() throws IOException {
+        Files.createDirectories(dir);
+        file = Files.createTempFile(dir, "quarantine-", ".jsonl");
+        out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+        // A bare factory: strings and numbers only, so no ObjectMapper (and its set-up) per raw object.
+        json = new JsonFactory().createGenerator(out);
+        json.setRootValueSeparator(null);
+    }
+
     public long count() {
         return count;
     }
 
-    /** Flushes and returns the file, complete, for upload. */
+    /** Flushes and returns the file, complete, for upload (an empty file when nothing was quarantined). */
     public Path file() throws IOException {
+        if (json == null) {
+            open();
+        }
         if (!flushed) {
             json.close();
             out.close();
@@ -61,6 +73,9 @@ public final class QuarantineFile implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (file == null) {
+            return;
+        }
         try {
             if (!flushed) {
                 json.close();
