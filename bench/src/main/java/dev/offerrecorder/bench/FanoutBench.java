@@ -1,8 +1,8 @@
 package dev.offerrecorder.bench;
 
 import dev.offerrecorder.fanout.JobPublisher;
-import dev.offerrecorder.local.aws.EmbeddedStack;
-import dev.offerrecorder.local.aws.StackLayout;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import java.nio.file.Files;

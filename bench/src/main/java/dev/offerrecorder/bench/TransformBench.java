@@ -1,7 +1,7 @@
 package dev.offerrecorder.bench;
 
 import com.sun.management.OperatingSystemMXBean;
-import dev.offerrecorder.local.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;

@@ -1,10 +1,10 @@
 package dev.offerrecorder.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.offerrecorder.local.aws.EmbeddedStack;
-import dev.offerrecorder.local.aws.StackLayout;
-import dev.offerrecorder.local.runner.LambdaRunner;
-import dev.offerrecorder.local.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
 package dev.offerrecorder.transform;
 
+import static dev.offerrecorder.shared.table.TableKeys.QUARANTINE_PREFIX;
+import static dev.offerrecorder.shared.table.TableKeys.TABLE_PREFIX;
+
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.naming.Digests;
 import java.io.IOException;
@@ -20,8 +23,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * and line number. Parquet is spilled to {@code workDir} while written, so memory does not grow with the input.
  */
 public final class TransformService {
-    public static final String TABLE_PREFIX = "offer_recordings/";
-    public static final String QUARANTINE_PREFIX = "quarantine/";
     public static final String PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet";
 
     private final S3Client s3;

@@ -1,10 +1,12 @@
 package dev.offerrecorder.local.cli;
 
+import dev.offerrecorder.operator.cli.ProgressBar;
+import dev.offerrecorder.operator.cli.RecorderCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.offerrecorder.local.runner.LocalPipeline;
+import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.shared.json.Json;
 import java.io.PrintStream;
 import java.io.PrintWriter;

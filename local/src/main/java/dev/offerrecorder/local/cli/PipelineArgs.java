@@ -1,6 +1,6 @@
 package dev.offerrecorder.local.cli;
 
-import dev.offerrecorder.local.runner.PipelineOptions;
+import dev.offerrecorder.local.pipeline.PipelineOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,9 +1,13 @@
 package dev.offerrecorder.local.cli;
 
-import dev.offerrecorder.local.ops.LocalServer;
-import dev.offerrecorder.local.ops.LocalStackFile;
-import dev.offerrecorder.local.runner.LocalPipeline;
-import dev.offerrecorder.local.sim.SimulatorFaults;
+import dev.offerrecorder.operator.cli.DurationConverter;
+import dev.offerrecorder.operator.cli.RecorderCli;
+import dev.offerrecorder.operator.cli.StackOptions;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.local.serve.LocalServer;
+import dev.offerrecorder.operator.ops.LocalStackFile;
+import dev.offerrecorder.local.pipeline.LocalPipeline;
+import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

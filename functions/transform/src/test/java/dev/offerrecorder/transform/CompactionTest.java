@@ -1,0 +1,310 @@
+package dev.offerrecorder.transform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.support.RepoFiles;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.rawlog.RawRecord;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** Partition compaction on the embedded S3: one row per job (the latest), sized files, safe deletes. */
+class CompactionTest {
+    @TempDir
+    static Path dir;
+    static EmbeddedStack stack;
+    static TransformService transform;
+    final ObjectMapper mapper = Json.newMapper();
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = EmbeddedStack.start(dir, StackLayout.local());
+        transform = new TransformService(stack.s3(), stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("transform-work")), quietLog());
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private static JsonLog quietLog() {
+        return new JsonLog("test", new PrintStream(OutputStream.nullOutputStream()));
+    }
+
+    private static void transformed(String key, List<RawRecord> records) throws Exception {
+        RawObjects.put(stack, key, RawObjects.gzipRecords(records));
+        transform.transform(stack.layout().rawBucket(), key);
+    }
+
+    private List<String> names(LocalDate date) {
+        String prefix = TransformService.partitionPrefix(date.toString());
+        return stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().platformBucket()).prefix(prefix))
+                .contents().stream().map(o -> o.key().substring(prefix.length())).sorted().toList();
+    }
+
+    private Env env(String name) throws Exception {
+        return stack.transformEnv(Files.createDirectories(dir.resolve(name)));
+    }
+
+    private JsonNode invoke(CompactionHandler handler, String input) throws Exception {
+        var out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out,
+                RawObjects.context());
+        return mapper.readTree(out.toByteArray());
+    }
+
+    @Test
+    void keepsOneRowPerJobTheLatestRecordedAndRemovesTheReplacedFiles() throws Exception {
+        LocalDate date = LocalDate.of(2033, 3, 1);
+        Instant t1 = Instant.parse("2033-03-02T01:00:00Z");
+        Instant t2 = Instant.parse("2033-03-02T02:00:00Z");
+        Instant t3 = Instant.parse("2033-03-02T03:00:00Z");
+        // Run a answers shops 1-20 (1-5 latest of all), run b answers shops 11-30 in between.
+        List<RawRecord> a = new ArrayList<>();
+        for (int s = 1; s <= 20; s++) {
+            a.add(RawObjects.ok("run-a", "shop" + s, date, 100 + s, s <= 5 ? t3 : t1));
+        }
+        List<RawRecord> b = new ArrayList<>();
+        for (int s = 11; s <= 30; s++) {
+            b.add(RawObjects.ok("run-b", "shop" + s, date, 200 + s, t2));
+        }
+        b.add(RawObjects.ok("run-b", "shop3", date, 999, t2)); // older than run a's shop3
+        transformed("raw/dt=2033-03-01/run=run-a/part-a.jsonl.gz", a);
+        transformed("raw/dt=2033-03-01/run=run-b/part-b.jsonl.gz", b);
+        assertEquals(2, names(date).size());
+        String where = " FROM {table} WHERE dt = DATE '2033-03-01'";
+        assertEquals(List.of(Map.of("n", 41L)), RawObjects.query(stack, "SELECT count(*) AS n" + where));
+
+        var handler = new CompactionHandler(env("compact-1"));
+        JsonNode result = invoke(handler, "{\"date\":\"2033-03-01\"}");
+        assertFalse(result.path("skipped").asBoolean(), result.toString());
+        assertEquals(41, result.path("rowsIn").asLong());
+        assertEquals(30, result.path("rowsOut").asLong());
+        assertEquals(2, result.path("deleted").size());
+
+        List<String> after = names(date);
+        assertEquals(1, after.size(), after.toString());
+        assertTrue(after.getFirst().matches("compacted-[0-9a-f]{16}-0\\.parquet"), after.toString());
+
+        var rows = RawObjects.query(stack, "SELECT shop_id, run_id, offer_amount, CAST(recorded_at AS VARCHAR) AS at"
+                + where + " ORDER BY shop_id");
+        assertEquals(30, rows.size());
+        assertEquals(30, RawObjects.query(stack, "SELECT DISTINCT shop_id" + where).size(), "one row per job");
+        for (var row : rows) {
+            int shop = Integer.parseInt(((String) row.get("shop_id")).substring(4));
+            String run = shop <= 10 ? "run-a" : "run-b";
+            assertEquals(run, row.get("run_id"), row.toString());
+            assertEquals((long) (shop <= 10 ? 100 + shop : 200 + shop), row.get("offer_amount"), row.toString());
+        }
+        assertEquals("run-a", rows.stream().filter(r -> r.get("shop_id").equals("shop3")).findFirst().orElseThrow()
+                .get("run_id"), "the later recording wins, whichever file it is in");
+
+        JsonNode again = invoke(handler, "{\"date\":\"2033-03-01\"}");
+        assertTrue(again.path("skipped").asBoolean(), again.toString());
+        assertEquals(after, names(date), "an already compact partition is left alone");
+
+        // A later answer for one job arrives: the next compaction folds it in.
+        transformed("raw/dt=2033-03-01/run=run-c/part-c.jsonl.gz",
+                List.of(RawObjects.ok("run-c", "shop30", date, 7, Instant.parse("2033-03-03T00:00:00Z"))));
+        JsonNode third = invoke(handler, "{\"date\":\"2033-03-01\"}");
+        assertEquals(31, third.path("rowsIn").asLong());
+        assertEquals(30, third.path("rowsOut").asLong());
+        assertEquals(1, names(date).size());
+        assertEquals(List.of(Map.of("run_id", "run-c", "offer_amount", 7L)), RawObjects.query(stack,
+                "SELECT run_id, offer_amount" + where + " AND shop_id = 'shop30'"));
+    }
+
+    @Test
+    void writesFilesNearTheTargetSize() throws Exception {
+        LocalDate date = LocalDate.of(2033, 4, 1);
+        Random random = new Random(42);
+        Instant at = Instant.parse("2033-04-02T00:00:00Z");
+        int perObject = 2500;
+        for (int o = 0; o < 3; o++) {
+            List<RawRecord> records = new ArrayList<>();
+            for (int i = 0; i < perObject; i++) {
+                byte[] noise = new byte[96];
+                random.nextBytes(noise);
+                // Incompressible model_version values make the partition a few MB.
+                records.add(RawObjects.ok("run-" + o, "shop" + (o * perObject + i), date, i, at,
+                        HexFormat.of().formatHex(noise)));
+            }
+            transformed("raw/dt=2033-04-01/run=run-" + o + "/part-" + o + ".jsonl.gz", records);
+        }
+        long target = 256 * 1024;
+        var service = new CompactionService(stack.s3(), stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("compact-2")), target, quietLog());
+        CompactionResult result = service.compact(date);
+        assertEquals(3 * perObject, result.rowsOut());
+        assertTrue(result.outputs().size() >= 3, result.toString());
+
+        String prefix = TransformService.partitionPrefix(date.toString());
+        List<S3Object> files = stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().platformBucket())
+                .prefix(prefix)).contents().stream().sorted((x, y) -> x.key().compareTo(y.key())).toList();
+        assertEquals(result.outputs().size(), files.size());
+        for (int i = 0; i < files.size() - 1; i++) {
+            long size = files.get(i).size();
+            assertTrue(size > target * 0.5 && size < target * 1.5, files.get(i).key() + " is " + size + " bytes");
+        }
+        assertEquals(List.of(Map.of("n", 3L * perObject, "shops", 3L * perObject)), RawObjects.query(stack,
+                "SELECT count(*) AS n, count(DISTINCT shop_id) AS shops FROM {table} WHERE dt = DATE '2033-04-01'"));
+    }
+
+    @Test
+    void aPartWrittenDuringCompactionSurvivesIt() throws Exception {
+        LocalDate date = LocalDate.of(2033, 5, 1);
+        Instant at = Instant.parse("2033-05-02T00:00:00Z");
+        transformed("raw/dt=2033-05-01/run=r1/part-1.jsonl.gz", List.of(RawObjects.ok("r1", "1", date, 1, at)));
+        transformed("raw/dt=2033-05-01/run=r2/part-2.jsonl.gz", List.of(RawObjects.ok("r2", "2", date, 2, at)));
+        String lateRaw = "raw/dt=2033-05-01/run=r3/part-3.jsonl.gz";
+        RawObjects.put(stack, lateRaw, RawObjects.gzipRecords(List.of(RawObjects.ok("r3", "3", date, 3, at))));
+
+        // The transform of the late object runs while compaction is reading its inputs.
+        AtomicBoolean late = new AtomicBoolean();
+        S3Client racing = new DelegatingS3(stack.s3()) {
+            @Override
+            public <T> T getObject(GetObjectRequest request, ResponseTransformer<GetObjectResponse, T> transformer) {
+                if (request.key().startsWith("offer_recordings/") && late.compareAndSet(false, true)) {
+                    try {
+                        transform.transform(stack.layout().rawBucket(), lateRaw);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                return super.getObject(request, transformer);
+            }
+        };
+        var service = new CompactionService(racing, stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("compact-3")), 128L * 1024 * 1024, quietLog());
+        CompactionResult result = service.compact(date);
+        assertTrue(late.get());
+        assertEquals(2, result.filesIn());
+        assertEquals(2, result.deleted().size());
+
+        List<String> names = names(date);
+        assertEquals(2, names.size(), names.toString());
+        assertTrue(names.stream().anyMatch(n -> n.startsWith("compacted-")), names.toString());
+        assertTrue(names.stream().anyMatch(n -> n.startsWith("part-")), "the late part is still there: " + names);
+        assertEquals(3, RawObjects.query(stack, "SELECT shop_id FROM {table} WHERE dt = DATE '2033-05-01'").size());
+    }
+
+    @Test
+    void aScheduledEventCompactsThePartitionLagDaysBefore() throws Exception {
+        // events/schedule.json fires at 2024-03-01T15:30:00Z; with a lag of 2 days in UTC: 2024-02-28.
+        LocalDate date = LocalDate.of(2024, 2, 28);
+        Instant at = Instant.parse("2024-02-29T00:00:00Z");
+        transformed("raw/dt=2024-02-28/run=s1/part-1.jsonl.gz", List.of(RawObjects.ok("s1", "1", date, 1, at)));
+        transformed("raw/dt=2024-02-28/run=s2/part-2.jsonl.gz",
+                List.of(RawObjects.ok("s2", "1", date, 2, at.plusSeconds(1))));
+        var handler = new CompactionHandler(env("compact-4").with("COMPACTION_LAG_DAYS", "2"),
+                Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC));
+        JsonNode result = invoke(handler, RepoFiles.event("schedule.json"));
+        assertEquals("2024-02-28", result.path("date").asText(), result.toString());
+        assertEquals(1, result.path("rowsOut").asLong());
+        assertEquals(List.of(Map.of("run_id", "s2")),
+                RawObjects.query(stack, "SELECT run_id FROM {table} WHERE dt = DATE '2024-02-28'"));
+
+        // No event time (an empty Scheduler payload): the clock's day, lag 2 days back.
+        JsonNode empty = invoke(handler, "{}");
+        assertEquals("2029-12-30", empty.path("date").asText(), empty.toString());
+        assertTrue(empty.path("skipped").asBoolean());
+    }
+
+    @Test
+    void rejectsInputsItDoesNotUnderstand() throws Exception {
+        var handler = new CompactionHandler(env("compact-5"));
+        var e = assertThrows(IllegalArgumentException.class, () -> invoke(handler, "{\"day\":\"2024-01-01\"}"));
+        assertTrue(e.getMessage().contains("[day]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> invoke(handler, "{\"date\":\"2024-1-1\"}"));
+        assertTrue(e.getMessage().contains("YYYY-MM-DD"), e.getMessage());
+        var config = assertThrows(RuntimeException.class,
+                () -> new CompactionHandler(env("compact-6").with("COMPACTION_TARGET_MB", "0")));
+        assertTrue(config.getMessage().contains("COMPACTION_TARGET_MB"), config.getMessage());
+    }
+
+    /** The embedded S3 with a hook: only the calls compaction makes are passed through. */
+    static class DelegatingS3 implements S3Client {
+        private final S3Client s3;
+
+        DelegatingS3(S3Client s3) {
+            this.s3 = s3;
+        }
+
+        @Override
+        public ListObjectsV2Response listObjectsV2(ListObjectsV2Request request) {
+            return s3.listObjectsV2(request);
+        }
+
+        @Override
+        public <T> T getObject(GetObjectRequest request, ResponseTransformer<GetObjectResponse, T> transformer) {
+            return s3.getObject(request, transformer);
+        }
+
+        @Override
+        public ResponseInputStream<GetObjectResponse> getObject(GetObjectRequest request) {
+            return s3.getObject(request);
+        }
+
+        @Override
+        public PutObjectResponse putObject(PutObjectRequest request, RequestBody body) {
+            return s3.putObject(request, body);
+        }
+
+        @Override
+        public DeleteObjectsResponse deleteObjects(DeleteObjectsRequest request) {
+            return s3.deleteObjects(request);
+        }
+
+        @Override
+        public String serviceName() {
+            return s3.serviceName();
+        }
+
+        @Override
+        public void close() {
+            // The stack owns the real client.
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package dev.offerrecorder.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.sim.SimulatorFaults;
+import dev.offerrecorder.testkit.support.RawLogs;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.job.JobCodec;
+import dev.offerrecorder.shared.log.JsonLog;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * The worker against the simulator over real HTTP and the embedded S3: capacity, retries, deadlines, garbage,
+ * bad messages, failed writes. Each test uses its own run ID and reads back what it recorded.
+ */
+class WorkerServiceTest {
+    @TempDir
+    static Path dir;
+    static EmbeddedStack stack;
+    final JobCodec codec = new JobCodec();
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = EmbeddedStack.start(dir, StackLayout.local());
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private Env env(CalcApiSimulator api, Map<String, String> extra) {
+        Env env = stack.workerEnv(api.urlTemplate())
+                .with("API_BACKOFF_BASE_MS", "20").with("API_BACKOFF_MAX_MS", "500")
+                .with("API_CALL_TIMEOUT_MS", "2000").with("WRITE_RESERVE_MS", "500");
+        for (var e : extra.entrySet()) {
+            env = env.with(e.getKey(), e.getValue());
+        }
+        return env;
+    }
+
+    private WorkerService service(CalcApiSimulator api, Map<String, String> extra, JsonLog log) {
+        return WorkerService.create(WorkerConfig.from(env(api, extra)), stack.s3(), Optional.empty(), log);
+    }
+
+    private static JsonLog quietLog() {
+        return new JsonLog("worker-test", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    private List<JobMessage> messages(String runId, int firstShop, int shops, LocalDate date) {
+        List<JobMessage> out = new ArrayList<>();
+        for (int s = firstShop; s < firstShop + shops; s++) {
+            out.add(new JobMessage("m-" + runId + "-" + s, codec.encode(new Job(runId, Integer.toString(s), date))));
+        }
+        return out;
+    }
+
+    private List<JsonNode> recorded(String runId) throws Exception {
+        return RawLogs.readAll(stack.s3(), stack.layout().rawBucket()).stream()
+                .filter(n -> runId.equals(n.path("runId").asText())).toList();
+    }
+
+    private static Set<String> shops(List<JsonNode> records) {
+        return records.stream().map(n -> n.path("shopId").asText()).collect(Collectors.toSet());
+    }
+
+    @Test
+    void holdsTheApiNearItsCapacityWithoutOverflowingIt() throws Exception {
+        int w = 8;
+        try (var api = new CalcApiSimulator(w, 4, 40, 4)) {
+            WorkerService service = service(api, Map.of("API_CONCURRENCY_CEILING", "64"), quietLog());
+            List<BatchResult> results = new ArrayList<>();
+            for (int batch = 0; batch < 6; batch++) {
+                results.add(service.process(messages("capacity", batch * 200 + 1, 200, LocalDate.of(2024, 5, 1)),
+                        () -> 600_000));
+            }
+            var stats = api.stats();
+            // The limit moves batch to batch (Vegas probes up, a 503 pushes it down): judge where it settled by the
+            // median of the batches after the first, not by whichever value the last batch happened to end on.
+            List<Integer> limits = new ArrayList<>(results.subList(1, results.size()).stream()
+                    .map(BatchResult::concurrencyLimit).toList());
+            limits.sort(null);
+            int limit = limits.get(limits.size() / 2);
+            double rejectedShare = (double) stats.rejected() / stats.requests();
+            System.out.printf("capacity: W=%d limits=%s median=%d peak=%d requests=%d rejected=%d (%.3f)%n", w, limits, limit,
+                    stats.peakConcurrency(), stats.requests(), stats.rejected(), rejectedShare);
+            assertTrue(results.stream().allMatch(r -> r.failedMessageIds().isEmpty()), "every job recorded");
+            assertEquals(1200, recorded("capacity").size());
+            assertTrue(rejectedShare < 0.10, "rejections must stay a small fraction, were " + rejectedShare);
+            assertTrue(limit >= w / 2 && limit <= 2 * w, "limit should settle near W=" + w + ", was " + limit);
+            assertEquals(w, stats.peakConcurrency(), "the API was driven to its W workers");
+        }
+    }
+
+    @Test
+    void injectedErrorsCostRetriesNotJobs() throws Exception {
+        try (var api = new CalcApiSimulator(8, 32, 5, 1)) {
+            api.setFaults(SimulatorFaults.none().withErrorRate(0.3).withThrottleRate(0.1));
+            WorkerService service = service(api, Map.of("API_MAX_ATTEMPTS", "3"), quietLog());
+            List<JobMessage> pending = messages("errors", 1, 300, LocalDate.of(2024, 5, 2));
+            int retriedBatches = 0;
+            int totalRetries = 0;
+            // Redeliver what the worker reported failed, as SQS would, until nothing is left.
+            while (!pending.isEmpty() && retriedBatches < 20) {
+                BatchResult r = service.process(pending, () -> 600_000);
+                totalRetries += r.retries();
+                Set<String> failed = new HashSet<>(r.failedMessageIds());
+                pending = pending.stream().filter(m -> failed.contains(m.messageId())).toList();
+                retriedBatches++;
+            }
+            assertTrue(pending.isEmpty(), "all jobs eventually recorded");
+            assertTrue(totalRetries > 0, "errors were retried");
+            List<JsonNode> records = recorded("errors");
+            assertEquals(300, records.size(), "no job lost and none recorded twice");
+            assertEquals(300, shops(records).size());
+        }
+    }
+
+    @Test
+    void aBatchCutShortByTheDeadlineLosesNothing() throws Exception {
+        try (var api = new CalcApiSimulator(2, 100, 100, 0)) {
+            WorkerService service = service(api, Map.of("API_CONCURRENCY_CEILING", "2", "API_CALL_TIMEOUT_MS", "1000"),
+                    quietLog());
+            List<JobMessage> batch = messages("deadline", 1, 60, LocalDate.of(2024, 5, 3));
+            long end = System.nanoTime() + 2_500_000_000L; // 2.5 s left: room for some calls, not 60 x 100 ms / 2
+            BatchResult first = service.process(batch, () -> (end - System.nanoTime()) / 1_000_000);
+            assertFalse(first.failedMessageIds().isEmpty(), "the deadline cut the batch short");
+            assertTrue(first.jobsRecorded() > 0, "what finished in time was written");
+            assertEquals(60, first.jobsRecorded() + first.failedMessageIds().size(), "every job accounted for");
+            Set<String> failed = new HashSet<>(first.failedMessageIds());
+            BatchResult second = service.process(batch.stream().filter(m -> failed.contains(m.messageId())).toList(),
+                    () -> 600_000);
+            assertTrue(second.failedMessageIds().isEmpty());
+            List<JsonNode> records = recorded("deadline");
+            assertEquals(60, records.size());
+            assertEquals(60, shops(records).size(), "none twice");
+        }
+    }
+
+    @Test
+    void garbageBodiesAreRecordedWithTheirRawText() throws Exception {
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            api.setFaults(SimulatorFaults.none().withGarbageShops(Set.of("2")));
+            BatchResult r = service(api, Map.of(), quietLog())
+                    .process(messages("garbage", 1, 3, LocalDate.of(2024, 5, 4)), () -> 600_000);
+            assertTrue(r.failedMessageIds().isEmpty());
+            Map<String, JsonNode> byShop = new HashMap<>();
+            recorded("garbage").forEach(n -> byShop.put(n.path("shopId").asText(), n));
+            assertEquals("GARBAGE", byShop.get("2").path("outcome").asText());
+            assertTrue(byShop.get("2").path("responseBody").asText().contains("502 Bad Gateway"));
+            assertTrue(byShop.get("2").path("error").asText().contains("not JSON"));
+            assertEquals("OK", byShop.get("1").path("outcome").asText());
+        }
+    }
+
+    @Test
+    void badMessagesFailAloneAndSayWhy() throws Exception {
+        var out = new ByteArrayOutputStream();
+        var log = new JsonLog("worker-test", new PrintStream(out, true, StandardCharsets.UTF_8));
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            List<JobMessage> batch = new ArrayList<>(messages("badmsg", 1, 2, LocalDate.of(2024, 5, 5)));
+            batch.add(new JobMessage("not-json", "hello"));
+            batch.add(new JobMessage("no-fields", "{}"));
+            batch.add(new JobMessage("empty-shop", "{\"runId\":\"badmsg\",\"shopId\":\"\",\"date\":\"2024-05-05\"}"));
+            batch.add(new JobMessage("bad-date", "{\"runId\":\"badmsg\",\"shopId\":\"9\",\"date\":\"2024-13-01\"}"));
+            batch.add(new JobMessage("traversal", "{\"runId\":\"badmsg\",\"shopId\":\"../etc\",\"date\":\"2024-05-05\"}"));
+            BatchResult r = service(api, Map.of(), log).process(batch, () -> 600_000);
+            assertEquals(Set.of("not-json", "no-fields", "empty-shop", "bad-date", "traversal"),
+                    new HashSet<>(r.failedMessageIds()));
+            assertEquals(2, recorded("badmsg").size(), "the valid jobs were recorded");
+            String logs = out.toString(StandardCharsets.UTF_8);
+            assertTrue(logs.contains("message body is not JSON"), logs);
+            assertTrue(logs.contains("runId is missing"), logs);
+            assertTrue(logs.contains("shopId is missing or blank"), logs);
+            assertTrue(logs.contains("is not YYYY-MM-DD"), logs);
+            assertTrue(logs.contains("must be 1-64 characters"), logs);
+        }
+    }
+
+    @Test
+    void aFailedRawLogWriteFailsEveryJobOfThatWrite() throws Exception {
+        ExecutionInterceptor failPuts = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof PutObjectRequest) {
+                    throw new IllegalStateException("injected: S3 unavailable");
+                }
+            }
+        };
+        Env env = stack.baseEnv();
+        try (var api = new CalcApiSimulator(4, 8, 1, 0);
+             S3Client failing = S3Client.builder().region(dev.offerrecorder.shared.aws.AwsClients.region(env))
+                     .endpointOverride(stack.aws().s3Endpoint()).forcePathStyle(true)
+                     .overrideConfiguration(c -> c.addExecutionInterceptor(failPuts)).build()) {
+            var service = WorkerService.create(WorkerConfig.from(env(api, Map.of())), failing, Optional.empty(),
+                    quietLog());
+            List<JobMessage> batch = messages("s3fail", 1, 20, LocalDate.of(2024, 5, 6));
+            BatchResult r = service.process(batch, () -> 600_000);
+            assertEquals(20, r.failedMessageIds().size(), "nothing durable, nothing acknowledged");
+            assertEquals(0, r.jobsRecorded());
+            assertEquals(20, api.stats().requests(), "the API was called; only the write failed");
+            assertEquals(0, recorded("s3fail").size());
+        }
+    }
+
+    @Test
+    void theApiTokenIsSentButNeverLogged() throws Exception {
+        String token = "tok-9f8e7d6c5b4a-secret";
+        var out = new ByteArrayOutputStream();
+        var log = new JsonLog("worker-test", new PrintStream(out, true, StandardCharsets.UTF_8));
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            api.expectAuthorization("Bearer " + token);
+            api.setFaults(SimulatorFaults.none().withFailingShops(Set.of("3")));
+            var service = WorkerService.create(WorkerConfig.from(env(api, Map.of("API_MAX_ATTEMPTS", "2"))),
+                    stack.s3(), Optional.of(token), log);
+            List<JobMessage> batch = new ArrayList<>(messages("token", 1, 4, LocalDate.of(2024, 5, 7)));
+            batch.add(new JobMessage("bad", "{oops"));
+            BatchResult r = service.process(batch, () -> 600_000);
+            assertEquals(Set.of("bad", "m-token-3"), new HashSet<>(r.failedMessageIds()));
+            assertEquals(api.stats().requests(), api.requestsWithAuthorization(), "every call carried the token");
+            String logs = out.toString(StandardCharsets.UTF_8);
+            assertTrue(logs.contains("job failed"), "failures were logged: " + logs);
+            assertFalse(logs.contains(token), "the token must never reach the logs");
+            for (JsonNode n : recorded("token")) {
+                assertFalse(n.toString().contains(token), "nor the raw logs");
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.offerrecorder.local.pipeline;
+
+import dev.offerrecorder.testkit.aws.StackLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How a local pipeline is set up: the simulated API (W workers, latency, jitter, queue, error rate), the worker's
+ * event source (batch size, window, MaximumConcurrency, timeout) and any extra worker environment.
+ */
+public record PipelineOptions(
+        Path dataDir,
+        int apiWorkers,
+        long apiLatencyMs,
+        long apiJitterMs,
+        int apiQueueLimit,
+        double apiErrorRate,
+        int workerBatchSize,
+        Duration workerBatchWindow,
+        int workerConcurrency,
+        Duration workerTimeout,
+        StackLayout layout,
+        Map<String, String> workerEnv) {
+
+    public static PipelineOptions defaults(Path dataDir) {
+        return new PipelineOptions(dataDir, 8, 50, 10, 8, 0.0, 100, Duration.ofMillis(500), 2,
+                Duration.ofSeconds(60), StackLayout.local(), Map.of("API_CALL_TIMEOUT_MS", "5000",
+                        "API_BACKOFF_BASE_MS", "50", "API_BACKOFF_MAX_MS", "1000", "WRITE_RESERVE_MS", "2000"));
+    }
+
+    public PipelineOptions withApi(int workers, long latencyMs, long jitterMs, double errorRate) {
+        return new PipelineOptions(dataDir, workers, latencyMs, jitterMs, apiQueueLimit, errorRate, workerBatchSize,
+                workerBatchWindow, workerConcurrency, workerTimeout, layout, workerEnv);
+    }
+
+    public PipelineOptions withWorker(int batchSize, int concurrency, Duration timeout) {
+        return new PipelineOptions(dataDir, apiWorkers, apiLatencyMs, apiJitterMs, apiQueueLimit, apiErrorRate,
+                batchSize, workerBatchWindow, concurrency, timeout, layout, workerEnv);
+    }
+
+    public PipelineOptions withLayout(StackLayout newLayout) {
+        return new PipelineOptions(dataDir, apiWorkers, apiLatencyMs, apiJitterMs, apiQueueLimit, apiErrorRate,
+                workerBatchSize, workerBatchWindow, workerConcurrency, workerTimeout, newLayout, workerEnv);
+    }
+
+    public PipelineOptions withWorkerEnv(Map<String, String> extra) {
+        var merged = new java.util.HashMap<>(workerEnv);
+        merged.putAll(extra);
+        return new PipelineOptions(dataDir, apiWorkers, apiLatencyMs, apiJitterMs, apiQueueLimit, apiErrorRate,
+                workerBatchSize, workerBatchWindow, workerConcurrency, workerTimeout, layout, Map.copyOf(merged));
+    }
+}

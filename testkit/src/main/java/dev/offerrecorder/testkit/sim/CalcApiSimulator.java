@@ -1,0 +1,342 @@
+package dev.offerrecorder.testkit.sim;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.offerrecorder.shared.trace.TraceHeaders;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * A stand-in for the team's Python calculation API on loopback, deterministic so every recorded value can be
+ * checked: {@code GET /v1/shops/{shopId}/offer?date=YYYY-MM-DD}. It behaves like a server with W workers: at
+ * most W requests served at once, each taking the configured latency (with jitter), a bounded wait queue
+ * beyond that, and 503 when the queue overflows. Faults can be switched on while it runs.
+ */
+public final class CalcApiSimulator implements AutoCloseable {
+    private static final Pattern PATH = Pattern.compile("^/v1/shops/([^/]+)/offer$");
+    public static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate", "newrelic");
+    /**
+     * The garbage 200 answers {@link SimulatorFaults#garbageRate()} serves, in turn: what a proxy or a crashing
+     * server puts on the wire. None is a JSON object, so each is a GARBAGE recording, never an offer.
+     */
+    public static final List<String> GARBAGE_BODIES = List.of(
+            "<html><body>502 Bad Gateway</body></html>",
+            "{\"shop_id\":\"truncated\",\"offer_amou",
+            "",
+            "[\"not\",\"an\",\"object\"]",
+            "Internal Server Error",
+            "null");
+    /** Request targets kept for {@link #recentRequestTargets()}. */
+    static final int RECENT_TARGETS = 1000;
+
+    private final HttpServer server;
+    private final int workers;
+    private final int queueLimit;
+    private final Semaphore slots;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger peakActive = new AtomicInteger();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong injectedErrors = new AtomicLong();
+    private final AtomicLong withTraceHeaders = new AtomicLong();
+    private final AtomicLong withAuthorization = new AtomicLong();
+    private final Map<String, AtomicLong> callsPerTraceId = new ConcurrentHashMap<>();
+    private final AtomicLong throttled = new AtomicLong();
+    private final AtomicLong garbageServed = new AtomicLong();
+    private final AtomicLong cannedServed = new AtomicLong();
+    private final Set<String> answeredGarbage = ConcurrentHashMap.newKeySet();
+    private final ArrayDeque<String> recentTargets = new ArrayDeque<>();
+    private volatile String expectedAuthorization;
+    private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
+    private final long latencyMs;
+    private final long jitterMs;
+    private volatile SimulatorFaults faults = SimulatorFaults.none();
+
+    public record Stats(long requests, int peakConcurrency, long rejected, long injectedErrors,
+                        long withTraceHeaders) {
+    }
+
+    /**
+     * What the fault settings did so far: 500s (errors, failing shops, outage), 429s, garbage 200s (garbage shops
+     * and the garbage rate) and canned replies served.
+     */
+    public record FaultCounts(long errors, long throttled, long garbage, long canned) {
+    }
+
+    public CalcApiSimulator(int workers, int queueLimit, long latencyMs, long jitterMs) throws IOException {
+        if (workers < 1 || queueLimit < 0 || latencyMs < 0 || jitterMs < 0) {
+            throw new IllegalArgumentException("workers >= 1, queue >= 0, latency and jitter >= 0");
+        }
+        this.workers = workers;
+        this.queueLimit = queueLimit;
+        this.slots = new Semaphore(workers, true);
+        this.latencyMs = latencyMs;
+        this.jitterMs = jitterMs;
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The worker's URL template for this simulator. */
+    public String urlTemplate() {
+        return baseUri() + "/v1/shops/{shopId}/offer?date={date}";
+    }
+
+    /** Requests per second the simulator can serve at most: W / L. */
+    public double ceilingPerSecond() {
+        return latencyMs == 0 ? Double.POSITIVE_INFINITY : workers * 1000.0 / latencyMs;
+    }
+
+    public void setFaults(SimulatorFaults faults) {
+        this.faults = faults;
+    }
+
+    /** Counts requests carrying exactly this Authorization header (see {@link #requestsWithAuthorization()}). */
+    public void expectAuthorization(String headerValue) {
+        this.expectedAuthorization = headerValue;
+    }
+
+    /**
+     * Calls per trace ID read from the {@code traceparent} header, as the API's agent would join them; calls
+     * without a readable one count under "".
+     */
+    public Map<String, Long> callsPerTraceId() {
+        Map<String, Long> out = new TreeMap<>();
+        callsPerTraceId.forEach((id, n) -> out.put(id, n.get()));
+        return out;
+    }
+
+    public long requestsWithAuthorization() {
+        return withAuthorization.get();
+    }
+
+    public Stats stats() {
+        return new Stats(requests.get(), peakActive.get(), rejected.get(), injectedErrors.get(),
+                withTraceHeaders.get());
+    }
+
+    public FaultCounts faultCounts() {
+        long throttles = throttled.get();
+        return new FaultCounts(injectedErrors.get() - throttles, throttles, garbageServed.get(), cannedServed.get());
+    }
+
+    /** Whether the simulator ever answered this (shop, date) with a garbage 200. */
+    public boolean answeredGarbage(String shopId, LocalDate date) {
+        return answeredGarbage.contains(shopId + "|" + date);
+    }
+
+    /** The raw request targets (path and query, as sent) of the last {@value #RECENT_TARGETS} requests. */
+    public List<String> recentRequestTargets() {
+        synchronized (recentTargets) {
+            return List.copyOf(recentTargets);
+        }
+    }
+
+    /** How many times the API was asked for one (shop, date). */
+    public long callsFor(String shopId, LocalDate date) {
+        AtomicLong n = callsPerJob.get(shopId + "|" + date);
+        return n == null ? 0 : n.get();
+    }
+
+    /** CRC32 of "shopId|date", unsigned: the seed of every simulated value. */
+    public static long hash(String shopId, String date) {
+        CRC32 crc = new CRC32();
+        crc.update((shopId + "|" + date).getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    public static boolean isUnknownShop(String shopId) {
+        try {
+            return Long.parseLong(shopId) % 997 == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    public static long offerAmount(String shopId, String date) {
+        return (hash(shopId, date) % 5000) * 1000;
+    }
+
+    public static boolean eligible(String shopId, String date) {
+        return hash(shopId, date) % 10 != 0;
+    }
+
+    public static double anomalyScore(String shopId, String date) {
+        return (hash(shopId, date) % 10000) / 10000.0;
+    }
+
+    public static String body(String shopId, String date) {
+        return "{\"shop_id\":\"" + shopId + "\",\"date\":\"" + date + "\",\"offer_amount\":"
+                + offerAmount(shopId, date) + ",\"currency\":\"JPY\",\"eligible\":" + eligible(shopId, date)
+                + ",\"anomaly_score\":" + anomalyScore(shopId, date) + ",\"model_version\":\"sim-1\""
+                + ",\"calculated_at\":\"" + date + "T12:00:00Z\"}";
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            requests.incrementAndGet();
+            synchronized (recentTargets) {
+                if (recentTargets.size() == RECENT_TARGETS) {
+                    recentTargets.removeFirst();
+                }
+                recentTargets.addLast(exchange.getRequestURI().getRawPath()
+                        + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+            }
+            if (TRACE_HEADERS.stream().anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
+                withTraceHeaders.incrementAndGet();
+            }
+            String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+            String traceId = traceparent == null ? "" : TraceHeaders
+                    .traceId(Map.of("traceparent", traceparent)).orElse("");
+            callsPerTraceId.computeIfAbsent(traceId, k -> new AtomicLong()).incrementAndGet();
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (auth != null && auth.equals(expectedAuthorization)) {
+                withAuthorization.incrementAndGet();
+            }
+            Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
+            String date = query(exchange.getRequestURI(), "date");
+            if (!"GET".equals(exchange.getRequestMethod()) || !m.matches() || date == null) {
+                respond(exchange, 400, "{\"error\":\"bad request\"}", Map.of());
+                return;
+            }
+            String shopId = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+            try {
+                LocalDate.parse(date);
+            } catch (RuntimeException e) {
+                respond(exchange, 422, "{\"error\":\"bad date\"}", Map.of());
+                return;
+            }
+            if (admitted.incrementAndGet() > workers + queueLimit) {
+                admitted.decrementAndGet();
+                rejected.incrementAndGet();
+                respond(exchange, 503, "{\"error\":\"overloaded\"}", Map.of("Retry-After", "1"));
+                return;
+            }
+            Reply reply;
+            try {
+                slots.acquireUninterruptibly();
+                try {
+                    int now = active.incrementAndGet();
+                    peakActive.accumulateAndGet(now, Math::max);
+                    reply = serve(shopId, date);
+                } finally {
+                    active.decrementAndGet();
+                    slots.release();
+                }
+            } finally {
+                // The worker is free once its answer is computed: release before writing, so a client that sends
+                // its next request the moment it reads this reply never finds the slot still counted.
+                admitted.decrementAndGet();
+            }
+            respond(exchange, reply.status(), reply.body(), reply.headers());
+        }
+    }
+
+    private record Reply(int status, String body, Map<String, String> headers) {
+    }
+
+    private Reply serve(String shopId, String date) {
+        callsPerJob.computeIfAbsent(shopId + "|" + date, k -> new AtomicLong()).incrementAndGet();
+        SimulatorFaults f = faults;
+        long sleep = latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
+        sleep += f.extraLatencyMs();
+        try {
+            Thread.sleep(Math.max(0, sleep));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (f.outage()) {
+            injectedErrors.incrementAndGet();
+            return new Reply(500, "{\"error\":\"internal\"}", Map.of());
+        }
+        CannedReply canned = f.cannedReplies().get(shopId);
+        if (canned != null) {
+            cannedServed.incrementAndGet();
+            return new Reply(canned.status(), canned.body(), canned.headers());
+        }
+        if (f.failingShops().contains(shopId)
+                || (f.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.errorRate())) {
+            injectedErrors.incrementAndGet();
+            return new Reply(500, "{\"error\":\"internal\"}", Map.of());
+        }
+        if (f.throttleRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.throttleRate()) {
+            injectedErrors.incrementAndGet();
+            throttled.incrementAndGet();
+            return new Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"));
+        }
+        if (f.garbageShops().contains(shopId)) {
+            return garbage(shopId, date, "<html><body>502 Bad Gateway</body></html>");
+        }
+        if (isUnknownShop(shopId)) {
+            return new Reply(404, "{\"error\":\"unknown shop\",\"shop_id\":\"" + shopId + "\"}", Map.of());
+        }
+        if (f.garbageRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.garbageRate()) {
+            long n = garbageServed.get();
+            return garbage(shopId, date, GARBAGE_BODIES.get((int) (n % GARBAGE_BODIES.size())));
+        }
+        return new Reply(200, body(shopId, date), Map.of());
+    }
+
+    private Reply garbage(String shopId, String date, String body) {
+        garbageServed.incrementAndGet();
+        answeredGarbage.add(shopId + "|" + date);
+        return new Reply(200, body, Map.of());
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body, Map<String, String> headers)
+            throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", body.startsWith("<") ? "text/html" : "application/json");
+        headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+        // -1: no body at all (a 0 here would mean chunked, and 204/304 must not carry one).
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String query(URI uri, String name) {
+        String q = uri.getRawQuery();
+        if (q == null) {
+            return null;
+        }
+        for (String pair : q.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
