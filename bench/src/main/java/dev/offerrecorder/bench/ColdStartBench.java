@@ -1,17 +1,17 @@
 package dev.offerrecorder.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.offerrecorder.testkit.aws.EmbeddedAws;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.testkit.aws.EmbeddedAws;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +33,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * and with {@code -XX:TieredStopAtLevel=1} (what the java21 runtime uses by default).
  */
 public final class ColdStartBench implements Benchmark {
-    record Function(String name, String handler, String eventFile, Map<String, String> env) {
-    }
+    record Function(String name, String handler, String eventFile, Map<String, String> env) {}
 
     @Override
     public String id() {
@@ -49,13 +48,15 @@ public final class ColdStartBench implements Benchmark {
                 .append("Each function's deployment jar alone on the classpath (plus the probe), handler built by "
                         + "its public no-arg constructor from environment variables, one event handled against the "
                         + "embedded stack on loopback. Medians of " + repeats + " fresh JVMs (")
-                .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
+                .append(System.getProperty("java.vm.name"))
+                .append(' ')
+                .append(System.getProperty("java.version"))
                 .append("). `init` = handler constructor (SDK clients, HTTP client, JSON mapper); `first event` = "
                         + "the first invocation including lazy class loading.\n\n")
                 .append("| function | JVM flags | JVM to main (ms) | init (ms) | first event (ms) | total (ms) |\n")
                 .append("|---|---|---|---|---|---|\n");
         try (EmbeddedStack stack = EmbeddedStack.start(dir, StackLayout.local());
-             CalcApiSimulator api = new CalcApiSimulator(4, 4, 5, 0)) {
+                CalcApiSimulator api = new CalcApiSimulator(4, 4, 5, 0)) {
             List<Function> functions = functions(stack, api, dir);
             String probeClasspath = probeClasspath(root);
             for (Function f : functions) {
@@ -64,9 +65,15 @@ public final class ColdStartBench implements Benchmark {
                     for (int r = 0; r < repeats; r++) {
                         runs.add(probe(root, f, flags, probeClasspath));
                     }
-                    String row = String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d |", f.name(),
-                            flags.isEmpty() ? "(defaults)" : "`" + flags + "`", median(runs, "jvmToMainMs"),
-                            median(runs, "initMs"), median(runs, "firstEventMs"), median(runs, "totalMs"));
+                    String row = String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %d | %d | %d | %d |",
+                            f.name(),
+                            flags.isEmpty() ? "(defaults)" : "`" + flags + "`",
+                            median(runs, "jvmToMainMs"),
+                            median(runs, "initMs"),
+                            median(runs, "firstEventMs"),
+                            median(runs, "totalMs"));
                     System.err.println(row);
                     md.append(row).append('\n');
                 }
@@ -83,33 +90,66 @@ public final class ColdStartBench implements Benchmark {
         var layout = stack.layout();
         String job = new JobCodec().encode(new Job("cold", "123", LocalDate.of(2024, 1, 1)));
         Files.writeString(events.resolve("worker.json"), sqsEvent(job));
-        var record = new RawRecord(1, "cold", "123", LocalDate.of(2024, 1, 1), "http://x", 200, Outcome.OK, 5, 1,
-                CalcApiSimulator.body("123", "2024-01-01"), Instant.parse("2024-01-02T00:00:00Z"), "m", null);
+        var record = new RawRecord(
+                1,
+                "cold",
+                "123",
+                LocalDate.of(2024, 1, 1),
+                "http://x",
+                200,
+                Outcome.OK,
+                5,
+                1,
+                CalcApiSimulator.body("123", "2024-01-01"),
+                Instant.parse("2024-01-02T00:00:00Z"),
+                "m",
+                null);
         String rawKey = "raw/dt=2024-01-01/run=cold/part-000000000000000000000001.jsonl.gz";
-        stack.s3().putObject(r -> r.bucket(layout.rawBucket()).key(rawKey),
-                RequestBody.fromBytes(new RawLogCodec().encode(List.of(record))));
+        stack.s3()
+                .putObject(
+                        r -> r.bucket(layout.rawBucket()).key(rawKey),
+                        RequestBody.fromBytes(new RawLogCodec().encode(List.of(record))));
         String notification = "{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"" + layout.rawBucket()
                 + "\"},\"object\":{\"key\":\"" + rawKey + "\"}}}]}";
         Files.writeString(events.resolve("transform.json"), sqsEvent(notification));
-        Files.writeString(events.resolve("fanout.json"), "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\","
-                + "\"shopRange\":{\"from\":1,\"to\":10},\"runId\":\"cold\"}");
+        Files.writeString(
+                events.resolve("fanout.json"),
+                "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\","
+                        + "\"shopRange\":{\"from\":1,\"to\":10},\"runId\":\"cold\"}");
         Files.writeString(events.resolve("replay.json"), "{\"action\":\"list\"}");
         Path work = Files.createDirectories(dir.resolve("work"));
         return List.of(
-                new Function("fanout", "dev.offerrecorder.fanout.FanoutHandler", events.resolve("fanout.json").toString(),
+                new Function(
+                        "fanout",
+                        "dev.offerrecorder.fanout.FanoutHandler",
+                        events.resolve("fanout.json").toString(),
                         stack.fanoutEnv().values()),
-                new Function("worker", "dev.offerrecorder.worker.WorkerHandler", events.resolve("worker.json").toString(),
+                new Function(
+                        "worker",
+                        "dev.offerrecorder.worker.WorkerHandler",
+                        events.resolve("worker.json").toString(),
                         stack.workerEnv(api.urlTemplate()).values()),
-                new Function("transform", "dev.offerrecorder.transform.TransformHandler",
-                        events.resolve("transform.json").toString(), stack.transformEnv(work).values()),
-                new Function("replay", "dev.offerrecorder.replay.ReplayHandler", events.resolve("replay.json").toString(),
+                new Function(
+                        "transform",
+                        "dev.offerrecorder.transform.TransformHandler",
+                        events.resolve("transform.json").toString(),
+                        stack.transformEnv(work).values()),
+                new Function(
+                        "replay",
+                        "dev.offerrecorder.replay.ReplayHandler",
+                        events.resolve("replay.json").toString(),
                         stack.replayEnv().values()));
     }
 
     /** A one-message SQS event, as Lambda's poller builds it. */
     private static String sqsEvent(String body) {
-        Message m = Message.builder().messageId("m-1").receiptHandle("r-1").md5OfBody("x").body(body)
-                .attributesWithStrings(Map.of("ApproximateReceiveCount", "1")).build();
+        Message m = Message.builder()
+                .messageId("m-1")
+                .receiptHandle("r-1")
+                .md5OfBody("x")
+                .body(body)
+                .attributesWithStrings(Map.of("ApproximateReceiveCount", "1"))
+                .build();
         return LambdaRunner.sqsEventJson(List.of(m), "arn:aws:sqs:us-east-1:000000000000:q", "us-east-1");
     }
 
@@ -158,13 +198,16 @@ public final class ColdStartBench implements Benchmark {
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(f.name() + " probe failed: " + out);
         }
-        String line = out.lines().filter(l -> l.startsWith("COLDSTART ")).findFirst()
+        String line = out.lines()
+                .filter(l -> l.startsWith("COLDSTART "))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException(f.name() + " probe printed no figures: " + out));
         return Json.newMapper().readTree(line.substring("COLDSTART ".length()));
     }
 
     private static long median(List<JsonNode> runs, String field) {
-        List<Long> values = new ArrayList<>(runs.stream().map(n -> n.path(field).asLong()).toList());
+        List<Long> values =
+                new ArrayList<>(runs.stream().map(n -> n.path(field).asLong()).toList());
         values.sort(null);
         return values.get(values.size() / 2);
     }

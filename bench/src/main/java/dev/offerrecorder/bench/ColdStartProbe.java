@@ -20,8 +20,7 @@ import java.nio.file.Path;
  * and prints the times since JVM start, the jobs a partial-batch response reported failed, peak heap and GC. Usage: {@code ColdStartProbe HANDLER_CLASS EVENT_FILE}.
  */
 public final class ColdStartProbe {
-    private ColdStartProbe() {
-    }
+    private ColdStartProbe() {}
 
     public static void main(String[] args) throws Exception {
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
@@ -33,19 +32,24 @@ public final class ColdStartProbe {
         Context context = new LocalContext("probe", 60_000, 1024);
         int failed = -1;
         if (handler instanceof RequestStreamHandler stream) {
-            stream.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
-                    new ByteArrayOutputStream(), context);
+            stream.handleRequest(
+                    new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
+                    new ByteArrayOutputStream(),
+                    context);
         } else {
             @SuppressWarnings("unchecked")
             RequestHandler<Object, Object> typed = (RequestHandler<Object, Object>) handler;
             Class<?> input = Class.forName("com.amazonaws.services.lambda.runtime.events.SQSEvent");
-            Object parsed = LambdaEventSerializers.serializerFor(input, type.getClassLoader()).fromJson(event);
+            Object parsed = LambdaEventSerializers.serializerFor(input, type.getClassLoader())
+                    .fromJson(event);
             Object response = typed.handleRequest(parsed, context);
             if (response != null) {
                 try {
                     // SQSBatchResponse, read by name: the probe must not load the function's event classes itself.
-                    failed = ((java.util.List<?>) response.getClass().getMethod("getBatchItemFailures")
-                            .invoke(response)).size();
+                    failed = ((java.util.List<?>) response.getClass()
+                                    .getMethod("getBatchItemFailures")
+                                    .invoke(response))
+                            .size();
                 } catch (NoSuchMethodException e) {
                     // Not a partial-batch response.
                 }
@@ -53,7 +57,9 @@ public final class ColdStartProbe {
         }
         long doneAt = System.currentTimeMillis();
         long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed())
+                .sum();
         long gcCount = 0;
         long gcMs = 0;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -63,8 +69,11 @@ public final class ColdStartProbe {
         System.out.println("COLDSTART {\"jvmToMainMs\":" + (mainAt - jvmStart) + ",\"initMs\":" + (builtAt - mainAt)
                 + ",\"firstEventMs\":" + (doneAt - builtAt) + ",\"totalMs\":" + (doneAt - jvmStart)
                 + ",\"failed\":" + failed + ",\"peakHeapMb\":" + peakHeap / (1024 * 1024) + ",\"gcCount\":" + gcCount
-                + ",\"gcMs\":" + gcMs + ",\"cpuMs\":" + ((com.sun.management.OperatingSystemMXBean)
-                ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000 + "}");
+                + ",\"gcMs\":" + gcMs + ",\"cpuMs\":"
+                + ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                                .getProcessCpuTime()
+                        / 1_000_000
+                + "}");
         System.exit(0);
     }
 }

@@ -1,10 +1,10 @@
 package dev.offerrecorder.bench;
 
 import dev.offerrecorder.fanout.JobPublisher;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -28,6 +28,7 @@ public final class FanoutBench implements Benchmark {
     private static final int JOBS = Integer.getInteger("fanout.bench.jobs", 20_000);
     /** Single sends are 10-30x slower: a quarter of the jobs gives as steady a rate in a fraction of the time. */
     private static final int SINGLE_JOBS = Math.max(1, JOBS / 4);
+
     private static final int CONCURRENCY = Integer.getInteger("fanout.bench.concurrency", 16);
 
     @Override
@@ -37,8 +38,7 @@ public final class FanoutBench implements Benchmark {
 
     private java.util.Map<Integer, JobPublisher> publishers;
 
-    private record Variant(String name, String description, int jobs) {
-    }
+    private record Variant(String name, String description, int jobs) {}
 
     @Override
     public String run(int repeats) throws Exception {
@@ -49,18 +49,22 @@ public final class FanoutBench implements Benchmark {
             jobs.add(new Job("bench-run", "S" + (i % 5_000), day.plusDays(i / 5_000)));
         }
         List<Variant> variants = List.of(
-                new Variant("publisher", "JobPublisher: SendMessageBatch x10, " + CONCURRENCY + " requests in flight",
+                new Variant(
+                        "publisher",
+                        "JobPublisher: SendMessageBatch x10, " + CONCURRENCY + " requests in flight",
                         JOBS),
                 new Variant("batch-sequential", "SendMessageBatch x10, one request at a time", JOBS),
-                new Variant("single-concurrent", "SendMessage per job, " + CONCURRENCY + " requests in flight",
+                new Variant(
+                        "single-concurrent",
+                        "SendMessage per job, " + CONCURRENCY + " requests in flight",
                         SINGLE_JOBS),
                 new Variant("single-sequential", "SendMessage per job, one request at a time (naive)", SINGLE_JOBS));
         double[][] rates = new double[variants.size()][repeats];
         try (EmbeddedStack stack = EmbeddedStack.start(dir, StackLayout.local())) {
             SqsClient sqs = stack.sqs();
             String queue = stack.url(stack.layout().jobQueue());
-            publishers = java.util.Map.of(CONCURRENCY, new JobPublisher(sqs, queue, CONCURRENCY),
-                    1, new JobPublisher(sqs, queue, 1));
+            publishers = java.util.Map.of(
+                    CONCURRENCY, new JobPublisher(sqs, queue, CONCURRENCY), 1, new JobPublisher(sqs, queue, 1));
             // Warm-up: class loading and JIT of the SDK and of ElasticMQ take tens of thousands of requests; without
             // it the first measured run is several times slower than the rest.
             for (Variant v : variants) {
@@ -80,8 +84,12 @@ public final class FanoutBench implements Benchmark {
                                 + " messages on the queue, expected " + sent.size());
                     }
                     rates[v][r] = sent.size() / seconds;
-                    System.err.printf(Locale.ROOT, "fanout: %-18s run %d: %,.0f jobs/s%n", variants.get(v).name(),
-                            r + 1, rates[v][r]);
+                    System.err.printf(
+                            Locale.ROOT,
+                            "fanout: %-18s run %d: %,.0f jobs/s%n",
+                            variants.get(v).name(),
+                            r + 1,
+                            rates[v][r]);
                     purge(sqs, queue);
                 }
             }
@@ -91,27 +99,46 @@ public final class FanoutBench implements Benchmark {
         StringBuilder md = new StringBuilder("## Fan-out: enqueue throughput (`fanout`)\n\n")
                 .append("Jobs enqueued per second into ElasticMQ (in this JVM, loopback HTTP) through the AWS SDK v2 "
                         + "with the URL-connection HTTP client, as fan-out sends them. ")
-                .append(String.format(Locale.ROOT, "%,d jobs per run (%,d for the single-send variants), median of %d "
-                        + "runs, variants interleaved after a warm-up; ratio = median / median of the naive variant, "
-                        + "from this same run.%n%n", JOBS, SINGLE_JOBS, repeats))
+                .append(String.format(
+                        Locale.ROOT,
+                        "%,d jobs per run (%,d for the single-send variants), median of %d "
+                                + "runs, variants interleaved after a warm-up; ratio = median / median of the naive variant, "
+                                + "from this same run.%n%n",
+                        JOBS,
+                        SINGLE_JOBS,
+                        repeats))
                 .append("| variant | jobs/s (median) | runs | vs naive |\n|---|---:|---|---:|\n");
         for (int v = 0; v < variants.size(); v++) {
-            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %.1fx |%n", variants.get(v).description(),
-                    medians[v], Arrays.stream(rates[v]).mapToObj(x -> String.format(Locale.ROOT, "%,.0f", x)).toList(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,.0f | %s | %.1fx |%n",
+                    variants.get(v).description(),
+                    medians[v],
+                    Arrays.stream(rates[v])
+                            .mapToObj(x -> String.format(Locale.ROOT, "%,.0f", x))
+                            .toList(),
                     medians[v] / naive));
         }
-        md.append(String.format(Locale.ROOT, "%nSettings: %d cores (system load average %.1f at the end, other work "
-                        + "included), SEND_CONCURRENCY=%d, http.maxConnections=%s (JDK keep-alive cache per host; "
-                        + "default 5). ElasticMQ runs in the same JVM and competes for the same cores; against real "
-                        + "SQS each request waits on the network instead, so requests in flight matter more, not "
-                        + "less.%n%n",
-                Runtime.getRuntime().availableProcessors(),
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), CONCURRENCY,
-                System.getProperty("http.maxConnections", "default")))
+        md.append(String.format(
+                        Locale.ROOT,
+                        "%nSettings: %d cores (system load average %.1f at the end, other work "
+                                + "included), SEND_CONCURRENCY=%d, http.maxConnections=%s (JDK keep-alive cache per host; "
+                                + "default 5). ElasticMQ runs in the same JVM and competes for the same cores; against real "
+                                + "SQS each request waits on the network instead, so requests in flight matter more, not "
+                                + "less.%n%n",
+                        Runtime.getRuntime().availableProcessors(),
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                                .getSystemLoadAverage(),
+                        CONCURRENCY,
+                        System.getProperty("http.maxConnections", "default")))
                 .append("Reproduce: `./recorder bench --only fanout` (`--repeats N`; sizes through "
                         + "`JAVA_TOOL_OPTIONS=\"-Dfanout.bench.jobs=20000 -Dfanout.bench.concurrency=16\"`).\n");
-        System.err.printf(Locale.ROOT, "fanout: publisher %,.0f jobs/s vs naive %,.0f jobs/s: %.1fx%n", medians[0],
-                naive, medians[0] / naive);
+        System.err.printf(
+                Locale.ROOT,
+                "fanout: publisher %,.0f jobs/s vs naive %,.0f jobs/s: %.1fx%n",
+                medians[0],
+                naive,
+                medians[0] / naive);
         return md.toString();
     }
 
@@ -131,10 +158,10 @@ public final class FanoutBench implements Benchmark {
                     List<Future<?>> futures = new ArrayList<>();
                     int per = Math.ceilDiv(jobs.size(), CONCURRENCY);
                     for (int t = 0; t < CONCURRENCY; t++) {
-                        List<Job> part = jobs.subList(Math.min(jobs.size(), t * per),
-                                Math.min(jobs.size(), (t + 1) * per));
-                        futures.add(pool.submit(() -> part.forEach(job -> sqs.sendMessage(r -> r.queueUrl(queue)
-                                .messageBody(codec.encode(job))))));
+                        List<Job> part =
+                                jobs.subList(Math.min(jobs.size(), t * per), Math.min(jobs.size(), (t + 1) * per));
+                        futures.add(pool.submit(() -> part.forEach(
+                                job -> sqs.sendMessage(r -> r.queueUrl(queue).messageBody(codec.encode(job))))));
                     }
                     for (Future<?> f : futures) {
                         f.get();
@@ -148,8 +175,9 @@ public final class FanoutBench implements Benchmark {
     }
 
     private static long depth(SqsClient sqs, String queue) {
-        return Long.parseLong(sqs.getQueueAttributes(r -> r.queueUrl(queue)
-                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes()
+        return Long.parseLong(sqs.getQueueAttributes(
+                        r -> r.queueUrl(queue).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                .attributes()
                 .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
     }
 

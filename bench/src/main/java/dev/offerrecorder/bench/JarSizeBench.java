@@ -27,13 +27,18 @@ public final class JarSizeBench implements Benchmark {
             }
             Map<String, Long> parts = new TreeMap<>();
             try (ZipFile zip = new ZipFile(jar.toFile())) {
-                zip.stream().filter(e -> !e.isDirectory()).forEach(e -> parts.merge(group(e), e.getCompressedSize(),
-                        Long::sum));
+                zip.stream()
+                        .filter(e -> !e.isDirectory())
+                        .forEach(e -> parts.merge(group(e), e.getCompressedSize(), Long::sum));
             }
-            String top = parts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
-                    .limit(5).map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1048576.0))
-                    .reduce((a, b) -> a + ", " + b).orElse("");
-            String row = String.format(Locale.ROOT, "| %s | `%s` | %.1f | %s |", f, jar, Files.size(jar) / 1048576.0, top);
+            String top = parts.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
+                    .limit(5)
+                    .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1048576.0))
+                    .reduce((a, b) -> a + ", " + b)
+                    .orElse("");
+            String row =
+                    String.format(Locale.ROOT, "| %s | `%s` | %.1f | %s |", f, jar, Files.size(jar) / 1048576.0, top);
             System.err.println(row);
             md.append(row).append('\n');
         }

@@ -1,10 +1,10 @@
 package dev.offerrecorder.bench;
 
 import com.sun.management.OperatingSystemMXBean;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.transform.ParquetPartitionWriter;
 import dev.offerrecorder.transform.QuarantineFile;
 import dev.offerrecorder.transform.RawLogConverter;
@@ -51,11 +51,11 @@ public final class TransformBench implements Benchmark {
 
     /** One per run of the benchmark, as TransformService keeps one per Lambda container. */
     private final RawLogConverter converter = new RawLogConverter();
+
     private final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     /** One measured run: wall and process CPU seconds, rows written, output bytes. */
-    record Run(double wallSeconds, double cpuSeconds, long rows, long outputBytes) {
-    }
+    record Run(double wallSeconds, double cpuSeconds, long rows, long outputBytes) {}
 
     @Override
     public String id() {
@@ -103,11 +103,19 @@ public final class TransformBench implements Benchmark {
                 }
                 Run j = median(javaRuns);
                 Run d = median(duckRuns);
-                String row = String.format(Locale.ROOT,
+                String row = String.format(
+                        Locale.ROOT,
                         "| %,d | %.1f MB | %,.0f | %,.0f | %.2f | %.2f s | %.2f s | %.2f | %.1f MB | %.1f MB |",
-                        size, Files.size(input) / 1e6, size / j.cpuSeconds(), size / d.cpuSeconds(),
-                        d.cpuSeconds() / j.cpuSeconds(), j.wallSeconds(), d.wallSeconds(),
-                        d.wallSeconds() / j.wallSeconds(), j.outputBytes() / 1e6, d.outputBytes() / 1e6);
+                        size,
+                        Files.size(input) / 1e6,
+                        size / j.cpuSeconds(),
+                        size / d.cpuSeconds(),
+                        d.cpuSeconds() / j.cpuSeconds(),
+                        j.wallSeconds(),
+                        d.wallSeconds(),
+                        d.wallSeconds() / j.wallSeconds(),
+                        j.outputBytes() / 1e6,
+                        d.outputBytes() / 1e6);
                 System.err.println(row);
                 md.append(row).append('\n');
                 Files.delete(input);
@@ -139,16 +147,25 @@ public final class TransformBench implements Benchmark {
     private static void write(Path file, int records) throws IOException {
         RawLogCodec codec = new RawLogCodec();
         Instant at = Instant.parse("2024-01-02T00:00:00.123456Z");
-        try (OutputStream out = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file)),
-                64 * 1024)) {
+        try (OutputStream out =
+                new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), 64 * 1024)) {
             for (int i = 1; i <= records; i++) {
                 String shop = Integer.toString(i);
                 boolean unknown = i % 997 == 0;
-                RawRecord r = new RawRecord(RawRecord.VERSION, "bench", shop, DATE,
-                        "https://api.example.com/v1/shops/" + shop + "/offer?date=" + DATE, unknown ? 404 : 200,
-                        unknown ? Outcome.NOT_FOUND : Outcome.OK, 40 + i % 50, 1,
+                RawRecord r = new RawRecord(
+                        RawRecord.VERSION,
+                        "bench",
+                        shop,
+                        DATE,
+                        "https://api.example.com/v1/shops/" + shop + "/offer?date=" + DATE,
+                        unknown ? 404 : 200,
+                        unknown ? Outcome.NOT_FOUND : Outcome.OK,
+                        40 + i % 50,
+                        1,
                         unknown ? "{\"error\":\"unknown shop\"}" : CalcApiSimulator.body(shop, DATE.toString()),
-                        at.plusMillis(i), "message-" + i, null);
+                        at.plusMillis(i),
+                        "message-" + i,
+                        null);
                 out.write(RawLogCodec.utf8(codec.line(r)));
                 out.write('\n');
             }
@@ -162,10 +179,10 @@ public final class TransformBench implements Benchmark {
         long rows;
         long bytes = 0;
         try (InputStream in = Files.newInputStream(input);
-             ParquetPartitionWriter writer = new ParquetPartitionWriter(work);
-             QuarantineFile quarantine = new QuarantineFile(work, input.toString())) {
-            RawLogConverter.Counts counts = converter.convert(in, Files.size(input), input.toString(),
-                    writer, quarantine);
+                ParquetPartitionWriter writer = new ParquetPartitionWriter(work);
+                QuarantineFile quarantine = new QuarantineFile(work, input.toString())) {
+            RawLogConverter.Counts counts =
+                    converter.convert(in, Files.size(input), input.toString(), writer, quarantine);
             rows = counts.rowsOut();
             for (ParquetPartitionWriter.Written w : writer.finish()) {
                 bytes += Files.size(w.file());
@@ -193,7 +210,7 @@ public final class TransformBench implements Benchmark {
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
         long rows;
         try (Statement st = duck.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM read_parquet('" + out + "')")) {
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM read_parquet('" + out + "')")) {
             rs.next();
             rows = rs.getLong(1);
         }
@@ -204,8 +221,10 @@ public final class TransformBench implements Benchmark {
 
     /** Each figure's own median: on a shared machine wall and CPU time are disturbed by different runs. */
     private static Run median(List<Run> runs) {
-        return new Run(median(runs.stream().mapToDouble(Run::wallSeconds).toArray()),
-                median(runs.stream().mapToDouble(Run::cpuSeconds).toArray()), runs.getFirst().rows(),
+        return new Run(
+                median(runs.stream().mapToDouble(Run::wallSeconds).toArray()),
+                median(runs.stream().mapToDouble(Run::cpuSeconds).toArray()),
+                runs.getFirst().rows(),
                 (long) median(runs.stream().mapToDouble(Run::outputBytes).toArray()));
     }
 

@@ -1,12 +1,12 @@
 package dev.offerrecorder.bench;
 
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.worker.BatchResult;
 import dev.offerrecorder.worker.JobMessage;
 import dev.offerrecorder.worker.WorkerConfig;
@@ -34,6 +34,7 @@ public final class WorkerBench implements Benchmark {
      * 1 s that the template's 200 have at the real API's (docs/worker.md); -Dworker.bench.batch=N to compare.
      */
     private static final int BATCH = Integer.getInteger("worker.bench.batch", 1000);
+
     private final JobCodec codec = new JobCodec();
 
     record Setting(int workers, long latencyMs) {
@@ -42,8 +43,7 @@ public final class WorkerBench implements Benchmark {
         }
     }
 
-    record Figures(double jobsPerSecond, double rejectedShare, int finalLimit) {
-    }
+    record Figures(double jobsPerSecond, double rejectedShare, int finalLimit) {}
 
     @Override
     public String id() {
@@ -53,9 +53,11 @@ public final class WorkerBench implements Benchmark {
     @Override
     public String run(int repeats) throws Exception {
         // -Dworker.bench.settings=4x100,8x50 picks (W, L) pairs for a quicker look.
-        List<Setting> settings = Arrays.stream(System.getProperty("worker.bench.settings",
-                "4x100,8x50,16x25").split(",")).map(p -> p.trim().split("x"))
-                .map(p -> new Setting(Integer.parseInt(p[0]), Long.parseLong(p[1]))).toList();
+        List<Setting> settings = Arrays.stream(System.getProperty("worker.bench.settings", "4x100,8x50,16x25")
+                        .split(","))
+                .map(p -> p.trim().split("x"))
+                .map(p -> new Setting(Integer.parseInt(p[0]), Long.parseLong(p[1])))
+                .toList();
         StringBuilder md = new StringBuilder("## Worker: throughput as a fraction of the API ceiling\n\n")
                 .append("Simulator: W workers, latency L (±10 % jitter), wait queue of W/2, 503 with `Retry-After: 1` "
                         + "beyond it. Worker: `WorkerService` with the embedded S3, batches of " + BATCH + " jobs "
@@ -82,11 +84,21 @@ public final class WorkerBench implements Benchmark {
                 Figures a = median(one);
                 Figures b = median(two);
                 Figures n = median(naive);
-                String row = String.format(Locale.ROOT,
+                String row = String.format(
+                        Locale.ROOT,
                         "| %d | %d | %.0f | %.1f/s (%.0f %%) | %.1f %% | %d | %.1f/s (%.0f %%) | %.1f %% | %.1f/s (%.0f %%) | %.1f x |",
-                        s.workers(), s.latencyMs(), s.ceiling(), a.jobsPerSecond(), 100 * a.jobsPerSecond() / s.ceiling(),
-                        100 * a.rejectedShare(), a.finalLimit(), b.jobsPerSecond(), 100 * b.jobsPerSecond() / s.ceiling(),
-                        100 * b.rejectedShare(), n.jobsPerSecond(), 100 * n.jobsPerSecond() / s.ceiling(),
+                        s.workers(),
+                        s.latencyMs(),
+                        s.ceiling(),
+                        a.jobsPerSecond(),
+                        100 * a.jobsPerSecond() / s.ceiling(),
+                        100 * a.rejectedShare(),
+                        a.finalLimit(),
+                        b.jobsPerSecond(),
+                        100 * b.jobsPerSecond() / s.ceiling(),
+                        100 * b.rejectedShare(),
+                        n.jobsPerSecond(),
+                        100 * n.jobsPerSecond() / s.ceiling(),
                         a.jobsPerSecond() / n.jobsPerSecond());
                 System.err.println(row);
                 md.append(row).append('\n');
@@ -98,11 +110,13 @@ public final class WorkerBench implements Benchmark {
 
     private Figures measure(EmbeddedStack stack, Setting s, int jobs, int containers, int ceiling, String runId)
             throws Exception {
-        try (var api = new CalcApiSimulator(s.workers(), Math.max(1, s.workers() / 2), s.latencyMs(),
-                s.latencyMs() / 10)) {
-            Env env = stack.workerEnv(api.urlTemplate()).with("API_CONCURRENCY_CEILING", Integer.toString(ceiling))
+        try (var api =
+                new CalcApiSimulator(s.workers(), Math.max(1, s.workers() / 2), s.latencyMs(), s.latencyMs() / 10)) {
+            Env env = stack.workerEnv(api.urlTemplate())
+                    .with("API_CONCURRENCY_CEILING", Integer.toString(ceiling))
                     .with("API_LIMIT_ALGORITHM", System.getProperty("bench.limit", "vegas"))
-                    .with("API_BACKOFF_BASE_MS", "50").with("API_BACKOFF_MAX_MS", "1000");
+                    .with("API_BACKOFF_BASE_MS", "50")
+                    .with("API_BACKOFF_MAX_MS", "1000");
             JsonLog quiet = new JsonLog("bench", new PrintStream(OutputStream.nullOutputStream()));
             List<WorkerService> services = new ArrayList<>();
             for (int c = 0; c < containers; c++) {
@@ -112,8 +126,9 @@ public final class WorkerBench implements Benchmark {
             for (int i = 0; i < jobs; i += BATCH) {
                 List<JobMessage> batch = new ArrayList<>();
                 for (int j = i; j < Math.min(jobs, i + BATCH); j++) {
-                    batch.add(new JobMessage(runId + "-" + j, codec.encode(new Job(runId, Integer.toString(j + 1),
-                            LocalDate.of(2024, 1, 1)))));
+                    batch.add(new JobMessage(
+                            runId + "-" + j,
+                            codec.encode(new Job(runId, Integer.toString(j + 1), LocalDate.of(2024, 1, 1)))));
                 }
                 batches.add(batch);
             }
@@ -128,7 +143,8 @@ public final class WorkerBench implements Benchmark {
                         for (int b = offset; b < batches.size(); b += containers) {
                             BatchResult r = service.process(batches.get(b), () -> 600_000);
                             if (!r.failedMessageIds().isEmpty()) {
-                                throw new IllegalStateException(r.failedMessageIds().size() + " jobs failed");
+                                throw new IllegalStateException(
+                                        r.failedMessageIds().size() + " jobs failed");
                             }
                             lastLimit[0] = r.concurrencyLimit();
                         }

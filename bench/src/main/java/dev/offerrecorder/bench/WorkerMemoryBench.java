@@ -1,12 +1,12 @@
 package dev.offerrecorder.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
-import dev.offerrecorder.shared.job.Job;
-import dev.offerrecorder.shared.job.JobCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -45,22 +45,37 @@ public final class WorkerMemoryBench implements Benchmark {
                         + "| GC time (ms) |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
         try (EmbeddedStack stack = EmbeddedStack.start(dir, StackLayout.local());
-             CalcApiSimulator api = new CalcApiSimulator(64, 64, 20, 2)) {
+                CalcApiSimulator api = new CalcApiSimulator(64, 64, 20, 2)) {
             String probeClasspath = ColdStartBench.probeClasspath(root);
             for (int batch : BATCHES) {
                 Path event = dir.resolve("worker-" + batch + ".json");
                 Files.writeString(event, event(batch, stack));
-                var worker = new ColdStartBench.Function("worker", "dev.offerrecorder.worker.WorkerHandler",
-                        event.toString(), stack.workerEnv(api.urlTemplate()).values());
+                var worker = new ColdStartBench.Function(
+                        "worker",
+                        "dev.offerrecorder.worker.WorkerHandler",
+                        event.toString(),
+                        stack.workerEnv(api.urlTemplate()).values());
                 for (int heap : HEAPS_MB) {
                     String row;
                     try {
-                        JsonNode r = ColdStartBench.probe(root, worker, "-Xmx" + heap + "m -XX:+UseSerialGC "
-                                + "-XX:TieredStopAtLevel=1", probeClasspath);
-                        row = String.format(Locale.ROOT, "| %d | %d MB | %s | %d | %d | %d | %d | %d |", batch,
-                                heap, r.path("failed").asInt() == 0 ? "ok" : r.path("failed").asInt() + " failed",
-                                r.path("firstEventMs").asLong(), r.path("cpuMs").asLong(), r.path("peakHeapMb").asLong(),
-                                r.path("gcCount").asLong(), r.path("gcMs").asLong());
+                        JsonNode r = ColdStartBench.probe(
+                                root,
+                                worker,
+                                "-Xmx" + heap + "m -XX:+UseSerialGC " + "-XX:TieredStopAtLevel=1",
+                                probeClasspath);
+                        row = String.format(
+                                Locale.ROOT,
+                                "| %d | %d MB | %s | %d | %d | %d | %d | %d |",
+                                batch,
+                                heap,
+                                r.path("failed").asInt() == 0
+                                        ? "ok"
+                                        : r.path("failed").asInt() + " failed",
+                                r.path("firstEventMs").asLong(),
+                                r.path("cpuMs").asLong(),
+                                r.path("peakHeapMb").asLong(),
+                                r.path("gcCount").asLong(),
+                                r.path("gcMs").asLong());
                     } catch (IllegalStateException e) {
                         String why = e.getMessage().contains("OutOfMemoryError") ? "OOM" : "failed";
                         row = String.format(Locale.ROOT, "| %d | %d MB | %s | | | | | |", batch, heap, why);
@@ -89,12 +104,18 @@ public final class WorkerMemoryBench implements Benchmark {
         try (CalcApiSimulator api = new CalcApiSimulator(4, 2, 400, 40)) {
             Path event = dir.resolve("worker-timeout.json");
             Files.writeString(event, event(200, stack));
-            var worker = new ColdStartBench.Function("worker", "dev.offerrecorder.worker.WorkerHandler",
-                    event.toString(), stack.workerEnv(api.urlTemplate()).values());
+            var worker = new ColdStartBench.Function(
+                    "worker",
+                    "dev.offerrecorder.worker.WorkerHandler",
+                    event.toString(),
+                    stack.workerEnv(api.urlTemplate()).values());
             JsonNode r = ColdStartBench.probe(root, worker, "-XX:TieredStopAtLevel=1", probeClasspath);
             double seconds = r.path("firstEventMs").asLong() / 1000.0;
-            String row = String.format(Locale.ROOT, "| 200 | W = 4, L = 400 ms | %s | %.1f | %.0f %% |",
-                    r.path("failed").asInt() == 0 ? "ok" : r.path("failed").asInt() + " failed", seconds,
+            String row = String.format(
+                    Locale.ROOT,
+                    "| 200 | W = 4, L = 400 ms | %s | %.1f | %.0f %% |",
+                    r.path("failed").asInt() == 0 ? "ok" : r.path("failed").asInt() + " failed",
+                    seconds,
                     100 * seconds / 300);
             System.err.println(row);
             md.append(row).append('\n');
@@ -107,7 +128,10 @@ public final class WorkerMemoryBench implements Benchmark {
         JobCodec codec = new JobCodec();
         List<Message> messages = new ArrayList<>();
         for (int i = 1; i <= jobs; i++) {
-            messages.add(Message.builder().messageId("m-" + i).receiptHandle("r-" + i).md5OfBody("x")
+            messages.add(Message.builder()
+                    .messageId("m-" + i)
+                    .receiptHandle("r-" + i)
+                    .md5OfBody("x")
                     .body(codec.encode(new Job("mem-" + jobs, Integer.toString(i), LocalDate.of(2024, 1, 1))))
                     .build());
         }

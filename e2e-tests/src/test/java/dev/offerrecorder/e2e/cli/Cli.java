@@ -1,8 +1,6 @@
 package dev.offerrecorder.e2e.cli;
 
-import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.local.cli.LocalCli;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the CLI as a user would: in this JVM with captured output, or as a child process. */
 public final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     /** What one command line did. */
     public record Result(int exitCode, String out, String err) {
@@ -62,13 +59,17 @@ public final class Cli {
             throws IOException, InterruptedException {
         Path outFile = File.createTempFile("cli-out", ".txt", workDir.toFile()).toPath();
         Path errFile = File.createTempFile("cli-err", ".txt", workDir.toFile()).toPath();
-        Process p = process(env, workDir, args).redirectOutput(outFile.toFile()).redirectError(errFile.toFile())
+        Process p = process(env, workDir, args)
+                .redirectOutput(outFile.toFile())
+                .redirectError(errFile.toFile())
                 .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("recorder " + List.of(args) + " did not finish within 60 s");
         }
-        return new Result(p.exitValue(), java.nio.file.Files.readString(outFile, StandardCharsets.UTF_8),
+        return new Result(
+                p.exitValue(),
+                java.nio.file.Files.readString(outFile, StandardCharsets.UTF_8),
                 java.nio.file.Files.readString(errFile, StandardCharsets.UTF_8));
     }
 }

@@ -1,10 +1,10 @@
 package dev.offerrecorder.e2e.cli;
 
-import dev.offerrecorder.operator.cli.RecorderCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.operator.ops.LocalStackFile;
 import dev.offerrecorder.operator.ops.StackInfo;
 import java.io.IOException;
@@ -34,9 +34,16 @@ class RecorderCliTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String[] command : List.of(new String[] {"backfill"}, new String[] {"status"}, new String[] {"serve"},
-                new String[] {"demo"}, new String[] {"replay"}, new String[] {"replay", "peek"},
-                new String[] {"replay", "start"}, new String[] {"replay", "list"}, new String[] {"replay", "cancel"})) {
+        for (String[] command : List.of(
+                new String[] {"backfill"},
+                new String[] {"status"},
+                new String[] {"serve"},
+                new String[] {"demo"},
+                new String[] {"replay"},
+                new String[] {"replay", "peek"},
+                new String[] {"replay", "start"},
+                new String[] {"replay", "list"},
+                new String[] {"replay", "cancel"})) {
             Object[] args = new Object[command.length + 1];
             System.arraycopy(command, 0, args, 0, command.length);
             args[command.length] = "--help";
@@ -79,7 +86,8 @@ class RecorderCliTest {
             Cli.Result r = Cli.run(args);
             assertEquals(RecorderCli.EXIT_USAGE, r.exitCode(), List.of(args) + ": " + r);
             // picocli answers an unknown subcommand with a suggestion instead of the usage.
-            assertTrue(r.err().contains("Usage: recorder") || r.err().contains("Did you mean"),
+            assertTrue(
+                    r.err().contains("Usage: recorder") || r.err().contains("Did you mean"),
                     List.of(args) + " should print the usage: " + r);
             assertTrue(r.out().isEmpty(), List.of(args) + " should print nothing on stdout: " + r);
         }
@@ -95,12 +103,16 @@ class RecorderCliTest {
 
     @Test
     void aStackFileOfAStoppedServeIsUnreachable() throws Exception {
-        Process finished = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-version").redirectErrorStream(true).start();
+        Process finished = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true)
+                .start();
         finished.getInputStream().readAllBytes();
         finished.waitFor();
-        LocalStackFile.write(dir, new LocalStackFile.Content(1, finished.pid(), Instant.now(), "http://127.0.0.1:1",
-                1, deadStack(closedPort())));
+        LocalStackFile.write(
+                dir,
+                new LocalStackFile.Content(
+                        1, finished.pid(), Instant.now(), "http://127.0.0.1:1", 1, deadStack(closedPort())));
         Cli.Result r = Cli.run("replay", "list", "--local", "--data-dir", dir);
         assertEquals(RecorderCli.EXIT_UNREACHABLE, r.exitCode(), r.toString());
         assertOneLine(r.err());
@@ -110,9 +122,17 @@ class RecorderCliTest {
     @Test
     void endpointsThatRefuseConnectionsAreUnreachableInOneLine() throws Exception {
         // Our own PID keeps the file "live": the endpoints themselves must be found dead.
-        LocalStackFile.write(dir, new LocalStackFile.Content(1, ProcessHandle.current().pid(), Instant.now(),
-                "http://127.0.0.1:1", 1, deadStack(closedPort())));
-        for (Object[] args : List.of(new Object[] {"status", "--local", "--data-dir", dir},
+        LocalStackFile.write(
+                dir,
+                new LocalStackFile.Content(
+                        1,
+                        ProcessHandle.current().pid(),
+                        Instant.now(),
+                        "http://127.0.0.1:1",
+                        1,
+                        deadStack(closedPort())));
+        for (Object[] args : List.of(
+                new Object[] {"status", "--local", "--data-dir", dir},
                 new Object[] {"replay", "peek", "--local", "--data-dir", dir},
                 new Object[] {"backfill", "--local", "--data-dir", dir, "--from", "2024-01-01", "--shops", "1-2"})) {
             Cli.Result r = Cli.run(args);
@@ -129,10 +149,17 @@ class RecorderCliTest {
         assertEquals(0, help.exitCode(), help.toString());
         assertTrue(help.out().contains("--rate"), help.toString());
 
-        Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
-                "AWS_REGION", "eu-west-1", "AWS_EC2_METADATA_DISABLED", "true");
-        Cli.Result r = Cli.runProcess(env, dir, "status", "--stack", "offer-recorder", "--endpoint-url",
-                "http://127.0.0.1:" + closedPort());
+        Map<String, String> env = Map.of(
+                "AWS_ACCESS_KEY_ID",
+                "test",
+                "AWS_SECRET_ACCESS_KEY",
+                "test",
+                "AWS_REGION",
+                "eu-west-1",
+                "AWS_EC2_METADATA_DISABLED",
+                "true");
+        Cli.Result r = Cli.runProcess(
+                env, dir, "status", "--stack", "offer-recorder", "--endpoint-url", "http://127.0.0.1:" + closedPort());
         assertEquals(RecorderCli.EXIT_UNREACHABLE, r.exitCode(), r.toString());
         assertOneLine(r.err());
         assertTrue(r.err().contains("cannot reach CloudFormation for stack offer-recorder"), r.toString());
@@ -152,9 +179,22 @@ class RecorderCliTest {
     static StackInfo deadStack(int port) {
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         String q = endpoint + "/000000000000/offer-recorder-";
-        return new StackInfo("offer-recorder", "us-east-1", "local stack in nowhere", q + "jobs", q + "jobs-dlq",
-                q + "fanout", null, q + "transform", null, "offer-recorder-raw", "offer-recorder-platform",
-                "offer-recorder-fanout", "offer-recorder-replay", null, StackInfo.Endpoints.all(endpoint),
+        return new StackInfo(
+                "offer-recorder",
+                "us-east-1",
+                "local stack in nowhere",
+                q + "jobs",
+                q + "jobs-dlq",
+                q + "fanout",
+                null,
+                q + "transform",
+                null,
+                "offer-recorder-raw",
+                "offer-recorder-platform",
+                "offer-recorder-fanout",
+                "offer-recorder-replay",
+                null,
+                StackInfo.Endpoints.all(endpoint),
                 new StackInfo.Keys("local-access-key", "local-secret-key"));
     }
 }

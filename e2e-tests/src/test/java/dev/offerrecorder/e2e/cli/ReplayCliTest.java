@@ -1,12 +1,12 @@
 package dev.offerrecorder.e2e.cli;
 
-import dev.offerrecorder.operator.cli.RecorderCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.offerrecorder.local.serve.LocalServer;
 import dev.offerrecorder.local.pipeline.PipelineOptions;
+import dev.offerrecorder.local.serve.LocalServer;
+import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.shared.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 class ReplayCliTest {
     @TempDir
     static Path dir;
+
     static LocalServer server;
 
     @BeforeAll
@@ -50,7 +51,9 @@ class ReplayCliTest {
         JsonNode summary = Json.newMapper().readTree(peek.out());
         assertEquals(200, summary.path("visible").asLong(), peek.toString());
         assertEquals(30, summary.path("sampled").asInt());
-        assertEquals("valid job, failed after 0 receives", summary.path("reasons").get(0).path("reason").asText(),
+        assertEquals(
+                "valid job, failed after 0 receives",
+                summary.path("reasons").get(0).path("reason").asText(),
                 "sent straight to the DLQ, never delivered: " + peek.out());
 
         Cli.Result started = Cli.run("replay", "start", "--local", "--data-dir", dir, "--rate", "1");
@@ -75,8 +78,8 @@ class ReplayCliTest {
         assertTrue(tooFast.err().contains("above the API's capacity of 160"), tooFast.toString());
         RecorderCliTest.assertOneLine(tooFast.err());
 
-        Cli.Result followed = Cli.run("replay", "start", "--local", "--data-dir", dir, "--wait", "--sample", "0",
-                "--interval", "200ms");
+        Cli.Result followed = Cli.run(
+                "replay", "start", "--local", "--data-dir", dir, "--wait", "--sample", "0", "--interval", "200ms");
         assertEquals(0, followed.exitCode(), followed.toString());
         assertTrue(followed.out().contains("at most 80/s"), "the default rate is half the capacity: " + followed);
         assertTrue(followed.out().contains("completed"), followed.toString());
@@ -96,11 +99,14 @@ class ReplayCliTest {
         for (int i = 0; i < jobs; i += 10) {
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
             for (int shop = i + 1; shop <= Math.min(jobs, i + 10); shop++) {
-                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(shop))
+                entries.add(SendMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(shop))
                         .messageBody("{\"v\":1,\"runId\":\"cli-replay\",\"shopId\":\"" + shop
-                                + "\",\"date\":\"2024-01-01\"}").build());
+                                + "\",\"date\":\"2024-01-01\"}")
+                        .build());
             }
-            server.pipeline().stack().sqs().sendMessageBatch(r -> r.queueUrl(dlq).entries(entries));
+            server.pipeline().stack().sqs().sendMessageBatch(r -> r.queueUrl(dlq)
+                    .entries(entries));
         }
     }
 }

@@ -1,11 +1,11 @@
 package dev.offerrecorder.e2e.cli;
 
-import dev.offerrecorder.operator.cli.RecorderCli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.operator.ops.LocalStackFile;
 import dev.offerrecorder.shared.json.Json;
 import java.nio.file.Files;
@@ -29,7 +29,9 @@ class ServeProcessTest {
         Path data = dir.resolve("data");
         Path log = dir.resolve("serve.log");
         Process serve = Cli.process(Map.of(), dir, "serve", "--data-dir", data, "--api-latency-ms", "5")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             awaitFile(LocalStackFile.path(data), serve, log);
 
@@ -37,8 +39,22 @@ class ServeProcessTest {
             assertEquals(RecorderCli.EXIT_REFUSED, second.exitCode(), second.toString());
             assertTrue(second.err().contains("already served by process " + serve.pid()), second.toString());
 
-            Cli.Result backfill = Cli.run("backfill", "--local", "--data-dir", data, "--from", "2024-02-01", "--to",
-                    "2024-02-02", "--shops", "1-25", "--run-id", "served", "--wait", "--timeout", "2m");
+            Cli.Result backfill = Cli.run(
+                    "backfill",
+                    "--local",
+                    "--data-dir",
+                    data,
+                    "--from",
+                    "2024-02-01",
+                    "--to",
+                    "2024-02-02",
+                    "--shops",
+                    "1-25",
+                    "--run-id",
+                    "served",
+                    "--wait",
+                    "--timeout",
+                    "2m");
             assertEquals(0, backfill.exitCode(), backfill + "\n--- serve\n" + Files.readString(log));
             assertTrue(backfill.err().contains("run served complete: 50 of 50 jobs recorded"), backfill.toString());
 

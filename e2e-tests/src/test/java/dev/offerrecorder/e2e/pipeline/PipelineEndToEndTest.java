@@ -40,13 +40,14 @@ class PipelineEndToEndTest {
             long jobs = shops * 3;
             assertEquals(jobs, summary.path("jobsPlanned").asLong(), summary.toString());
 
-            pipeline.awaitQuiet(Duration.ofMinutes(3), p -> { });
+            pipeline.awaitQuiet(Duration.ofMinutes(3), p -> {});
 
             assertEquals(0, pipeline.dlqDepth(), "no job may end in the DLQ");
             assertEquals(jobs, pipeline.rawRecords(), "one raw-log line per job");
             assertEquals(jobs, pipeline.parquetRows(), "one Parquet row per job");
 
-            List<Map<String, Object>> rows = Table.query(pipeline.tableDir(),
+            List<Map<String, Object>> rows = Table.query(
+                    pipeline.tableDir(),
                     "SELECT shop_id, CAST(target_date AS VARCHAR) AS target_date, CAST(dt AS VARCHAR) AS dt, "
                             + "offer_amount, currency, eligible, anomaly_score, model_version, http_status, outcome, "
                             + "run_id FROM {table}");
@@ -71,11 +72,15 @@ class PipelineEndToEndTest {
                 } else {
                     assertEquals("OK", row.get("outcome"), shop + " " + date);
                     assertEquals(200, ((Number) row.get("http_status")).intValue());
-                    assertEquals(CalcApiSimulator.offerAmount(shop, date), ((Number) row.get("offer_amount")).longValue(),
+                    assertEquals(
+                            CalcApiSimulator.offerAmount(shop, date),
+                            ((Number) row.get("offer_amount")).longValue(),
                             "offer_amount of " + shop + " " + date);
                     assertEquals(CalcApiSimulator.eligible(shop, date), row.get("eligible"));
-                    assertEquals(CalcApiSimulator.anomalyScore(shop, date), ((Number) row.get("anomaly_score"))
-                            .doubleValue(), 1e-12);
+                    assertEquals(
+                            CalcApiSimulator.anomalyScore(shop, date),
+                            ((Number) row.get("anomaly_score")).doubleValue(),
+                            1e-12);
                     assertEquals("JPY", row.get("currency"));
                     assertEquals("sim-1", row.get("model_version"));
                 }

@@ -1,6 +1,5 @@
 package dev.offerrecorder.e2e.reliability;
 
-import dev.offerrecorder.shared.table.TableKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,15 +13,6 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.testkit.runner.LocalContext;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
-import dev.offerrecorder.testkit.sim.CannedReply;
-import dev.offerrecorder.testkit.sim.SimulatorFaults;
-import dev.offerrecorder.testkit.support.RawLogs;
-import dev.offerrecorder.testkit.support.Table;
 import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
@@ -32,6 +22,16 @@ import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
+import dev.offerrecorder.shared.table.TableKeys;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.runner.LocalContext;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.sim.CannedReply;
+import dev.offerrecorder.testkit.sim.SimulatorFaults;
+import dev.offerrecorder.testkit.support.RawLogs;
+import dev.offerrecorder.testkit.support.Table;
 import dev.offerrecorder.transform.CompactionHandler;
 import dev.offerrecorder.transform.TransformHandler;
 import dev.offerrecorder.transform.TransformResult;
@@ -76,11 +76,12 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class BadInputCorpusTest {
     /** What a raw-log key may look like; nothing from a bad input may ever appear in one. */
-    static final Pattern RAW_KEY = Pattern.compile(
-            "raw/dt=\\d{4}-\\d{2}-\\d{2}/run=[A-Za-z0-9_-]{1,64}/part-[0-9a-f]{24}\\.jsonl\\.gz");
+    static final Pattern RAW_KEY =
+            Pattern.compile("raw/dt=\\d{4}-\\d{2}-\\d{2}/run=[A-Za-z0-9_-]{1,64}/part-[0-9a-f]{24}\\.jsonl\\.gz");
 
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static CalcApiSimulator api;
     final ObjectMapper mapper = Json.newMapper();
@@ -89,8 +90,10 @@ class BadInputCorpusTest {
     static void start() throws Exception {
         stack = EmbeddedStack.start(dir, StackLayout.local().withMaxReceiveCount(1));
         api = new CalcApiSimulator(8, 64, 1, 0);
-        stack.s3().putObject(r -> r.bucket(stack.layout().rawBucket()).key("manifests/shops.csv"),
-                RequestBody.fromString("shop_id\n1001\n1002\n"));
+        stack.s3()
+                .putObject(
+                        r -> r.bucket(stack.layout().rawBucket()).key("manifests/shops.csv"),
+                        RequestBody.fromString("shop_id\n1001\n1002\n"));
     }
 
     @AfterAll
@@ -147,32 +150,41 @@ class BadInputCorpusTest {
     Stream<DynamicTest> fanoutRequests() throws Exception {
         var fanout = captured(() -> new FanoutHandler(stack.fanoutEnv()
                 .with("SHOP_MANIFEST", "s3://" + stack.layout().rawBucket() + "/manifests/shops.csv")));
-        return Corpus.folder("fanout").stream().map(c -> test(c, () -> {
-            expectOutcome(c, fanout.function(), "fanout", c.text());
-            assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": nothing may be enqueued");
-        }));
+        return Corpus.folder("fanout").stream()
+                .map(c -> test(c, () -> {
+                    expectOutcome(c, fanout.function(), "fanout", c.text());
+                    assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": nothing may be enqueued");
+                }));
     }
 
     @TestFactory
     Stream<DynamicTest> manifests() throws Exception {
         var fanout = captured(() -> new FanoutHandler(stack.fanoutEnv()));
         String bucket = stack.layout().rawBucket();
-        return Corpus.folder("manifests").stream().map(c -> test(c, () -> {
-            stack.s3().putObject(r -> r.bucket(bucket).key("manifests/" + c.file()), RequestBody.fromBytes(c.bytes()));
-            String request = "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\",\"manifest\":\"s3://" + bucket
-                    + "/manifests/" + c.file() + "\",\"runId\":\"corpus\",\"dryRun\":true}";
-            expectOutcome(c, fanout.function(), "fanout", request);
-            assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": a dry run enqueues nothing");
-        }));
+        return Corpus.folder("manifests").stream()
+                .map(c -> test(c, () -> {
+                    stack.s3()
+                            .putObject(
+                                    r -> r.bucket(bucket).key("manifests/" + c.file()),
+                                    RequestBody.fromBytes(c.bytes()));
+                    String request = "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\",\"manifest\":\"s3://" + bucket
+                            + "/manifests/" + c.file() + "\",\"runId\":\"corpus\",\"dryRun\":true}";
+                    expectOutcome(c, fanout.function(), "fanout", request);
+                    assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": a dry run enqueues nothing");
+                }));
     }
 
     @TestFactory
     Stream<DynamicTest> jobBodies() throws Exception {
         List<Corpus.Case> cases = Corpus.folder("job-bodies");
         var log = new ByteArrayOutputStream();
-        WorkerService worker = WorkerService.create(WorkerConfig.from(stack.workerEnv(api.urlTemplate())
-                        .with("API_BACKOFF_BASE_MS", "10").with("API_BACKOFF_MAX_MS", "100")),
-                stack.s3(), Optional.empty(), new JsonLog("worker", new PrintStream(log, true, StandardCharsets.UTF_8)));
+        WorkerService worker = WorkerService.create(
+                WorkerConfig.from(stack.workerEnv(api.urlTemplate())
+                        .with("API_BACKOFF_BASE_MS", "10")
+                        .with("API_BACKOFF_MAX_MS", "100")),
+                stack.s3(),
+                Optional.empty(),
+                new JsonLog("worker", new PrintStream(log, true, StandardCharsets.UTF_8)));
         List<JobMessage> batch = new ArrayList<>();
         for (Corpus.Case c : cases) {
             batch.add(new JobMessage("bad-" + c.file(), c.text()));
@@ -183,40 +195,50 @@ class BadInputCorpusTest {
         BatchResult result = worker.process(batch, () -> 60_000);
         long requests = api.stats().requests() - requestsBefore;
         Set<String> failed = new HashSet<>(result.failedMessageIds());
-        Map<String, String> reasons = logReasons(log.toString(StandardCharsets.UTF_8), "invalid job message",
-                "messageId");
+        Map<String, String> reasons =
+                logReasons(log.toString(StandardCharsets.UTF_8), "invalid job message", "messageId");
 
         DynamicTest batchChecks = dynamicTest("(the batch) only the control job reaches the API and S3", () -> {
             assertEquals(1, result.jobsRecorded(), "the control job is recorded: " + result);
             assertFalse(failed.contains("control"), "the control job is acknowledged");
             assertEquals(1, requests, "only the control job may reach the API");
-            for (var o : stack.s3().listObjectsV2(r -> r.bucket(stack.layout().rawBucket()).prefix("raw/")).contents()) {
+            for (var o : stack.s3()
+                    .listObjectsV2(r -> r.bucket(stack.layout().rawBucket()).prefix("raw/"))
+                    .contents()) {
                 assertTrue(RAW_KEY.matcher(o.key()).matches(), "raw-log key " + o.key());
             }
         });
-        return Stream.concat(Stream.of(batchChecks), cases.stream().map(c -> test(c, () -> {
-            try {
-                Job job = new JobCodec().decode(c.text());
-                fail(c + ": decoded as a job: " + job);
-            } catch (InvalidJobException e) {
-                c.assertSays(e.getMessage());
-            }
-            assertTrue(failed.contains("bad-" + c.file()), c + ": the worker must report the message failed");
-            c.assertSays(reasons.get("bad-" + c.file()));
-        })));
+        return Stream.concat(
+                Stream.of(batchChecks),
+                cases.stream()
+                        .map(c -> test(c, () -> {
+                            try {
+                                Job job = new JobCodec().decode(c.text());
+                                fail(c + ": decoded as a job: " + job);
+                            } catch (InvalidJobException e) {
+                                c.assertSays(e.getMessage());
+                            }
+                            assertTrue(
+                                    failed.contains("bad-" + c.file()),
+                                    c + ": the worker must report the message failed");
+                            c.assertSays(reasons.get("bad-" + c.file()));
+                        })));
     }
 
     @TestFactory
     Stream<DynamicTest> rawLogLines() throws Exception {
         List<Corpus.Case> cases = Corpus.folder("raw-lines");
         String rawBucket = stack.layout().rawBucket();
-        var transform = new TransformService(stack.s3(), stack.layout().platformBucket(),
-                Files.createDirectories(dir.resolve("transform-work")), new JsonLog("transform",
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        var transform = new TransformService(
+                stack.s3(),
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("transform-work")),
+                new JsonLog("transform", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
         String good = new String(rawLine("corpus-lines", "1001"), StandardCharsets.UTF_8);
 
         // Every .line case in one object, after one good line: line i + 2 is case i.
-        List<Corpus.Case> lines = cases.stream().filter(c -> c.file().endsWith(".line")).toList();
+        List<Corpus.Case> lines =
+                cases.stream().filter(c -> c.file().endsWith(".line")).toList();
         var joined = new ByteArrayOutputStream();
         joined.write(good.getBytes(StandardCharsets.UTF_8));
         joined.write('\n');
@@ -233,13 +255,16 @@ class BadInputCorpusTest {
         for (Map<String, Object> row : tableRows("corpus")) {
             rowByShop.put((String) row.get("shop_id"), row);
         }
-        long garbageRows = lines.stream().filter(c -> "garbage-row".equals(c.kind())).count();
+        long garbageRows =
+                lines.stream().filter(c -> "garbage-row".equals(c.kind())).count();
 
-        DynamicTest objectChecks = dynamicTest("(the object) the good line and the reclassified ones are rows, every "
-                + "other bad line is quarantined", () -> {
-            assertEquals(1 + garbageRows, result.rowsOut(), "rows: " + result);
-            assertEquals(lines.size() - garbageRows, result.quarantined(), "quarantined: " + result);
-        });
+        DynamicTest objectChecks = dynamicTest(
+                "(the object) the good line and the reclassified ones are rows, every "
+                        + "other bad line is quarantined",
+                () -> {
+                    assertEquals(1 + garbageRows, result.rowsOut(), "rows: " + result);
+                    assertEquals(lines.size() - garbageRows, result.quarantined(), "quarantined: " + result);
+                });
         List<DynamicTest> tests = new ArrayList<>(List.of(objectChecks));
         for (int i = 0; i < lines.size(); i++) {
             Corpus.Case c = lines.get(i);
@@ -259,10 +284,11 @@ class BadInputCorpusTest {
                 }
             }));
         }
-        for (Corpus.Case c : cases.stream().filter(c -> c.file().endsWith(".object")).toList()) {
+        for (Corpus.Case c :
+                cases.stream().filter(c -> c.file().endsWith(".object")).toList()) {
             tests.add(test(c, () -> {
-                String objectKey = "raw/dt=2024-04-01/run=corpus-objects/part-" + c.file().replace('.', '-')
-                        + ".jsonl.gz";
+                String objectKey =
+                        "raw/dt=2024-04-01/run=corpus-objects/part-" + c.file().replace('.', '-') + ".jsonl.gz";
                 stack.s3().putObject(r -> r.bucket(rawBucket).key(objectKey), RequestBody.fromBytes(c.bytes()));
                 TransformResult r = transform.transform(rawBucket, objectKey);
                 assertTrue(r.truncated(), c + ": the broken object is reported truncated: " + r);
@@ -287,13 +313,19 @@ class BadInputCorpusTest {
         }
         var log = new ByteArrayOutputStream();
         // Two attempts, Retry-After capped at 200 ms: transient answers fail fast, as SQS would retry them later.
-        WorkerService worker = WorkerService.create(WorkerConfig.from(stack.workerEnv(api.urlTemplate())
-                        .with("API_MAX_ATTEMPTS", "2").with("API_BACKOFF_BASE_MS", "10")
-                        .with("API_BACKOFF_MAX_MS", "200").with("API_CALL_TIMEOUT_MS", "3000")),
-                stack.s3(), Optional.empty(), new JsonLog("worker", new PrintStream(log, true, StandardCharsets.UTF_8)));
+        WorkerService worker = WorkerService.create(
+                WorkerConfig.from(stack.workerEnv(api.urlTemplate())
+                        .with("API_MAX_ATTEMPTS", "2")
+                        .with("API_BACKOFF_BASE_MS", "10")
+                        .with("API_BACKOFF_MAX_MS", "200")
+                        .with("API_CALL_TIMEOUT_MS", "3000")),
+                stack.s3(),
+                Optional.empty(),
+                new JsonLog("worker", new PrintStream(log, true, StandardCharsets.UTF_8)));
         List<JobMessage> batch = new ArrayList<>();
         JobCodec codec = new JobCodec();
-        byShop.keySet().forEach(shop -> batch.add(new JobMessage("m-" + shop, codec.encode(new Job(runId, shop, date)))));
+        byShop.keySet()
+                .forEach(shop -> batch.add(new JobMessage("m-" + shop, codec.encode(new Job(runId, shop, date)))));
         api.setFaults(SimulatorFaults.none().withCannedReplies(replies));
         try {
             worker.process(batch, () -> 60_000);
@@ -304,60 +336,78 @@ class BadInputCorpusTest {
 
         // What was recorded goes through the transform, as the S3 notification would send it.
         String rawBucket = stack.layout().rawBucket();
-        var transform = new TransformService(stack.s3(), stack.layout().platformBucket(),
-                Files.createDirectories(dir.resolve("api-work")), new JsonLog("transform",
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        var transform = new TransformService(
+                stack.s3(),
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("api-work")),
+                new JsonLog("transform", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
         Map<String, String> quarantined = new HashMap<>();
-        for (var o : stack.s3().listObjectsV2(r -> r.bucket(rawBucket).prefix("raw/dt=" + date + "/run=" + runId + "/"))
+        for (var o : stack.s3()
+                .listObjectsV2(r -> r.bucket(rawBucket).prefix("raw/dt=" + date + "/run=" + runId + "/"))
                 .contents()) {
             TransformResult r = transform.transform(rawBucket, o.key());
             if (r.quarantineObject() != null) {
                 for (JsonNode q : quarantineLines(r.quarantineObject())) {
-                    quarantined.put(mapper.readTree(q.path("raw").asText()).path("shopId").asText(),
+                    quarantined.put(
+                            mapper.readTree(q.path("raw").asText())
+                                    .path("shopId")
+                                    .asText(),
                             q.path("reason").asText());
                 }
             }
         }
         Map<String, JsonNode> recorded = new HashMap<>();
-        RawLogs.readAll(stack.s3(), rawBucket).stream().filter(n -> runId.equals(n.path("runId").asText()))
+        RawLogs.readAll(stack.s3(), rawBucket).stream()
+                .filter(n -> runId.equals(n.path("runId").asText()))
                 .forEach(n -> recorded.put(n.path("shopId").asText(), n));
         Map<String, Map<String, Object>> rows = new HashMap<>();
         tableRows(runId).forEach(r -> rows.put((String) r.get("shop_id"), r));
 
-        return byShop.entrySet().stream().map(e -> test(e.getValue(), () -> {
-            String shop = e.getKey();
-            JsonNode record = recorded.get(shop);
-            String verdict;
-            if (record != null) {
-                verdict = "recorded " + record.path("outcome").asText()
-                        + (record.hasNonNull("error") ? " error=" + record.path("error").asText() : "")
-                        + (rows.containsKey(shop) ? "; table row " + rows.get(shop).get("outcome")
-                                + (rows.get(shop).get("error") != null ? " error=" + rows.get(shop).get("error") : "") : "")
-                        + (quarantined.containsKey(shop) ? "; quarantined: " + quarantined.get(shop) : "");
-                assertFalse(failures.containsKey(shop), e.getValue() + ": recorded and failed at once");
-            } else {
-                verdict = "failed: " + failures.get(shop);
-            }
-            assertEquals(e.getValue().kind(), record != null ? "records" : "fails", e.getValue() + ": " + verdict);
-            e.getValue().assertSays(verdict);
-        }));
+        return byShop.entrySet().stream()
+                .map(e -> test(e.getValue(), () -> {
+                    String shop = e.getKey();
+                    JsonNode record = recorded.get(shop);
+                    String verdict;
+                    if (record != null) {
+                        verdict = "recorded " + record.path("outcome").asText()
+                                + (record.hasNonNull("error")
+                                        ? " error=" + record.path("error").asText()
+                                        : "")
+                                + (rows.containsKey(shop)
+                                        ? "; table row " + rows.get(shop).get("outcome")
+                                                + (rows.get(shop).get("error") != null
+                                                        ? " error="
+                                                                + rows.get(shop).get("error")
+                                                        : "")
+                                        : "")
+                                + (quarantined.containsKey(shop) ? "; quarantined: " + quarantined.get(shop) : "");
+                        assertFalse(failures.containsKey(shop), e.getValue() + ": recorded and failed at once");
+                    } else {
+                        verdict = "failed: " + failures.get(shop);
+                    }
+                    assertEquals(
+                            e.getValue().kind(), record != null ? "records" : "fails", e.getValue() + ": " + verdict);
+                    e.getValue().assertSays(verdict);
+                }));
     }
 
     @TestFactory
     Stream<DynamicTest> compactionRequests() throws Exception {
         var compaction = captured(() -> new CompactionHandler(stack.baseEnv()
-                .with("PLATFORM_BUCKET", stack.layout().platformBucket()).with("WORK_DIR", dir.resolve("compact").toString())));
-        return Corpus.folder("compaction").stream().map(c -> test(c,
-                () -> expectOutcome(c, compaction.function(), "compaction", c.text())));
+                .with("PLATFORM_BUCKET", stack.layout().platformBucket())
+                .with("WORK_DIR", dir.resolve("compact").toString())));
+        return Corpus.folder("compaction").stream()
+                .map(c -> test(c, () -> expectOutcome(c, compaction.function(), "compaction", c.text())));
     }
 
     @TestFactory
     Stream<DynamicTest> replayRequests() throws Exception {
         var replay = captured(() -> new ReplayHandler(stack.replayEnv()));
-        return Corpus.folder("replay").stream().map(c -> test(c, () -> {
-            expectOutcome(c, replay.function(), "replay", c.text());
-            assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": nothing may be moved");
-        }));
+        return Corpus.folder("replay").stream()
+                .map(c -> test(c, () -> {
+                    expectOutcome(c, replay.function(), "replay", c.text());
+                    assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": nothing may be moved");
+                }));
     }
 
     @TestFactory
@@ -374,19 +424,20 @@ class BadInputCorpusTest {
             records.add(m);
         }
         event.setRecords(records);
-        SQSBatchResponse response = transform.function().handleRequest(event, new LocalContext("transform", 60_000, 1024));
+        SQSBatchResponse response =
+                transform.function().handleRequest(event, new LocalContext("transform", 60_000, 1024));
         Set<String> failed = new HashSet<>();
         response.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
         Map<String, String> errors = logReasons(transform.logText(), "transform failed", "messageId", "error");
-        return cases.stream().map(c -> test(c, () -> {
-            assertTrue(failed.contains("n-" + c.file()), c + ": must be a batch item failure");
-            c.assertSays(errors.get("n-" + c.file()));
-        }));
+        return cases.stream()
+                .map(c -> test(c, () -> {
+                    assertTrue(failed.contains("n-" + c.file()), c + ": must be a batch item failure");
+                    c.assertSays(errors.get("n-" + c.file()));
+                }));
     }
 
     /** One configuration case: a function built from an otherwise valid environment with one bad variable. */
-    record ConfigCase(String function, String variable, String value, String expected) {
-    }
+    record ConfigCase(String function, String variable, String value, String expected) {}
 
     @TestFactory
     Stream<DynamicTest> configurationValues() throws Exception {
@@ -395,43 +446,66 @@ class BadInputCorpusTest {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
                 JsonNode n = mapper.readTree(line);
-                cases.add(new ConfigCase(n.path("function").asText(), n.path("variable").asText(),
-                        n.path("value").isNull() ? null : n.path("value").asText(), n.path("expected").asText()));
+                cases.add(new ConfigCase(
+                        n.path("function").asText(),
+                        n.path("variable").asText(),
+                        n.path("value").isNull() ? null : n.path("value").asText(),
+                        n.path("expected").asText()));
             }
         }
         Stream<DynamicTest> controls = Stream.of("worker", "fanout", "transform", "compaction", "replay")
-                .map(f -> dynamicTest("(control) " + f + " starts from the valid environment", () -> build(f,
-                        validEnv(f))));
-        return Stream.concat(controls, cases.stream().map(c -> dynamicTest(c.function() + " " + c.variable() + "="
-                + c.value(), () -> {
-            Map<String, String> env = new HashMap<>(validEnv(c.function()));
-            if (c.value() == null) {
-                env.remove(c.variable());
-            } else {
-                env.put(c.variable(), c.value());
-            }
-            try {
-                build(c.function(), env);
-                fail(c + ": the function started");
-            } catch (ConfigException e) {
-                assertEquals(c.variable(), e.variable(), c + ": the error names the variable: " + e.getMessage());
-                assertTrue(e.getMessage().contains(c.variable()) && e.getMessage().contains(c.expected()),
-                        c + ": message was " + e.getMessage());
-            }
-        })));
+                .map(f -> dynamicTest(
+                        "(control) " + f + " starts from the valid environment", () -> build(f, validEnv(f))));
+        return Stream.concat(
+                controls,
+                cases.stream()
+                        .map(c -> dynamicTest(c.function() + " " + c.variable() + "=" + c.value(), () -> {
+                            Map<String, String> env = new HashMap<>(validEnv(c.function()));
+                            if (c.value() == null) {
+                                env.remove(c.variable());
+                            } else {
+                                env.put(c.variable(), c.value());
+                            }
+                            try {
+                                build(c.function(), env);
+                                fail(c + ": the function started");
+                            } catch (ConfigException e) {
+                                assertEquals(
+                                        c.variable(),
+                                        e.variable(),
+                                        c + ": the error names the variable: " + e.getMessage());
+                                assertTrue(
+                                        e.getMessage().contains(c.variable())
+                                                && e.getMessage().contains(c.expected()),
+                                        c + ": message was " + e.getMessage());
+                            }
+                        })));
     }
 
     private static Map<String, String> validEnv(String function) {
-        Map<String, String> env = new HashMap<>(Map.of("AWS_REGION", "us-east-1",
-                "AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9", "AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:9"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "AWS_REGION",
+                "us-east-1",
+                "AWS_ENDPOINT_URL_S3",
+                "http://127.0.0.1:9",
+                "AWS_ENDPOINT_URL_SQS",
+                "http://127.0.0.1:9"));
         switch (function) {
-            case "worker" -> env.putAll(Map.of("CALC_API_URL_TEMPLATE",
-                    "https://api.example.com/v1/shops/{shopId}/offer?date={date}", "RAW_BUCKET", "raw"));
+            case "worker" ->
+                env.putAll(Map.of(
+                        "CALC_API_URL_TEMPLATE",
+                        "https://api.example.com/v1/shops/{shopId}/offer?date={date}",
+                        "RAW_BUCKET",
+                        "raw"));
             case "fanout" -> env.put("JOB_QUEUE_URL", "http://127.0.0.1:9/000000000000/jobs");
-            case "transform", "compaction" -> env.putAll(Map.of("PLATFORM_BUCKET", "platform",
-                    "WORK_DIR", System.getProperty("java.io.tmpdir")));
-            case "replay" -> env.putAll(Map.of("JOB_QUEUE_URL", "http://127.0.0.1:9/000000000000/jobs",
-                    "JOB_DLQ_URL", "http://127.0.0.1:9/000000000000/jobs-dlq"));
+            case "transform", "compaction" ->
+                env.putAll(Map.of("PLATFORM_BUCKET", "platform", "WORK_DIR", System.getProperty("java.io.tmpdir")));
+            case "replay" ->
+                env.putAll(Map.of(
+                        "JOB_QUEUE_URL",
+                        "http://127.0.0.1:9/000000000000/jobs",
+                        "JOB_DLQ_URL",
+                        "http://127.0.0.1:9/000000000000/jobs-dlq"));
             default -> throw new IllegalArgumentException("no function " + function);
         }
         return env;
@@ -440,14 +514,15 @@ class BadInputCorpusTest {
     /** Builds the function as Lambda's cold start does (configuration read, clients created, no calls made). */
     private static Object build(String function, Map<String, String> values) {
         Env env = new Env(values);
-        Supplier<Object> coldStart = switch (function) {
-            case "worker" -> () -> new WorkerHandler(env);
-            case "fanout" -> () -> new FanoutHandler(env);
-            case "transform" -> () -> new TransformHandler(env);
-            case "compaction" -> () -> new CompactionHandler(env);
-            case "replay" -> () -> new ReplayHandler(env);
-            default -> throw new IllegalArgumentException("no function " + function);
-        };
+        Supplier<Object> coldStart =
+                switch (function) {
+                    case "worker" -> () -> new WorkerHandler(env);
+                    case "fanout" -> () -> new FanoutHandler(env);
+                    case "transform" -> () -> new TransformHandler(env);
+                    case "compaction" -> () -> new CompactionHandler(env);
+                    case "replay" -> () -> new ReplayHandler(env);
+                    default -> throw new IllegalArgumentException("no function " + function);
+                };
         return captured(coldStart).function();
     }
 
@@ -478,7 +553,8 @@ class BadInputCorpusTest {
 
     private List<JsonNode> quarantineLines(String key) throws IOException {
         assertNotNull(key, "a quarantine object was written");
-        String text = stack.s3().getObjectAsBytes(r -> r.bucket(stack.layout().platformBucket()).key(key))
+        String text = stack.s3()
+                .getObjectAsBytes(r -> r.bucket(stack.layout().platformBucket()).key(key))
                 .asUtf8String();
         List<JsonNode> out = new ArrayList<>();
         for (String line : text.split("\n")) {
@@ -499,10 +575,20 @@ class BadInputCorpusTest {
 
     /** A well-formed raw-log line, as the worker writes one. */
     private static byte[] rawLine(String runId, String shopId) {
-        var record = new dev.offerrecorder.shared.rawlog.RawRecord(1, runId, shopId, LocalDate.of(2024, 4, 1),
-                "http://127.0.0.1/v1/shops/" + shopId + "/offer?date=2024-04-01", 200,
-                dev.offerrecorder.shared.rawlog.Outcome.OK, 5, 1, CalcApiSimulator.body(shopId, "2024-04-01"),
-                java.time.Instant.parse("2024-04-02T00:00:00Z"), "m-1", null);
+        var record = new dev.offerrecorder.shared.rawlog.RawRecord(
+                1,
+                runId,
+                shopId,
+                LocalDate.of(2024, 4, 1),
+                "http://127.0.0.1/v1/shops/" + shopId + "/offer?date=2024-04-01",
+                200,
+                dev.offerrecorder.shared.rawlog.Outcome.OK,
+                5,
+                1,
+                CalcApiSimulator.body(shopId, "2024-04-01"),
+                java.time.Instant.parse("2024-04-02T00:00:00Z"),
+                "m-1",
+                null);
         return new RawLogCodec().line(record).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -527,7 +613,9 @@ class BadInputCorpusTest {
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            headers.put(lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim());
+            headers.put(
+                    lines[i].substring(0, colon).trim(),
+                    lines[i].substring(colon + 1).trim());
         }
         return new CannedReply(Integer.parseInt(lines[0].substring(5).trim()), headers, body);
     }

@@ -43,8 +43,9 @@ final class Corpus {
         /** Fails unless {@code actual} holds every expected text. */
         void assertSays(String actual) {
             for (String e : expected) {
-                assertTrue(actual != null && actual.contains(e), folder + "/" + file + ": expected the text <" + e
-                        + "> in: " + actual);
+                assertTrue(
+                        actual != null && actual.contains(e),
+                        folder + "/" + file + ": expected the text <" + e + "> in: " + actual);
             }
         }
 
@@ -54,8 +55,7 @@ final class Corpus {
         }
     }
 
-    private Corpus() {
-    }
+    private Corpus() {}
 
     static Path root() {
         try {
@@ -78,12 +78,13 @@ final class Corpus {
             assertEquals(3, cols.length, name + "/" + INDEX + ": need 'file<TAB>kind<TAB>expected': " + line);
             assertTrue(indexed.add(cols[0]), name + "/" + INDEX + " names " + cols[0] + " twice");
             assertTrue(!cols[2].isBlank(), name + "/" + INDEX + ": " + cols[0] + " has no expected text");
-            cases.add(new Case(name, cols[0], cols[1], Arrays.stream(cols[2].split(" && ")).toList(),
-                    dir.resolve(cols[0])));
+            cases.add(new Case(
+                    name, cols[0], cols[1], Arrays.stream(cols[2].split(" && ")).toList(), dir.resolve(cols[0])));
         }
         Set<String> files;
         try (Stream<Path> list = Files.list(dir)) {
-            files = list.map(p -> p.getFileName().toString()).filter(f -> !f.equals(INDEX))
+            files = list.map(p -> p.getFileName().toString())
+                    .filter(f -> !f.equals(INDEX))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
         assertEquals(files, indexed, name + ": every file needs an index line and every index line a file");

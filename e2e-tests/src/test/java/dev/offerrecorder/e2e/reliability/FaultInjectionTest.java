@@ -92,7 +92,8 @@ class FaultInjectionTest {
     @Test
     void a429StormWithRetryAfterIsWaitedOut() throws Exception {
         // Retry-After: 1 s, so an invocation needs room for a wait and a second attempt.
-        var settings = FaultRig.Settings.defaults().withQueue(Duration.ofSeconds(3), 3)
+        var settings = FaultRig.Settings.defaults()
+                .withQueue(Duration.ofSeconds(3), 3)
                 .withWorkerTimeout(Duration.ofMillis(2500));
         try (FaultRig rig = FaultRig.start(dir, "api-429-storm", settings)) {
             CalcApiSimulator api = rig.pipeline().api();
@@ -118,17 +119,23 @@ class FaultInjectionTest {
             assertEquals(r.jobsIn(), r.recorded(), "a garbage answer is definitive: recorded, never parked");
 
             Map<String, Long> garbageRows = rig.rowsWithOutcome("GARBAGE");
-            Set<String> servedGarbage = rig.expectedJobs().stream().filter(k -> {
-                String[] p = k.split("\\|");
-                return api.answeredGarbage(p[1], LocalDate.parse(p[2]));
-            }).collect(Collectors.toSet());
-            assertEquals(servedGarbage, garbageRows.keySet(),
-                    "exactly the jobs answered with garbage have GARBAGE rows");
-            for (Map<String, Object> row : Table.query(rig.pipeline().tableDir(), "SELECT shop_id, "
-                    + "CAST(target_date AS VARCHAR) AS d, offer_amount FROM {table} WHERE outcome = 'OK'")) {
+            Set<String> servedGarbage = rig.expectedJobs().stream()
+                    .filter(k -> {
+                        String[] p = k.split("\\|");
+                        return api.answeredGarbage(p[1], LocalDate.parse(p[2]));
+                    })
+                    .collect(Collectors.toSet());
+            assertEquals(
+                    servedGarbage, garbageRows.keySet(), "exactly the jobs answered with garbage have GARBAGE rows");
+            for (Map<String, Object> row : Table.query(
+                    rig.pipeline().tableDir(),
+                    "SELECT shop_id, "
+                            + "CAST(target_date AS VARCHAR) AS d, offer_amount FROM {table} WHERE outcome = 'OK'")) {
                 String shop = (String) row.get("shop_id");
                 String date = (String) row.get("d");
-                assertEquals(CalcApiSimulator.offerAmount(shop, date), ((Number) row.get("offer_amount")).longValue(),
+                assertEquals(
+                        CalcApiSimulator.offerAmount(shop, date),
+                        ((Number) row.get("offer_amount")).longValue(),
                         "an OK row holds the API's real answer for " + shop + " " + date);
             }
         }
@@ -137,13 +144,16 @@ class FaultInjectionTest {
     @Test
     void rawLogWritesS3RefusesAreRetriedBySqs() throws Exception {
         try (FaultRig rig = FaultRig.start(dir, "s3-write-refused", FaultRig.Settings.defaults())) {
-            rig.proxy().setFaults(S3Faults.puts(rig.pipeline().stack().layout().rawBucket(), "raw/", 3,
-                    S3Faults.Mode.REJECT));
+            rig.proxy()
+                    .setFaults(S3Faults.puts(
+                            rig.pipeline().stack().layout().rawBucket(), "raw/", 3, S3Faults.Mode.REJECT));
             rig.submitBackfill();
             awaitUntil(() -> rig.proxy().stats().rejectedCalls() >= 3);
             rig.proxy().setFaults(S3Faults.none());
             Reconciliation r = rig.settle("final", null);
-            assertTrue(rig.proxy().stats().rejectedCalls() > 0, "S3 must have refused writes: " + rig.proxy().stats());
+            assertTrue(
+                    rig.proxy().stats().rejectedCalls() > 0,
+                    "S3 must have refused writes: " + rig.proxy().stats());
             assertTrue(rig.tap().writeFailures() > 0, "the worker must have seen writes fail");
             finish(rig, r, null);
         }
@@ -152,14 +162,16 @@ class FaultInjectionTest {
     @Test
     void rawLogWritesStoredButNeverConfirmedAreRecordedOnce() throws Exception {
         try (FaultRig rig = FaultRig.start(dir, "s3-ack-lost", FaultRig.Settings.defaults())) {
-            rig.proxy().setFaults(S3Faults.puts(rig.pipeline().stack().layout().rawBucket(), "raw/", 3,
-                    S3Faults.Mode.LOSE_RESPONSE));
+            rig.proxy()
+                    .setFaults(S3Faults.puts(
+                            rig.pipeline().stack().layout().rawBucket(), "raw/", 3, S3Faults.Mode.LOSE_RESPONSE));
             rig.submitBackfill();
             awaitUntil(() -> rig.proxy().stats().lostCalls() >= 3);
             rig.proxy().setFaults(S3Faults.none());
             Reconciliation r = rig.settle("final", null);
-            assertTrue(rig.proxy().stats().lostCalls() > 0, "writes must have been stored unconfirmed: "
-                    + rig.proxy().stats());
+            assertTrue(
+                    rig.proxy().stats().lostCalls() > 0,
+                    "writes must have been stored unconfirmed: " + rig.proxy().stats());
             assertTrue(rig.tap().writeFailures() > 0, "the worker must have seen writes fail");
             finish(rig, r, null);
         }
@@ -178,8 +190,10 @@ class FaultInjectionTest {
             runner.setInvocationFaults(InvocationFaults.none());
             Reconciliation r = rig.settle("final", ABANDONED);
             Map<Action, Long> applied = runner.faultsApplied();
-            assertTrue(applied.getOrDefault(Action.CRASH_AFTER_HANDLER, 0L) > 0
-                    && applied.getOrDefault(Action.CRASH_BEFORE_HANDLER, 0L) > 0, "both crashes happened: " + applied);
+            assertTrue(
+                    applied.getOrDefault(Action.CRASH_AFTER_HANDLER, 0L) > 0
+                            && applied.getOrDefault(Action.CRASH_BEFORE_HANDLER, 0L) > 0,
+                    "both crashes happened: " + applied);
             finish(rig, r, ABANDONED);
         }
     }
@@ -191,7 +205,8 @@ class FaultInjectionTest {
             runner.setInvocationFaults(InvocationFaults.everyNth("worker", 2, Action.DELIVER_TWICE));
             rig.submitBackfill();
             Reconciliation r = rig.settle("final", null);
-            assertTrue(runner.faultsApplied().getOrDefault(Action.DELIVER_TWICE, 0L) > 0,
+            assertTrue(
+                    runner.faultsApplied().getOrDefault(Action.DELIVER_TWICE, 0L) > 0,
                     "batches must have been delivered twice");
             finish(rig, r, null);
         }
@@ -219,17 +234,25 @@ class FaultInjectionTest {
         try (FaultRig rig = FaultRig.start(dir, "api-mistyped-json", FaultRig.Settings.defaults())) {
             Map<String, CannedReply> canned = new HashMap<>();
             for (String shop : mistyped) {
-                canned.put(shop, new CannedReply(200, Map.of("Content-Type", "application/json"),
-                        "{\"shop_id\":\"" + shop + "\",\"offer_amount\":\"12,000\",\"currency\":\"JPY\"}"));
+                canned.put(
+                        shop,
+                        new CannedReply(
+                                200,
+                                Map.of("Content-Type", "application/json"),
+                                "{\"shop_id\":\"" + shop + "\",\"offer_amount\":\"12,000\",\"currency\":\"JPY\"}"));
             }
             rig.pipeline().api().setFaults(SimulatorFaults.none().withCannedReplies(canned));
             rig.submitBackfill();
             Reconciliation r = rig.settle("final", null);
-            assertEquals(0, r.lost(), "a worker-acknowledged answer must not vanish into quarantine: "
-                    + r.lostSample() + " -- " + r.line());
+            assertEquals(
+                    0,
+                    r.lost(),
+                    "a worker-acknowledged answer must not vanish into quarantine: " + r.lostSample() + " -- "
+                            + r.line());
             FaultRig.assertAccountedFor(r);
-            var rows = Table.query(rig.pipeline().tableDir(), "SELECT shop_id, outcome, error FROM {table} "
-                    + "WHERE shop_id IN ('1001', '1002', '1003')");
+            var rows = Table.query(
+                    rig.pipeline().tableDir(),
+                    "SELECT shop_id, outcome, error FROM {table} " + "WHERE shop_id IN ('1001', '1002', '1003')");
             assertEquals(6, rows.size(), "3 shops x 2 days: " + rows);
             for (Map<String, Object> row : rows) {
                 assertEquals("GARBAGE", row.get("outcome"), row.toString());
@@ -256,8 +279,10 @@ class FaultInjectionTest {
             Reconciliation replayed = rig.replayDlqAndSettle(noLoggedReason);
             FaultRig.assertAccountedFor(replayed);
             assertEquals(0, replayed.inDlq(), "the redrive emptied the DLQ -- " + replayed.line());
-            assertEquals(replayed.jobsIn(), replayed.recorded(), "every job recorded after the redrive -- "
-                    + replayed.line());
+            assertEquals(
+                    replayed.jobsIn(),
+                    replayed.recorded(),
+                    "every job recorded after the redrive -- " + replayed.line());
         } else {
             assertEquals(r.jobsIn(), r.recorded(), "nothing parked, so everything recorded -- " + r.line());
         }

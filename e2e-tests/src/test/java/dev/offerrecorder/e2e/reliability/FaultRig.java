@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.local.pipeline.PipelineOptions;
-import dev.offerrecorder.testkit.sim.S3FaultProxy;
-import dev.offerrecorder.testkit.support.Table;
 import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.sim.S3FaultProxy;
+import dev.offerrecorder.testkit.support.Table;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +43,7 @@ final class FaultRig implements AutoCloseable {
     static final LocalDate TO = LocalDate.of(2024, 3, 2);
     /** 990..1089: shop 997 is unknown to the API (404), so NOT_FOUND recordings are part of every run. */
     static final int FIRST_SHOP = 990;
+
     static final int SHOPS = 100;
     static final Duration QUIET_TIMEOUT = Duration.ofSeconds(90);
 
@@ -88,14 +89,25 @@ final class FaultRig implements AutoCloseable {
         Job.requireId("runId", scenario);
         // Worker settings scaled to the short timeout: two attempts per invocation, a call timeout well inside
         // the invocation, so failing jobs come back to SQS quickly and often.
-        Map<String, String> workerEnv = new HashMap<>(Map.of("API_CALL_TIMEOUT_MS", "300", "API_MAX_ATTEMPTS", "2",
-                "API_BACKOFF_BASE_MS", "20", "API_BACKOFF_MAX_MS", "1000", "WRITE_RESERVE_MS", "200",
-                "API_CONCURRENCY_CEILING", "8"));
+        Map<String, String> workerEnv = new HashMap<>(Map.of(
+                "API_CALL_TIMEOUT_MS",
+                "300",
+                "API_MAX_ATTEMPTS",
+                "2",
+                "API_BACKOFF_BASE_MS",
+                "20",
+                "API_BACKOFF_MAX_MS",
+                "1000",
+                "WRITE_RESERVE_MS",
+                "200",
+                "API_CONCURRENCY_CEILING",
+                "8"));
         workerEnv.putAll(settings.workerEnv());
         PipelineOptions options = PipelineOptions.defaults(dir)
                 .withApi(16, 2, 1, 0.0)
                 .withWorker(10, 2, settings.workerTimeout())
-                .withLayout(StackLayout.local().withJobVisibility(settings.visibility())
+                .withLayout(StackLayout.local()
+                        .withJobVisibility(settings.visibility())
                         .withMaxReceiveCount(settings.maxReceiveCount()))
                 .withWorkerEnv(workerEnv);
         WorkerLogTap tap = WorkerLogTap.install();
@@ -142,7 +154,9 @@ final class FaultRig implements AutoCloseable {
     /** Submits the backfill through the fan-out function and checks it enqueued every job. */
     JsonNode submitBackfill() throws Exception {
         JsonNode summary = pipeline.invokeFanout(backfillRequest());
-        assertEquals(expectedJobs().size(), summary.path("jobsEnqueued").asLong(),
+        assertEquals(
+                expectedJobs().size(),
+                summary.path("jobsEnqueued").asLong(),
                 "fan-out must enqueue every job: " + summary);
         return summary;
     }
@@ -164,11 +178,12 @@ final class FaultRig implements AutoCloseable {
      *                       that possible (a crashed invocation fails nothing); null when every DLQ job must have one
      */
     Reconciliation settle(String stage, String noLoggedReason) throws Exception {
-        pipeline.awaitQuiet(QUIET_TIMEOUT, p -> { });
+        pipeline.awaitQuiet(QUIET_TIMEOUT, p -> {});
         Map<String, Long> before = tableCounts();
         for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
             JsonNode result = pipeline.invokeCompaction(d);
-            assertTrue(result.has("rowsOut") || result.path("skipped").asBoolean(),
+            assertTrue(
+                    result.has("rowsOut") || result.path("skipped").asBoolean(),
                     "compaction of " + d + " answered " + result);
         }
         Map<String, Long> after = tableCounts();
@@ -192,11 +207,24 @@ final class FaultRig implements AutoCloseable {
         Map<String, Long> reasons = new TreeMap<>();
         dlq.forEach((job, reason) -> reasons.merge(reason, 1L, Long::sum));
         long unexpected = Stream.concat(after.keySet().stream(), dlq.keySet().stream())
-                .filter(k -> !expected.contains(k)).distinct().count();
+                .filter(k -> !expected.contains(k))
+                .distinct()
+                .count();
         Set<String> quarantined = quarantinedJobs();
         long lostToQuarantine = lost.stream().filter(quarantined::contains).count();
-        var r = new Reconciliation(scenario, stage, expected.size(), recorded, inDlq, both, duplicates(after),
-                duplicates(before), lost.size(), lostToQuarantine, unexpected, reasons,
+        var r = new Reconciliation(
+                scenario,
+                stage,
+                expected.size(),
+                recorded,
+                inDlq,
+                both,
+                duplicates(after),
+                duplicates(before),
+                lost.size(),
+                lostToQuarantine,
+                unexpected,
+                reasons,
                 lost.stream().limit(5).toList());
         System.out.println(r.line());
         reports.add(r);
@@ -205,13 +233,17 @@ final class FaultRig implements AutoCloseable {
 
     /** Every job accounted for: none lost, none twice in the table, none unasked for, every DLQ job with a reason. */
     static void assertAccountedFor(Reconciliation r) {
-        assertEquals(0, r.lost(), r.scenario() + ": jobs lost (neither recorded nor in the DLQ), e.g. "
-                + r.lostSample() + " -- " + r.line());
-        assertEquals(0, r.duplicates(), r.scenario() + ": jobs recorded more than once after compaction -- "
-                + r.line());
-        assertEquals(0, r.unexpected(), r.scenario() + ": rows or DLQ messages for jobs never asked for -- "
-                + r.line());
-        assertTrue(r.dlqReasons().keySet().stream().noneMatch(k -> k.startsWith(NO_REASON)),
+        assertEquals(
+                0,
+                r.lost(),
+                r.scenario() + ": jobs lost (neither recorded nor in the DLQ), e.g. " + r.lostSample() + " -- "
+                        + r.line());
+        assertEquals(
+                0, r.duplicates(), r.scenario() + ": jobs recorded more than once after compaction -- " + r.line());
+        assertEquals(
+                0, r.unexpected(), r.scenario() + ": rows or DLQ messages for jobs never asked for -- " + r.line());
+        assertTrue(
+                r.dlqReasons().keySet().stream().noneMatch(k -> k.startsWith(NO_REASON)),
                 r.scenario() + ": a DLQ job without a reason from the worker -- " + r.line());
     }
 
@@ -224,13 +256,13 @@ final class FaultRig implements AutoCloseable {
     Reconciliation replayDlqAndSettle(String noLoggedReason) throws Exception {
         var layout = pipeline.stack().layout();
         var replay = new ReplayHandler(pipeline.stack().replayEnv().with("API_CAPACITY_RPS", "500"));
-        JsonNode started = mapper.readTree(LambdaRunner.invokeDirect(replay, "replay",
-                "{\"action\":\"start\",\"maxPerSecond\":500}", Duration.ofMinutes(1)));
+        JsonNode started = mapper.readTree(LambdaRunner.invokeDirect(
+                replay, "replay", "{\"action\":\"start\",\"maxPerSecond\":500}", Duration.ofMinutes(1)));
         long deadline = System.nanoTime() + QUIET_TIMEOUT.toNanos();
         while (pipeline.stack().depth(layout.jobDlq()).total() > 0) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("DLQ not drained by the redrive within " + QUIET_TIMEOUT + ": "
-                        + started);
+                throw new IllegalStateException(
+                        "DLQ not drained by the redrive within " + QUIET_TIMEOUT + ": " + started);
             }
             Thread.sleep(200);
         }
@@ -248,9 +280,12 @@ final class FaultRig implements AutoCloseable {
         if (!any) {
             return counts;
         }
-        for (Map<String, Object> row : Table.query(table, "SELECT run_id, shop_id, CAST(target_date AS VARCHAR) AS d, "
-                + "count(*) AS n FROM {table} GROUP BY run_id, shop_id, target_date")) {
-            counts.put(row.get("run_id") + "|" + row.get("shop_id") + "|" + row.get("d"),
+        for (Map<String, Object> row : Table.query(
+                table,
+                "SELECT run_id, shop_id, CAST(target_date AS VARCHAR) AS d, "
+                        + "count(*) AS n FROM {table} GROUP BY run_id, shop_id, target_date")) {
+            counts.put(
+                    row.get("run_id") + "|" + row.get("shop_id") + "|" + row.get("d"),
                     ((Number) row.get("n")).longValue());
         }
         return counts;
@@ -259,10 +294,13 @@ final class FaultRig implements AutoCloseable {
     /** Rows for one outcome, per job. */
     Map<String, Long> rowsWithOutcome(String outcome) throws Exception {
         Map<String, Long> counts = new HashMap<>();
-        for (Map<String, Object> row : Table.query(pipeline.tableDir(), "SELECT run_id, shop_id, "
-                + "CAST(target_date AS VARCHAR) AS d, count(*) AS n FROM {table} WHERE outcome = '" + outcome
-                + "' GROUP BY run_id, shop_id, target_date")) {
-            counts.put(row.get("run_id") + "|" + row.get("shop_id") + "|" + row.get("d"),
+        for (Map<String, Object> row : Table.query(
+                pipeline.tableDir(),
+                "SELECT run_id, shop_id, "
+                        + "CAST(target_date AS VARCHAR) AS d, count(*) AS n FROM {table} WHERE outcome = '" + outcome
+                        + "' GROUP BY run_id, shop_id, target_date")) {
+            counts.put(
+                    row.get("run_id") + "|" + row.get("shop_id") + "|" + row.get("d"),
                     ((Number) row.get("n")).longValue());
         }
         return counts;
@@ -273,8 +311,10 @@ final class FaultRig implements AutoCloseable {
         var s3 = pipeline.stack().s3();
         String bucket = pipeline.stack().layout().platformBucket();
         Set<String> jobs = new java.util.HashSet<>();
-        for (var o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix("quarantine/")).contents()) {
-            String text = s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asUtf8String();
+        for (var o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix("quarantine/"))
+                .contents()) {
+            String text =
+                    s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asUtf8String();
             for (String line : text.split("\n")) {
                 if (line.isBlank()) {
                     continue;
@@ -286,7 +326,8 @@ final class FaultRig implements AutoCloseable {
                     continue;
                 }
                 if (raw != null) {
-                    jobs.add(raw.path("runId").asText() + "|" + raw.path("shopId").asText() + "|"
+                    jobs.add(raw.path("runId").asText() + "|"
+                            + raw.path("shopId").asText() + "|"
                             + raw.path("targetDate").asText());
                 }
             }
@@ -307,8 +348,11 @@ final class FaultRig implements AutoCloseable {
         String url = pipeline.stack().url(pipeline.stack().layout().jobDlq());
         List<Message> seen = new ArrayList<>();
         for (int round = 0; round < 1_000; round++) {
-            List<Message> got = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
-                    .visibilityTimeout(30).waitTimeSeconds(0)).messages();
+            List<Message> got = sqs.receiveMessage(r -> r.queueUrl(url)
+                            .maxNumberOfMessages(10)
+                            .visibilityTimeout(30)
+                            .waitTimeSeconds(0))
+                    .messages();
             if (got.isEmpty()) {
                 break;
             }
@@ -317,8 +361,11 @@ final class FaultRig implements AutoCloseable {
         for (int i = 0; i < seen.size(); i += 10) {
             List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
             for (Message m : seen.subList(i, Math.min(seen.size(), i + 10))) {
-                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(entries.size()))
-                        .receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder()
+                        .id(Integer.toString(entries.size()))
+                        .receiptHandle(m.receiptHandle())
+                        .visibilityTimeout(0)
+                        .build());
             }
             sqs.changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(entries));
         }
@@ -327,8 +374,8 @@ final class FaultRig implements AutoCloseable {
             try {
                 Job job = codec.decode(m.body());
                 String key = job.key();
-                String reason = tap.reasonFor(key)
-                        .orElse(noLoggedReason != null ? noLoggedReason : NO_REASON + " for " + key);
+                String reason =
+                        tap.reasonFor(key).orElse(noLoggedReason != null ? noLoggedReason : NO_REASON + " for " + key);
                 jobs.put(key, reason);
             } catch (InvalidJobException e) {
                 jobs.put("invalid:" + m.messageId(), "invalid message: " + e.getMessage());

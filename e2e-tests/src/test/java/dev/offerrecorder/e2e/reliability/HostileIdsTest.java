@@ -9,20 +9,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.fanout.FanoutHandler;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
-import dev.offerrecorder.testkit.support.RawLogs;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.rawlog.RawRecord;
-import dev.offerrecorder.shared.rawlog.Outcome;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.support.RawLogs;
 import dev.offerrecorder.transform.TransformResult;
 import dev.offerrecorder.transform.TransformService;
 import dev.offerrecorder.worker.BatchResult;
@@ -64,31 +64,91 @@ import software.amazon.awssdk.services.sqs.model.Message;
 class HostileIdsTest {
     /** Never an ID: each must be refused wherever an ID is read. */
     static final List<String> HOSTILE = List.of(
-            ".", "..", "../", "../../etc/passwd", "..\\..\\windows\\win.ini", "/", "/abs", "a/b", "a\\b",
-            "%2F", "%2e%2e%2f", "..%2F..%2Fraw", "%252F", "%00", "%0d%0aX-Injected:%201",
-            "a\u0000b", "\u0000", "a b", "a\tb", "a\nb", "a\r\nX-Injected: 1",
-            "a?date=1999-01-01", "a#fragment", "a&date=1", "a=b", "a;b", "a,b", "a'b", "a\"b", "a:b", "a@b", "~root",
-            "{shopId}", "{date}", "${jndi:ldap://127.0.0.1/x}", "$(id)", "`id`", "<script>", "a.b",
-            "ｓｈｏｐ１", "١٢٣", "\uD835\uDFD9\uD835\uDFDA", "1001\u200b", "\uFEFF1001", "é", "\u212A", "İ",
-            "dt=2024-01-01", "run=x/part-0", "raw/dt=2024-01-01/run=x/part-0.jsonl.gz",
-            "x".repeat(65), "x".repeat(100_000));
+            ".",
+            "..",
+            "../",
+            "../../etc/passwd",
+            "..\\..\\windows\\win.ini",
+            "/",
+            "/abs",
+            "a/b",
+            "a\\b",
+            "%2F",
+            "%2e%2e%2f",
+            "..%2F..%2Fraw",
+            "%252F",
+            "%00",
+            "%0d%0aX-Injected:%201",
+            "a\u0000b",
+            "\u0000",
+            "a b",
+            "a\tb",
+            "a\nb",
+            "a\r\nX-Injected: 1",
+            "a?date=1999-01-01",
+            "a#fragment",
+            "a&date=1",
+            "a=b",
+            "a;b",
+            "a,b",
+            "a'b",
+            "a\"b",
+            "a:b",
+            "a@b",
+            "~root",
+            "{shopId}",
+            "{date}",
+            "${jndi:ldap://127.0.0.1/x}",
+            "$(id)",
+            "`id`",
+            "<script>",
+            "a.b",
+            "ｓｈｏｐ１",
+            "١٢٣",
+            "\uD835\uDFD9\uD835\uDFDA",
+            "1001\u200b",
+            "\uFEFF1001",
+            "é",
+            "\u212A",
+            "İ",
+            "dt=2024-01-01",
+            "run=x/part-0",
+            "raw/dt=2024-01-01/run=x/part-0.jsonl.gz",
+            "x".repeat(65),
+            "x".repeat(100_000));
 
     /** Valid at the edges of the rule (1-64 of A-Z a-z 0-9 - _): must pass through unchanged. */
-    static final List<String> EDGE_VALID = List.of("0", "-", "_", "--", "-_-", "a-b_C9", "X".repeat(64),
-            "0000000001001");
+    static final List<String> EDGE_VALID =
+            List.of("0", "-", "_", "--", "-_-", "a-b_C9", "X".repeat(64), "0000000001001");
 
-    static final List<String> HOSTILE_DATES = List.of("2024-01-01/../x", "../2024-01-01", "2024-01-01%2F",
-            "2024-1-1", "24-01-01", "+2024-01-01", "２０２４-０１-０１", "2024-01-01\u0000", " 2024-01-01",
-            "2024-01-01 ", "2024-02-30", "2024-01-01T00:00", "1999-12-31", "2101-01-01", "+12024-01-01",
-            "-2024-01-01", "0000-01-01", "");
+    static final List<String> HOSTILE_DATES = List.of(
+            "2024-01-01/../x",
+            "../2024-01-01",
+            "2024-01-01%2F",
+            "2024-1-1",
+            "24-01-01",
+            "+2024-01-01",
+            "２０２４-０１-０１",
+            "2024-01-01\u0000",
+            " 2024-01-01",
+            "2024-01-01 ",
+            "2024-02-30",
+            "2024-01-01T00:00",
+            "1999-12-31",
+            "2101-01-01",
+            "+12024-01-01",
+            "-2024-01-01",
+            "0000-01-01",
+            "");
 
-    static final Pattern RAW_KEY = Pattern.compile(
-            "raw/dt=\\d{4}-\\d{2}-\\d{2}/run=[A-Za-z0-9_-]{1,64}/part-[0-9a-f]{24}\\.jsonl\\.gz");
-    static final Pattern TABLE_KEY = Pattern.compile(
-            "offer_recordings/dt=\\d{4}-\\d{2}-\\d{2}/(part|compacted)-[0-9a-f]{16}(-\\d+)?\\.parquet");
+    static final Pattern RAW_KEY =
+            Pattern.compile("raw/dt=\\d{4}-\\d{2}-\\d{2}/run=[A-Za-z0-9_-]{1,64}/part-[0-9a-f]{24}\\.jsonl\\.gz");
+    static final Pattern TABLE_KEY =
+            Pattern.compile("offer_recordings/dt=\\d{4}-\\d{2}-\\d{2}/(part|compacted)-[0-9a-f]{16}(-\\d+)?\\.parquet");
 
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static CalcApiSimulator api;
     final ObjectMapper mapper = Json.newMapper();
@@ -108,7 +168,8 @@ class HostileIdsTest {
 
     private static String show(String id) {
         String s = id.length() > 30 ? id.substring(0, 30) + "...(" + id.length() + " chars)" : id;
-        return s.chars().mapToObj(c -> c < 0x20 || c > 0x7e ? String.format("\\u%04x", c) : Character.toString(c))
+        return s.chars()
+                .mapToObj(c -> c < 0x20 || c > 0x7e ? String.format("\\u%04x", c) : Character.toString(c))
                 .collect(Collectors.joining());
     }
 
@@ -131,14 +192,20 @@ class HostileIdsTest {
     void jobBodiesWithHostileIdsOrDatesAreRefused() {
         for (String id : HOSTILE) {
             for (String field : List.of("runId", "shopId")) {
-                ObjectNode body = mapper.createObjectNode().put("v", 1).put("runId", "run").put("shopId", "1001")
+                ObjectNode body = mapper.createObjectNode()
+                        .put("v", 1)
+                        .put("runId", "run")
+                        .put("shopId", "1001")
                         .put("date", "2024-01-01");
                 body.put(field, id);
                 assertThrows(InvalidJobException.class, () -> codec.decode(body.toString()), field + " " + show(id));
             }
         }
         for (String date : HOSTILE_DATES) {
-            String body = mapper.createObjectNode().put("runId", "run").put("shopId", "1001").put("date", date)
+            String body = mapper.createObjectNode()
+                    .put("runId", "run")
+                    .put("shopId", "1001")
+                    .put("date", date)
                     .toString();
             assertThrows(InvalidJobException.class, () -> codec.decode(body), "date " + show(date));
         }
@@ -148,8 +215,8 @@ class HostileIdsTest {
     void rawLogKeysRefuseHostileRunIdsAndStayInsideTheirPrefix() {
         LocalDate d = LocalDate.of(2024, 1, 1);
         for (String id : HOSTILE) {
-            assertThrows(InvalidJobException.class, () -> RawLogKeys.key(id, d, List.of(new Job("r", "1", d))),
-                    show(id));
+            assertThrows(
+                    InvalidJobException.class, () -> RawLogKeys.key(id, d, List.of(new Job("r", "1", d))), show(id));
         }
         for (String id : EDGE_VALID) {
             String key = RawLogKeys.key(id, d, List.of(new Job(id, id, d), new Job(id, "1", d)));
@@ -200,16 +267,20 @@ class HostileIdsTest {
             csv.append(id).append(",valid\n");
             jsonl.append(mapper.createObjectNode().put("shop_id", id)).append('\n');
         }
-        for (var manifest : List.of(List.of("manifests/hostile.csv", csv.toString()),
+        for (var manifest : List.of(
+                List.of("manifests/hostile.csv", csv.toString()),
                 List.of("manifests/hostile.jsonl", jsonl.toString()))) {
             stack.s3().putObject(r -> r.bucket(bucket).key(manifest.get(0)), RequestBody.fromString(manifest.get(1)));
-            ObjectNode request = backfill("2024-01-01").put("runId", "hostile-manifest")
+            ObjectNode request = backfill("2024-01-01")
+                    .put("runId", "hostile-manifest")
                     .put("manifest", "s3://" + bucket + "/" + manifest.get(0));
             JsonNode summary = mapper.readTree(invoke(fanout, request.toString()));
             assertEquals(EDGE_VALID.size(), summary.path("shops").asLong(), manifest.get(0) + ": " + summary);
             assertTrue(summary.path("badRows").asLong() >= HOSTILE.size(), manifest.get(0) + ": " + summary);
             List<Job> queued = drainJobQueue();
-            assertEquals(new HashSet<>(EDGE_VALID), queued.stream().map(Job::shopId).collect(Collectors.toSet()),
+            assertEquals(
+                    new HashSet<>(EDGE_VALID),
+                    queued.stream().map(Job::shopId).collect(Collectors.toSet()),
                     manifest.get(0) + ": only valid shops are enqueued");
             assertEquals(EDGE_VALID.size(), queued.size(), manifest.get(0));
         }
@@ -223,12 +294,15 @@ class HostileIdsTest {
     @Test
     void onlyValidIdsReachTheApiAndTheyArriveUnchanged() throws Exception {
         LocalDate date = LocalDate.of(2024, 5, 1);
-        WorkerService worker = WorkerService.create(WorkerConfig.from(stack.workerEnv(api.urlTemplate())),
-                stack.s3(), Optional.empty(), quietLog());
+        WorkerService worker = WorkerService.create(
+                WorkerConfig.from(stack.workerEnv(api.urlTemplate())), stack.s3(), Optional.empty(), quietLog());
         List<JobMessage> batch = new ArrayList<>();
         int n = 0;
         for (String id : HOSTILE) {
-            ObjectNode body = mapper.createObjectNode().put("v", 1).put("runId", "hostile-worker").put("shopId", id)
+            ObjectNode body = mapper.createObjectNode()
+                    .put("v", 1)
+                    .put("runId", "hostile-worker")
+                    .put("shopId", id)
                     .put("date", date.toString());
             batch.add(new JobMessage("hostile-" + n++, body.toString()));
             ObjectNode run = body.deepCopy().put("runId", id).put("shopId", "1001");
@@ -244,7 +318,8 @@ class HostileIdsTest {
 
         List<String> targets = api.recentRequestTargets();
         Set<String> sent = new HashSet<>(targets.subList(before, targets.size()));
-        Set<String> expected = EDGE_VALID.stream().map(id -> "/v1/shops/" + id + "/offer?date=" + date)
+        Set<String> expected = EDGE_VALID.stream()
+                .map(id -> "/v1/shops/" + id + "/offer?date=" + date)
                 .collect(Collectors.toSet());
         assertEquals(expected, sent, "exactly the valid IDs, each as one path segment");
 
@@ -259,10 +334,13 @@ class HostileIdsTest {
             assertEquals("/v1/shops/" + record.path("shopId").asText() + "/offer", url.getRawPath());
             assertEquals("date=" + date, url.getRawQuery());
         }
-        for (var o : stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().rawBucket()).prefix(""))
+        for (var o : stack.s3()
+                .listObjectsV2Paginator(
+                        r -> r.bucket(stack.layout().rawBucket()).prefix(""))
                 .contents()) {
-            assertTrue(o.key().startsWith("manifests/") || RAW_KEY.matcher(o.key()).matches(), "raw bucket key "
-                    + o.key());
+            assertTrue(
+                    o.key().startsWith("manifests/") || RAW_KEY.matcher(o.key()).matches(),
+                    "raw bucket key " + o.key());
         }
     }
 
@@ -292,18 +370,33 @@ class HostileIdsTest {
             lines.append(rawLine(date)).append('\n');
         }
         TransformResult result = transform("part-000000000000000000000002", lines.toString(), "hostile-dates");
-        assertEquals(List.of(), result.outputs(), "raw lines dated outside 2000-01-01..2100-12-31 (the range Job "
-                + "enforces) must name no partition: one dt=+12024-01-01 turns DuckDB's hive column dt from DATE into "
-                + "VARCHAR for the whole table, and every dt = DATE '...' filter then fails");
+        assertEquals(
+                List.of(),
+                result.outputs(),
+                "raw lines dated outside 2000-01-01..2100-12-31 (the range Job "
+                        + "enforces) must name no partition: one dt=+12024-01-01 turns DuckDB's hive column dt from DATE into "
+                        + "VARCHAR for the whole table, and every dt = DATE '...' filter then fails");
         assertEquals(outOfRange.size(), result.quarantined(), result.toString());
         assertPlatformKeysInShape("hostile-dates");
     }
 
     /** A raw-log line as the worker writes one, for shop 1001 of run hostile-raw, with this target date. */
     private ObjectNode rawLine(String targetDate) throws Exception {
-        ObjectNode line = (ObjectNode) mapper.readTree(new RawLogCodec().line(new RawRecord(1, "hostile-raw", "1001",
-                LocalDate.of(2024, 6, 1), "http://127.0.0.1/", 200, Outcome.OK, 1, 1,
-                CalcApiSimulator.body("1001", "2024-06-01"), Instant.parse("2024-06-02T00:00:00Z"), "m", null)));
+        ObjectNode line = (ObjectNode) mapper.readTree(new RawLogCodec()
+                .line(new RawRecord(
+                        1,
+                        "hostile-raw",
+                        "1001",
+                        LocalDate.of(2024, 6, 1),
+                        "http://127.0.0.1/",
+                        200,
+                        Outcome.OK,
+                        1,
+                        1,
+                        CalcApiSimulator.body("1001", "2024-06-01"),
+                        Instant.parse("2024-06-02T00:00:00Z"),
+                        "m",
+                        null)));
         return line.put("targetDate", targetDate);
     }
 
@@ -317,15 +410,19 @@ class HostileIdsTest {
         String key = "raw/dt=2024-06-01/run=hostile-raw/" + part + ".jsonl.gz";
         stack.s3().putObject(r -> r.bucket(rawBucket).key(key), RequestBody.fromBytes(gz.toByteArray()));
         stack.s3().createBucket(r -> r.bucket(platformBucket));
-        var transform = new TransformService(stack.s3(), platformBucket,
-                Files.createDirectories(dir.resolve("work")), quietLog());
+        var transform = new TransformService(
+                stack.s3(), platformBucket, Files.createDirectories(dir.resolve("work")), quietLog());
         return transform.transform(rawBucket, key);
     }
 
     private void assertPlatformKeysInShape(String platformBucket) {
-        for (var o : stack.s3().listObjectsV2Paginator(r -> r.bucket(platformBucket).prefix("")).contents()) {
-            assertTrue(TABLE_KEY.matcher(o.key()).matches() || o.key().startsWith("quarantine/raw/dt=2024-06-01/"
-                    + "run=hostile-raw/"), "platform bucket key " + o.key());
+        for (var o : stack.s3()
+                .listObjectsV2Paginator(r -> r.bucket(platformBucket).prefix(""))
+                .contents()) {
+            assertTrue(
+                    TABLE_KEY.matcher(o.key()).matches()
+                            || o.key().startsWith("quarantine/raw/dt=2024-06-01/" + "run=hostile-raw/"),
+                    "platform bucket key " + o.key());
         }
     }
 
@@ -341,8 +438,9 @@ class HostileIdsTest {
         String url = stack.url(stack.layout().jobQueue());
         List<Job> jobs = new ArrayList<>();
         for (int round = 0; round < 100; round++) {
-            List<Message> got = stack.sqs().receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
-                    .waitTimeSeconds(0)).messages();
+            List<Message> got = stack.sqs()
+                    .receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(0))
+                    .messages();
             if (got.isEmpty()) {
                 break;
             }

@@ -20,9 +20,20 @@ import java.util.stream.Collectors;
  * @param dlqReasons       DLQ jobs per reason
  * @param lostSample       a few lost jobs, to say which
  */
-record Reconciliation(String scenario, String stage, long jobsIn, long recorded, long inDlq, long dlqAndRecorded,
-                      long duplicates, long duplicatesBefore, long lost, long lostToQuarantine, long unexpected,
-                      Map<String, Long> dlqReasons, List<String> lostSample) {
+record Reconciliation(
+        String scenario,
+        String stage,
+        long jobsIn,
+        long recorded,
+        long inDlq,
+        long dlqAndRecorded,
+        long duplicates,
+        long duplicatesBefore,
+        long lost,
+        long lostToQuarantine,
+        long unexpected,
+        Map<String, Long> dlqReasons,
+        List<String> lostSample) {
 
     Reconciliation {
         dlqReasons = Map.copyOf(dlqReasons);
@@ -31,12 +42,26 @@ record Reconciliation(String scenario, String stage, long jobsIn, long recorded,
 
     /** The one line each scenario prints; docs/reliability.md quotes these. */
     String line() {
-        String reasons = dlqReasons.isEmpty() ? "" : " " + dlqReasons.entrySet().stream()
-                .sorted(Map.Entry.comparingByKey())
-                .map(e -> e.getValue() + " x " + e.getKey()).collect(Collectors.joining("; ", "[", "]"));
-        return String.format("RELIABILITY %-22s %-14s jobs in %d, recorded %d, in DLQ %d%s%s, duplicates %d "
-                        + "(%d before compaction), lost %d%s", scenario, stage, jobsIn, recorded, inDlq,
-                dlqAndRecorded > 0 ? " (" + dlqAndRecorded + " of them also recorded)" : "", reasons, duplicates,
-                duplicatesBefore, lost, lostToQuarantine > 0 ? " (" + lostToQuarantine + " only in quarantine)" : "");
+        String reasons = dlqReasons.isEmpty()
+                ? ""
+                : " "
+                        + dlqReasons.entrySet().stream()
+                                .sorted(Map.Entry.comparingByKey())
+                                .map(e -> e.getValue() + " x " + e.getKey())
+                                .collect(Collectors.joining("; ", "[", "]"));
+        return String.format(
+                "RELIABILITY %-22s %-14s jobs in %d, recorded %d, in DLQ %d%s%s, duplicates %d "
+                        + "(%d before compaction), lost %d%s",
+                scenario,
+                stage,
+                jobsIn,
+                recorded,
+                inDlq,
+                dlqAndRecorded > 0 ? " (" + dlqAndRecorded + " of them also recorded)" : "",
+                reasons,
+                duplicates,
+                duplicatesBefore,
+                lost,
+                lostToQuarantine > 0 ? " (" + lostToQuarantine + " only in quarantine)" : "");
     }
 }

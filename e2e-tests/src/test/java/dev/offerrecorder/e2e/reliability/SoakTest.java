@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 class SoakTest {
     @Test
     void twentyThousandJobsWithFaultsLoseNothing() {
-        assertEquals(0, SoakCommand.run("--jobs", "20000", "--days", "2", "--max-duration", "5m"),
+        assertEquals(
+                0,
+                SoakCommand.run("--jobs", "20000", "--days", "2", "--max-duration", "5m"),
                 "the soak must end with every job recorded once or parked in the DLQ (see its report above)");
     }
 }

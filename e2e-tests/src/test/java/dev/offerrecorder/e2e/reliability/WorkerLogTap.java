@@ -88,8 +88,10 @@ final class WorkerLogTap implements AutoCloseable {
             if (reason.contains("timeout")) {
                 timeouts.incrementAndGet();
             }
-            lastReasonByJob.put(n.path("runId").asText() + "|" + n.path("shopId").asText() + "|"
-                    + n.path("date").asText(), reason);
+            lastReasonByJob.put(
+                    n.path("runId").asText() + "|" + n.path("shopId").asText() + "|"
+                            + n.path("date").asText(),
+                    reason);
         } else if (message.startsWith("invalid job message")) {
             invalidByMessage.put(n.path("messageId").asText(), n.path("reason").asText());
         } else if (message.startsWith("raw-log write failed")) {

@@ -20,8 +20,7 @@ final class Cfn {
         }
     };
 
-    private Cfn() {
-    }
+    private Cfn() {}
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> map(Object value) {
@@ -57,18 +56,25 @@ final class Cfn {
 
     /** The resource of {@code {"Fn::GetAtt": [R, A]}}, if the value is one. */
     static Optional<String> getAttResource(Object value) {
-        return intrinsic(value, "Fn::GetAtt").map(Cfn::list).filter(l -> !l.isEmpty()).map(l -> String.valueOf(l.get(0)));
+        return intrinsic(value, "Fn::GetAtt")
+                .map(Cfn::list)
+                .filter(l -> !l.isEmpty())
+                .map(l -> String.valueOf(l.get(0)));
     }
 
     static boolean isGetAtt(Object value, String resource, String attribute) {
-        return intrinsic(value, "Fn::GetAtt").map(Cfn::list)
-                .filter(l -> l.size() == 2 && resource.equals(l.get(0)) && attribute.equals(l.get(1))).isPresent();
+        return intrinsic(value, "Fn::GetAtt")
+                .map(Cfn::list)
+                .filter(l -> l.size() == 2 && resource.equals(l.get(0)) && attribute.equals(l.get(1)))
+                .isPresent();
     }
 
     /** The template string of {@code Fn::Sub} (either form), if the value is one. */
     static Optional<String> subTemplate(Object value) {
-        return intrinsic(value, "Fn::Sub").map(sub -> sub instanceof List<?> l && !l.isEmpty() ? l.get(0) : sub)
-                .filter(String.class::isInstance).map(String.class::cast);
+        return intrinsic(value, "Fn::Sub")
+                .map(sub -> sub instanceof List<?> l && !l.isEmpty() ? l.get(0) : sub)
+                .filter(String.class::isInstance)
+                .map(String.class::cast);
     }
 
     /** Literal strings as they are, {@code Fn::Sub} as its template string; anything else is empty. */
@@ -99,8 +105,11 @@ final class Cfn {
         if (isNoValue(value)) {
             return true;
         }
-        return intrinsic(value, "Fn::If").map(Cfn::list).filter(a -> a.size() == 3)
-                .map(a -> canBeNoValue(a.get(1)) || canBeNoValue(a.get(2))).orElse(false);
+        return intrinsic(value, "Fn::If")
+                .map(Cfn::list)
+                .filter(a -> a.size() == 3)
+                .map(a -> canBeNoValue(a.get(1)) || canBeNoValue(a.get(2)))
+                .orElse(false);
     }
 
     /** Condition name to value for the template's defaults overlaid with {@code overrides}. */
@@ -119,8 +128,12 @@ final class Cfn {
         return values;
     }
 
-    private static boolean evaluate(String name, Map<String, Object> definitions, Map<String, String> parameters,
-                                    Map<String, Boolean> done, int depth) {
+    private static boolean evaluate(
+            String name,
+            Map<String, Object> definitions,
+            Map<String, String> parameters,
+            Map<String, Boolean> done,
+            int depth) {
         if (done.containsKey(name)) {
             return done.get(name);
         }
@@ -132,8 +145,12 @@ final class Cfn {
         return value;
     }
 
-    private static boolean condition(Object expr, Map<String, Object> definitions, Map<String, String> parameters,
-                                     Map<String, Boolean> done, int depth) {
+    private static boolean condition(
+            Object expr,
+            Map<String, Object> definitions,
+            Map<String, String> parameters,
+            Map<String, Boolean> done,
+            int depth) {
         Map<String, Object> m = map(expr);
         if (m.size() != 1) {
             throw new IllegalArgumentException("not a condition expression: " + expr);

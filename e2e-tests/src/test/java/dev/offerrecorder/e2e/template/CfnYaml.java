@@ -21,12 +21,27 @@ import org.yaml.snakeyaml.nodes.Tag;
  * {@code !Ref Queue} indistinguishable from the string "Queue".
  */
 final class CfnYaml {
-    private static final List<String> FUNCTIONS = List.of("Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs",
-            "ImportValue", "Join", "Length", "Select", "Split", "Sub", "ToJsonString", "Transform", "If", "Equals",
-            "Not", "And", "Or");
+    private static final List<String> FUNCTIONS = List.of(
+            "Base64",
+            "Cidr",
+            "FindInMap",
+            "GetAtt",
+            "GetAZs",
+            "ImportValue",
+            "Join",
+            "Length",
+            "Select",
+            "Split",
+            "Sub",
+            "ToJsonString",
+            "Transform",
+            "If",
+            "Equals",
+            "Not",
+            "And",
+            "Or");
 
-    private CfnYaml() {
-    }
+    private CfnYaml() {}
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> parse(String text) {
@@ -60,12 +75,13 @@ final class CfnYaml {
 
             @Override
             public Object construct(Node node) {
-                Object value = switch (node) {
-                    case ScalarNode scalar -> constructScalar(scalar);
-                    case SequenceNode sequence -> constructSequence(sequence);
-                    case MappingNode mapping -> constructMapping(mapping);
-                    default -> throw new IllegalArgumentException("unexpected node for " + key + ": " + node);
-                };
+                Object value =
+                        switch (node) {
+                            case ScalarNode scalar -> constructScalar(scalar);
+                            case SequenceNode sequence -> constructSequence(sequence);
+                            case MappingNode mapping -> constructMapping(mapping);
+                            default -> throw new IllegalArgumentException("unexpected node for " + key + ": " + node);
+                        };
                 if (key.equals("Fn::GetAtt") && value instanceof String dotted) {
                     int dot = dotted.indexOf('.');
                     if (dot < 1) {

@@ -27,9 +27,17 @@ class CfnYamlTest {
         assertEquals(Map.of("Ref", "Queue"), doc.get("a"));
         assertEquals(Map.of("Fn::GetAtt", List.of("Queue", "Arn")), doc.get("b"));
         assertEquals(Map.of("Fn::Sub", "${Bucket.Arn}/*"), doc.get("c"));
-        assertEquals(Map.of("Fn::If", List.of("IsOn", Map.of("Ref", "X"), Map.of("Ref", "AWS::NoValue"))), doc.get("d"));
-        assertEquals(Map.of("Fn::Sub", List.of("x-${Name}", Map.of("Name",
-                Map.of("Fn::Select", List.of(0, Map.of("Fn::Split", List.of(",", "a,b"))))))), doc.get("e"));
+        assertEquals(
+                Map.of("Fn::If", List.of("IsOn", Map.of("Ref", "X"), Map.of("Ref", "AWS::NoValue"))), doc.get("d"));
+        assertEquals(
+                Map.of(
+                        "Fn::Sub",
+                        List.of(
+                                "x-${Name}",
+                                Map.of(
+                                        "Name",
+                                        Map.of("Fn::Select", List.of(0, Map.of("Fn::Split", List.of(",", "a,b"))))))),
+                doc.get("e"));
         assertEquals(Map.of("Fn::Not", List.of(Map.of("Fn::Equals", List.of(Map.of("Ref", "P"), "")))), doc.get("f"));
         assertEquals(Map.of("Fn::GetAtt", List.of("Queue", "Arn")), doc.get("g"));
     }

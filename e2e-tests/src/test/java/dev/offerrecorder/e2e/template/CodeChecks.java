@@ -28,15 +28,14 @@ import java.util.stream.Stream;
 final class CodeChecks {
     /** Class-file major version of Java 21, the Lambda runtime the template declares. */
     static final int JAVA_21_CLASS_VERSION = 65;
+
     private static final Pattern REQUIRE = Pattern.compile("env\\.require\\(\\s*\"([A-Za-z0-9_]+)\"\\s*\\)");
     private static final String BATCH_RESPONSE = "com.amazonaws.services.lambda.runtime.events.SQSBatchResponse";
 
-    private CodeChecks() {
-    }
+    private CodeChecks() {}
 
     /** What loading a function's handler from its jar found. */
-    record HandlerInfo(Path jar, String className, String methodName, List<String> returnTypes) {
-    }
+    record HandlerInfo(Path jar, String className, String methodName, List<String> returnTypes) {}
 
     /** Either what was found or why not (exactly one is non-null). */
     record Inspection(HandlerInfo info, String violation) {
@@ -67,8 +66,8 @@ final class CodeChecks {
             return Inspection.failed(where + ": class " + className + " is missing from the jar");
         }
         if (major > JAVA_21_CLASS_VERSION) {
-            return Inspection.failed(where + ": class file version " + major + " is newer than the java21 runtime runs ("
-                    + JAVA_21_CLASS_VERSION + ")");
+            return Inspection.failed(where + ": class file version " + major
+                    + " is newer than the java21 runtime runs (" + JAVA_21_CLASS_VERSION + ")");
         }
         URL url;
         try {
@@ -88,13 +87,21 @@ final class CodeChecks {
                 return Inspection.failed(where + ": class has no public no-argument constructor for Lambda to call");
             }
             List<Method> methods = Arrays.stream(type.getMethods())
-                    .filter(m -> m.getName().equals(methodName) && !Modifier.isStatic(m.getModifiers()) && !m.isBridge())
+                    .filter(m ->
+                            m.getName().equals(methodName) && !Modifier.isStatic(m.getModifiers()) && !m.isBridge())
                     .toList();
             if (methods.isEmpty()) {
                 return Inspection.failed(where + ": class has no public instance method " + methodName);
             }
-            return new Inspection(new HandlerInfo(jar, className, methodName,
-                    methods.stream().map(m -> m.getReturnType().getName()).toList()), null);
+            return new Inspection(
+                    new HandlerInfo(
+                            jar,
+                            className,
+                            methodName,
+                            methods.stream()
+                                    .map(m -> m.getReturnType().getName())
+                                    .toList()),
+                    null);
         } catch (ClassNotFoundException e) {
             return Inspection.failed(where + ": class " + className + " cannot be loaded from the jar");
         } catch (LinkageError e) {
@@ -110,7 +117,8 @@ final class CodeChecks {
             if (entry == null) {
                 return null;
             }
-            try (InputStream in = file.getInputStream(entry); var data = new DataInputStream(in)) {
+            try (InputStream in = file.getInputStream(entry);
+                    var data = new DataInputStream(in)) {
                 data.readInt(); // magic
                 data.readUnsignedShort(); // minor
                 return data.readUnsignedShort();
@@ -153,8 +161,9 @@ final class CodeChecks {
             }
             sqsEvents.forEach((name, event) -> {
                 if (!Cfn.list(event.get("FunctionResponseTypes")).contains("ReportBatchItemFailures")) {
-                    violations.add(function + ": " + handler.className() + " returns SQSBatchResponse but SQS event "
-                            + name + " lacks FunctionResponseTypes [ReportBatchItemFailures]; failed messages would be deleted");
+                    violations.add(
+                            function + ": " + handler.className() + " returns SQSBatchResponse but SQS event " + name
+                                    + " lacks FunctionResponseTypes [ReportBatchItemFailures]; failed messages would be deleted");
                 }
             });
         }
@@ -208,7 +217,8 @@ final class CodeChecks {
                         violations.add(function + ": " + from + " requires " + name
                                 + " but the template sets it only under a condition");
                     } else if ("".equals(env.get(name))) {
-                        violations.add(function + ": " + from + " requires " + name + " but the template sets it empty");
+                        violations.add(
+                                function + ": " + from + " requires " + name + " but the template sets it empty");
                     }
                 }
             }

@@ -22,15 +22,16 @@ final class SecurityChecks {
     static final String NEW_RELIC_LAYER_ACCOUNT = "451483290750";
 
     private static final Set<String> SSE_ALGORITHMS = Set.of("AES256", "aws:kms", "aws:kms:dsse");
-    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i).*(token|password|secret|licensekey|apikey|credential).*");
-    private static final Pattern SECRET_VARIABLE = Pattern.compile("(?i).*(TOKEN|PASSWORD|SECRET|LICENSE_KEY|API_KEY|CREDENTIAL).*");
+    private static final Pattern SECRET_PARAMETER =
+            Pattern.compile("(?i).*(token|password|secret|licensekey|apikey|credential).*");
+    private static final Pattern SECRET_VARIABLE =
+            Pattern.compile("(?i).*(TOKEN|PASSWORD|SECRET|LICENSE_KEY|API_KEY|CREDENTIAL).*");
 
-    private SecurityChecks() {
-    }
+    private SecurityChecks() {}
 
     /** One Allow/Deny statement of an identity policy (role inline policy, IAM policy, SAM inline policy). */
-    record Statement(String owner, String effect, List<String> actions, List<Object> resources, Map<String, Object> raw) {
-    }
+    record Statement(
+            String owner, String effect, List<String> actions, List<Object> resources, Map<String, Object> raw) {}
 
     /** Every identity-policy statement in the template, with both branches of any Fn::If. */
     static List<Statement> identityStatements(CfnTemplate t) {
@@ -39,17 +40,21 @@ final class SecurityChecks {
             Map<String, Object> props = t.properties(id);
             List<Object> documents = new ArrayList<>();
             switch (t.type(id)) {
-                case "AWS::IAM::Role" -> Cfn.list(props.get("Policies")).forEach(p ->
-                        Cfn.alternatives(p).forEach(a -> documents.add(Cfn.map(a).get("PolicyDocument"))));
+                case "AWS::IAM::Role" ->
+                    Cfn.list(props.get("Policies")).forEach(p -> Cfn.alternatives(p)
+                            .forEach(a -> documents.add(Cfn.map(a).get("PolicyDocument"))));
                 case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy" -> documents.add(props.get("PolicyDocument"));
-                case CfnTemplate.FUNCTION -> Cfn.list(props.get("Policies")).forEach(p ->
-                        Cfn.alternatives(p).stream().filter(a -> Cfn.map(a).containsKey("Statement")).forEach(documents::add));
-                default -> {
-                }
+                case CfnTemplate.FUNCTION ->
+                    Cfn.list(props.get("Policies")).forEach(p -> Cfn.alternatives(p).stream()
+                            .filter(a -> Cfn.map(a).containsKey("Statement"))
+                            .forEach(documents::add));
+                default -> {}
             }
             for (Object document : documents) {
                 for (Map<String, Object> s : WiringChecks.statements(document)) {
-                    List<String> actions = Cfn.list(s.get("Action")).stream().map(String::valueOf).toList();
+                    List<String> actions = Cfn.list(s.get("Action")).stream()
+                            .map(String::valueOf)
+                            .toList();
                     List<Object> resources = new ArrayList<>();
                     Cfn.list(s.get("Resource")).forEach(r -> resources.addAll(Cfn.alternatives(r)));
                     out.add(new Statement(id, String.valueOf(s.get("Effect")), actions, resources, s));
@@ -71,7 +76,8 @@ final class SecurityChecks {
                 for (Object policy : Cfn.list(props.get("Policies"))) {
                     for (Object a : Cfn.alternatives(policy)) {
                         if (!Cfn.map(a).containsKey("Statement")) {
-                            v.add(id + ": Policies entry " + a + " is a managed policy or SAM policy template; use Statement lists");
+                            v.add(id + ": Policies entry " + a
+                                    + " is a managed policy or SAM policy template; use Statement lists");
                         }
                     }
                 }
@@ -100,7 +106,8 @@ final class SecurityChecks {
                 if ("*".equals(resource)) {
                     for (String action : s.actions()) {
                         if (!WILDCARD_RESOURCE_ALLOWED.contains(s.owner() + " " + action)) {
-                            v.add(sid + ": " + action + " on Resource \"*\"; scope it, or allow-list the pair with the reason");
+                            v.add(sid + ": " + action
+                                    + " on Resource \"*\"; scope it, or allow-list the pair with the reason");
                         }
                     }
                     continue;
@@ -128,14 +135,20 @@ final class SecurityChecks {
         for (String bucket : t.idsOfType("AWS::S3::Bucket")) {
             Map<String, Object> props = t.properties(bucket);
             Map<String, Object> block = Cfn.map(props.get("PublicAccessBlockConfiguration"));
-            for (String flag : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+            for (String flag :
+                    List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
                 if (!isTrue(block.get(flag))) {
-                    v.add(bucket + ": PublicAccessBlockConfiguration." + flag + " must be true, got " + block.get(flag));
+                    v.add(bucket + ": PublicAccessBlockConfiguration." + flag + " must be true, got "
+                            + block.get(flag));
                 }
             }
-            List<Object> sse = Cfn.list(Cfn.map(props.get("BucketEncryption")).get("ServerSideEncryptionConfiguration"));
-            boolean encrypted = !sse.isEmpty() && sse.stream().allMatch(rule -> SSE_ALGORITHMS.contains(
-                    Cfn.map(Cfn.map(rule).get("ServerSideEncryptionByDefault")).get("SSEAlgorithm")));
+            List<Object> sse =
+                    Cfn.list(Cfn.map(props.get("BucketEncryption")).get("ServerSideEncryptionConfiguration"));
+            boolean encrypted = !sse.isEmpty()
+                    && sse.stream()
+                            .allMatch(rule -> SSE_ALGORITHMS.contains(
+                                    Cfn.map(Cfn.map(rule).get("ServerSideEncryptionByDefault"))
+                                            .get("SSEAlgorithm")));
             if (!encrypted) {
                 v.add(bucket + ": needs BucketEncryption with SSEAlgorithm one of " + SSE_ALGORITHMS);
             }
@@ -146,35 +159,47 @@ final class SecurityChecks {
             }
             List<Map<String, Object>> statements = t.idsOfType("AWS::S3::BucketPolicy").stream()
                     .filter(p -> Cfn.isRef(t.properties(p).get("Bucket"), bucket))
-                    .flatMap(p -> WiringChecks.statements(t.properties(p).get("PolicyDocument")).stream()).toList();
-            boolean tlsOnly = statements.stream().anyMatch(s -> "Deny".equals(s.get("Effect"))
-                    && isEveryone(s.get("Principal"))
-                    && Cfn.list(s.get("Action")).contains("s3:*")
-                    && isFalse(Cfn.map(Cfn.map(s.get("Condition")).get("Bool")).get("aws:SecureTransport"))
-                    && Cfn.list(s.get("Resource")).stream().anyMatch(r -> Cfn.isGetAtt(r, bucket, "Arn"))
-                    && Cfn.list(s.get("Resource")).stream().anyMatch(r ->
-                            Cfn.subTemplate(r).filter(("${" + bucket + ".Arn}/*")::equals).isPresent()));
+                    .flatMap(p -> WiringChecks.statements(t.properties(p).get("PolicyDocument")).stream())
+                    .toList();
+            boolean tlsOnly = statements.stream()
+                    .anyMatch(s -> "Deny".equals(s.get("Effect"))
+                            && isEveryone(s.get("Principal"))
+                            && Cfn.list(s.get("Action")).contains("s3:*")
+                            && isFalse(Cfn.map(Cfn.map(s.get("Condition")).get("Bool"))
+                                    .get("aws:SecureTransport"))
+                            && Cfn.list(s.get("Resource")).stream().anyMatch(r -> Cfn.isGetAtt(r, bucket, "Arn"))
+                            && Cfn.list(s.get("Resource")).stream().anyMatch(r -> Cfn.subTemplate(r)
+                                    .filter(("${" + bucket + ".Arn}/*")::equals)
+                                    .isPresent()));
             if (!tlsOnly) {
                 v.add(bucket + ": needs a bucket policy denying s3:* to everyone on the bucket and its objects when "
                         + "aws:SecureTransport is false");
             }
-            statements.stream().filter(s -> "Allow".equals(s.get("Effect")) && isEveryone(s.get("Principal")))
+            statements.stream()
+                    .filter(s -> "Allow".equals(s.get("Effect")) && isEveryone(s.get("Principal")))
                     .forEach(s -> v.add(bucket + ": bucket policy allows everyone: " + s));
         }
         if (t.hasResource("PlatformBucket")) {
-            Object status = Cfn.map(t.properties("PlatformBucket").get("VersioningConfiguration")).get("Status");
+            Object status = Cfn.map(t.properties("PlatformBucket").get("VersioningConfiguration"))
+                    .get("Status");
             if (!"Enabled".equals(status)) {
                 v.add("PlatformBucket: VersioningConfiguration.Status must be Enabled, got " + status);
             }
         }
         if (t.hasResource("RawBucket")) {
-            List<Map<String, Object>> rules = Cfn.list(Cfn.map(t.properties("RawBucket").get("LifecycleConfiguration"))
-                    .get("Rules")).stream().map(Cfn::map).filter(r -> "Enabled".equals(r.get("Status"))).toList();
+            List<Map<String, Object>> rules =
+                    Cfn.list(Cfn.map(t.properties("RawBucket").get("LifecycleConfiguration"))
+                                    .get("Rules"))
+                            .stream()
+                            .map(Cfn::map)
+                            .filter(r -> "Enabled".equals(r.get("Status")))
+                            .toList();
             if (rules.stream().noneMatch(r -> r.containsKey("AbortIncompleteMultipartUpload"))) {
                 v.add("RawBucket: needs an enabled lifecycle rule with AbortIncompleteMultipartUpload");
             }
-            boolean ages = rules.stream().anyMatch(r -> "raw/".equals(r.get("Prefix"))
-                    && (r.containsKey("ExpirationInDays") || r.containsKey("Transitions")));
+            boolean ages = rules.stream()
+                    .anyMatch(r -> "raw/".equals(r.get("Prefix"))
+                            && (r.containsKey("ExpirationInDays") || r.containsKey("Transitions")));
             if (!ages) {
                 v.add("RawBucket: needs an enabled lifecycle rule on prefix raw/ that expires or transitions raw logs");
             }
@@ -200,11 +225,13 @@ final class SecurityChecks {
         t.parameters().forEach((name, spec) -> {
             Map<String, Object> p = Cfn.map(spec);
             if (isTrue(p.get("NoEcho"))) {
-                v.add("parameter " + name + " is NoEcho: secret values must live in Secrets Manager or SSM, not parameters");
+                v.add("parameter " + name
+                        + " is NoEcho: secret values must live in Secrets Manager or SSM, not parameters");
             }
             if (SECRET_PARAMETER.matcher(name).matches()) {
                 if (!name.endsWith("Arn") && !name.endsWith("ParameterName")) {
-                    v.add("parameter " + name + " looks like a secret value; pass a secret ARN or parameter name instead");
+                    v.add("parameter " + name
+                            + " looks like a secret value; pass a secret ARN or parameter name instead");
                 }
                 Object def = p.get("Default");
                 if (def != null && !"".equals(def)) {
@@ -218,26 +245,35 @@ final class SecurityChecks {
         for (Map<String, Object> env : environments) {
             env.forEach((name, value) -> {
                 if (SECRET_VARIABLE.matcher(name).matches() && !name.matches(".*_(SECRET|PARAMETER)(_ARN|_NAME)?")) {
-                    v.add("environment variable " + name + " looks like a secret value; name a secret (_SECRET) or parameter (_PARAMETER)");
+                    v.add("environment variable " + name
+                            + " looks like a secret value; name a secret (_SECRET) or parameter (_PARAMETER)");
                 }
                 for (Object alternative : Cfn.alternatives(value)) {
-                    Cfn.stringOrSub(alternative).filter(s -> s.contains("{{resolve:")).ifPresent(s ->
-                            v.add("environment variable " + name + " resolves a dynamic reference into plain text: " + s));
+                    Cfn.stringOrSub(alternative)
+                            .filter(s -> s.contains("{{resolve:"))
+                            .ifPresent(s -> v.add("environment variable " + name
+                                    + " resolves a dynamic reference into plain text: " + s));
                 }
             });
         }
         if (t.hasResource("WorkerFunction")) {
             Object secret = t.environment("WorkerFunction").get("CALC_API_TOKEN_SECRET");
             if (secret == null || !Cfn.alternatives(secret).stream().allMatch(a -> Cfn.isRef(a, "ApiTokenSecretArn"))) {
-                v.add("WorkerFunction: CALC_API_TOKEN_SECRET must come from !Ref ApiTokenSecretArn (optional), got " + secret);
+                v.add("WorkerFunction: CALC_API_TOKEN_SECRET must come from !Ref ApiTokenSecretArn (optional), got "
+                        + secret);
             }
         }
         for (SecurityChecks.Statement s : identityStatements(t)) {
             if (s.actions().contains("secretsmanager:GetSecretValue")) {
                 for (Object r : s.resources()) {
-                    boolean exact = Cfn.ref(r).filter(p -> p.endsWith("SecretArn") && t.parameters().containsKey(p)).isPresent();
+                    boolean exact = Cfn.ref(r)
+                            .filter(p ->
+                                    p.endsWith("SecretArn") && t.parameters().containsKey(p))
+                            .isPresent();
                     if (!exact) {
-                        v.add(s.owner() + ": secretsmanager:GetSecretValue must name exactly one secret (!Ref ...SecretArn), got " + r);
+                        v.add(s.owner()
+                                + ": secretsmanager:GetSecretValue must name exactly one secret (!Ref ...SecretArn), got "
+                                + r);
                     }
                 }
             }
@@ -257,12 +293,14 @@ final class SecurityChecks {
         Map<String, Boolean> off = Cfn.evaluateConditions(t, Map.of());
         for (String function : t.functions()) {
             for (Object layer : layers(t, function, off)) {
-                if (String.valueOf(layer).contains("NewRelic") || String.valueOf(layer).contains(NEW_RELIC_LAYER_ACCOUNT)) {
+                if (String.valueOf(layer).contains("NewRelic")
+                        || String.valueOf(layer).contains(NEW_RELIC_LAYER_ACCOUNT)) {
                     v.add(function + ": New Relic layer present with default parameters: " + layer);
                 }
             }
             Map<String, Object> env = Cfn.map(Cfn.resolveIfs(t.environment(function), off));
-            env.keySet().stream().filter(k -> k.startsWith("NEW_RELIC_") || k.equals("AWS_LAMBDA_EXEC_WRAPPER"))
+            env.keySet().stream()
+                    .filter(k -> k.startsWith("NEW_RELIC_") || k.equals("AWS_LAMBDA_EXEC_WRAPPER"))
                     .forEach(k -> v.add(function + ": " + k + " is set with default parameters"));
             t.roleOf(function).ifPresent(role -> {
                 Object resolved = Cfn.resolveIfs(t.properties(role), off);
@@ -282,25 +320,37 @@ final class SecurityChecks {
                         + (variant.equals("slim") ? "-slim" : "") + ":12";
                 String when = " (New Relic on, " + architecture + ", " + variant + ")";
                 for (String function : t.functions()) {
-                    List<String> names = layers(t, function, on).stream().map(l -> substitute(l, params)).toList();
-                    if (names.stream().noneMatch(n -> n.contains(":" + NEW_RELIC_LAYER_ACCOUNT + ":layer:" + expectedLayer))) {
-                        v.add(function + ": expected layer " + NEW_RELIC_LAYER_ACCOUNT + ":layer:" + expectedLayer + when + ", got " + names);
+                    List<String> names = layers(t, function, on).stream()
+                            .map(l -> substitute(l, params))
+                            .toList();
+                    if (names.stream()
+                            .noneMatch(n -> n.contains(":" + NEW_RELIC_LAYER_ACCOUNT + ":layer:" + expectedLayer))) {
+                        v.add(function + ": expected layer " + NEW_RELIC_LAYER_ACCOUNT + ":layer:" + expectedLayer
+                                + when + ", got " + names);
                     }
                     Map<String, Object> env = Cfn.map(Cfn.resolveIfs(t.environment(function), on));
                     if (!NEW_RELIC_WRAPPER.equals(env.get("AWS_LAMBDA_EXEC_WRAPPER"))) {
-                        v.add(function + ": AWS_LAMBDA_EXEC_WRAPPER must be " + NEW_RELIC_WRAPPER + when + ", got " + env.get("AWS_LAMBDA_EXEC_WRAPPER"));
+                        v.add(function + ": AWS_LAMBDA_EXEC_WRAPPER must be " + NEW_RELIC_WRAPPER + when + ", got "
+                                + env.get("AWS_LAMBDA_EXEC_WRAPPER"));
                     }
                     if (!Cfn.isRef(env.get("NEW_RELIC_ACCOUNT_ID"), "NewRelicAccountId")
                             || !Cfn.isRef(env.get("NEW_RELIC_LICENSE_KEY_SECRET"), "NewRelicLicenseKeySecretArn")) {
-                        v.add(function + ": NEW_RELIC_ACCOUNT_ID / NEW_RELIC_LICENSE_KEY_SECRET must reference their parameters" + when);
+                        v.add(function
+                                + ": NEW_RELIC_ACCOUNT_ID / NEW_RELIC_LICENSE_KEY_SECRET must reference their parameters"
+                                + when);
                     }
                     Optional<String> role = t.roleOf(function);
-                    boolean canRead = role.isPresent() && identityStatements(t).stream()
-                            .filter(s -> s.owner().equals(role.get()) && "Allow".equals(s.effect())
-                                    && s.actions().contains("secretsmanager:GetSecretValue"))
-                            .anyMatch(s -> s.resources().stream().anyMatch(r -> Cfn.isRef(r, "NewRelicLicenseKeySecretArn")));
+                    boolean canRead = role.isPresent()
+                            && identityStatements(t).stream()
+                                    .filter(s -> s.owner().equals(role.get())
+                                            && "Allow".equals(s.effect())
+                                            && s.actions().contains("secretsmanager:GetSecretValue"))
+                                    .anyMatch(s -> s.resources().stream()
+                                            .anyMatch(r -> Cfn.isRef(r, "NewRelicLicenseKeySecretArn")));
                     if (!canRead) {
-                        v.add(function + ": its role must allow secretsmanager:GetSecretValue on !Ref NewRelicLicenseKeySecretArn" + when);
+                        v.add(function
+                                + ": its role must allow secretsmanager:GetSecretValue on !Ref NewRelicLicenseKeySecretArn"
+                                + when);
                     }
                 }
             }

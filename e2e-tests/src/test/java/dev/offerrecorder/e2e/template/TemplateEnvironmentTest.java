@@ -20,18 +20,23 @@ class TemplateEnvironmentTest {
     void theDailyManifestDefaultsToTheRawBucketWhereTheFanoutMayReadIt() {
         Map<String, Boolean> defaults = Cfn.evaluateConditions(TEMPLATE, Map.of());
         Object manifest = Cfn.resolveIfs(TEMPLATE.environment("FanoutFunction").get("SHOP_MANIFEST"), defaults);
-        String rawBucket = Cfn.stringOrSub(TEMPLATE.properties("RawBucket").get("BucketName")).orElseThrow();
+        String rawBucket = Cfn.stringOrSub(TEMPLATE.properties("RawBucket").get("BucketName"))
+                .orElseThrow();
         String uri = Cfn.stringOrSub(manifest).orElseThrow(() -> new AssertionError("SHOP_MANIFEST is " + manifest));
-        assertTrue(uri.startsWith("s3://" + rawBucket + "/manifests/"),
+        assertTrue(
+                uri.startsWith("s3://" + rawBucket + "/manifests/"),
                 "without ShopManifestUri the fan-out must read s3://<raw bucket>/manifests/..., got " + uri);
         boolean readable = SecurityChecks.identityStatements(TEMPLATE).stream()
                 .filter(s -> s.owner().equals("FanoutRole") && s.actions().contains("s3:GetObject"))
                 .anyMatch(s -> s.resources().stream().anyMatch(r -> Cfn.stringOrSub(r)
-                        .filter(("arn:${AWS::Partition}:s3:::" + rawBucket + "/manifests/*")::equals).isPresent()));
+                        .filter(("arn:${AWS::Partition}:s3:::" + rawBucket + "/manifests/*")::equals)
+                        .isPresent()));
         assertTrue(readable, "FanoutRole must allow s3:GetObject on the raw bucket's manifests/*");
 
-        Map<String, Boolean> configured = Cfn.evaluateConditions(TEMPLATE, Map.of("ShopManifestUri", "s3://other/m.csv"));
-        assertEquals(Map.of("Ref", "ShopManifestUri"),
+        Map<String, Boolean> configured =
+                Cfn.evaluateConditions(TEMPLATE, Map.of("ShopManifestUri", "s3://other/m.csv"));
+        assertEquals(
+                Map.of("Ref", "ShopManifestUri"),
                 Cfn.resolveIfs(TEMPLATE.environment("FanoutFunction").get("SHOP_MANIFEST"), configured));
     }
 }

@@ -1,10 +1,9 @@
 package dev.offerrecorder.e2e.template;
 
-import dev.offerrecorder.shared.table.TableKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
-import dev.offerrecorder.transform.TransformService;
+import dev.offerrecorder.shared.table.TableKeys;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -26,12 +25,12 @@ final class WiringChecks {
     static final String SCHEDULE_TIME_ZONE = "Asia/Tokyo";
     /** AWS guidance for SQS event sources: queue visibility timeout at least 6x the function timeout. */
     static final int VISIBILITY_FACTOR = 6;
+
     private static final int SQS_DEFAULT_VISIBILITY = 30;
     private static final int SQS_DEFAULT_RETENTION = 345_600;
     private static final Pattern SUB_TOKEN = Pattern.compile("\\$\\{([^}!][^}]*)}");
 
-    private WiringChecks() {
-    }
+    private WiringChecks() {}
 
     /** Worker: fed by the job queue with partial batch failures, a capped poller count and a batch size parameter. */
     static List<String> workerEventSource(CfnTemplate t) {
@@ -52,7 +51,8 @@ final class WiringChecks {
         }
         Object max = Cfn.map(e.get("ScalingConfig")).get("MaximumConcurrency");
         if (!Cfn.isRef(max, "WorkerMaximumConcurrency")) {
-            v.add("WorkerFunction SQS event needs ScalingConfig.MaximumConcurrency: !Ref WorkerMaximumConcurrency, got " + max);
+            v.add("WorkerFunction SQS event needs ScalingConfig.MaximumConcurrency: !Ref WorkerMaximumConcurrency, got "
+                    + max);
         } else {
             Map<String, Object> p = Cfn.map(t.parameters().get("WorkerMaximumConcurrency"));
             if (number(p.get("MinValue")) < 2 || number(p.get("MaxValue")) > 1000 || p.get("MaxValue") == null) {
@@ -69,8 +69,9 @@ final class WiringChecks {
             }
             // Batches above 10 messages need a batching window of at least one second.
             if (number(p.get("MaxValue")) > 10 && minimum(t, e.get("MaximumBatchingWindowInSeconds")) < 1) {
-                v.add("WorkerFunction SQS event allows batches over 10 and so needs MaximumBatchingWindowInSeconds >= 1, got "
-                        + e.get("MaximumBatchingWindowInSeconds"));
+                v.add(
+                        "WorkerFunction SQS event allows batches over 10 and so needs MaximumBatchingWindowInSeconds >= 1, got "
+                                + e.get("MaximumBatchingWindowInSeconds"));
             }
         }
         return v;
@@ -102,11 +103,15 @@ final class WiringChecks {
             Map<String, Object> dlqProps = t.properties(dlq.get());
             Map<String, Object> allow = Cfn.map(dlqProps.get("RedriveAllowPolicy"));
             String name = Cfn.stringOrSub(props.get("QueueName")).orElse(null);
-            boolean namesSource = Cfn.list(allow.get("sourceQueueArns")).stream().anyMatch(arn ->
-                    Cfn.isGetAtt(arn, queue, "Arn")
-                            || name != null && Cfn.stringOrSub(arn).filter(s -> s.endsWith(":" + name)).isPresent());
+            boolean namesSource = Cfn.list(allow.get("sourceQueueArns")).stream()
+                    .anyMatch(arn -> Cfn.isGetAtt(arn, queue, "Arn")
+                            || name != null
+                                    && Cfn.stringOrSub(arn)
+                                            .filter(s -> s.endsWith(":" + name))
+                                            .isPresent());
             if (!"byQueue".equals(allow.get("redrivePermission")) || !namesSource) {
-                v.add(dlq.get() + ": RedriveAllowPolicy must be byQueue and list " + queue + " in sourceQueueArns, got " + allow);
+                v.add(dlq.get() + ": RedriveAllowPolicy must be byQueue and list " + queue + " in sourceQueueArns, got "
+                        + allow);
             }
             // A message keeps its original enqueue time in the DLQ: a shorter DLQ retention drops it early.
             long sourceRetention = numberOr(props.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
@@ -127,7 +132,8 @@ final class WiringChecks {
             t.events(function, "SQS").forEach((name, e) -> {
                 Optional<String> queue = Cfn.getAttResource(e.get("Queue")).filter(t::hasResource);
                 if (queue.isEmpty()) {
-                    v.add(function + " SQS event " + name + " must read a queue of this template via !GetAtt, got " + e.get("Queue"));
+                    v.add(function + " SQS event " + name + " must read a queue of this template via !GetAtt, got "
+                            + e.get("Queue"));
                     return;
                 }
                 long visibility = numberOr(t.properties(queue.get()).get("VisibilityTimeout"), SQS_DEFAULT_VISIBILITY);
@@ -157,10 +163,12 @@ final class WiringChecks {
             t.events(function, "ScheduleV2").forEach((name, e) -> {
                 String where = function + " schedule " + name;
                 if (!Cfn.isRef(e.get("ScheduleExpressionTimezone"), "ScheduleTimeZone")) {
-                    v.add(where + ": ScheduleExpressionTimezone must be !Ref ScheduleTimeZone, got " + e.get("ScheduleExpressionTimezone"));
+                    v.add(where + ": ScheduleExpressionTimezone must be !Ref ScheduleTimeZone, got "
+                            + e.get("ScheduleExpressionTimezone"));
                 }
                 Object expression = e.get("ScheduleExpression");
-                String cron = Cfn.ref(expression).map(p -> String.valueOf(Cfn.map(t.parameters().get(p)).get("Default")))
+                String cron = Cfn.ref(expression)
+                        .map(p -> String.valueOf(Cfn.map(t.parameters().get(p)).get("Default")))
                         .orElse(String.valueOf(expression));
                 if (!isDaily(cron)) {
                     v.add(where + ": ScheduleExpression should be a daily cron(min hour * * ? *), got " + cron);
@@ -171,9 +179,11 @@ final class WiringChecks {
                 try {
                     JsonNode input = json.readTree(String.valueOf(e.get("Input")));
                     if (!"Scheduled Event".equals(input.path("detail-type").asText())
-                            || !"<aws.scheduler.scheduled-time>".equals(input.path("time").asText())) {
+                            || !"<aws.scheduler.scheduled-time>"
+                                    .equals(input.path("time").asText())) {
                         v.add(where + ": Input must look like a scheduled event the handlers recognise: "
-                                + "detail-type \"Scheduled Event\" and time \"<aws.scheduler.scheduled-time>\", got " + input);
+                                + "detail-type \"Scheduled Event\" and time \"<aws.scheduler.scheduled-time>\", got "
+                                + input);
                     }
                 } catch (Exception ex) {
                     v.add(where + ": Input is not JSON: " + e.get("Input"));
@@ -181,13 +191,15 @@ final class WiringChecks {
             });
         }
         if (t.hasResource("FanoutFunction")) {
-            boolean slices = t.events("FanoutFunction", "SQS").values().stream().anyMatch(e ->
-                    Cfn.isGetAtt(e.get("Queue"), "FanoutQueue", "Arn") && Objects.equals(e.get("BatchSize"), 1));
+            boolean slices = t.events("FanoutFunction", "SQS").values().stream()
+                    .anyMatch(e -> Cfn.isGetAtt(e.get("Queue"), "FanoutQueue", "Arn")
+                            && Objects.equals(e.get("BatchSize"), 1));
             if (!slices) {
                 v.add("FanoutFunction needs an SQS event on FanoutQueue with BatchSize 1 (one slice per invocation)");
             }
             Map<String, Object> env = t.environment("FanoutFunction");
-            if (!Cfn.isRef(env.get("JOB_QUEUE_URL"), "JobQueue") || !Cfn.isRef(env.get("FANOUT_QUEUE_URL"), "FanoutQueue")) {
+            if (!Cfn.isRef(env.get("JOB_QUEUE_URL"), "JobQueue")
+                    || !Cfn.isRef(env.get("FANOUT_QUEUE_URL"), "FanoutQueue")) {
                 v.add("FanoutFunction: JOB_QUEUE_URL / FANOUT_QUEUE_URL must be !Ref JobQueue / !Ref FanoutQueue");
             }
         }
@@ -195,9 +207,14 @@ final class WiringChecks {
     }
 
     private static boolean isDaily(String expression) {
-        Matcher m = Pattern.compile("cron\\((\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (\\S+)\\)").matcher(expression.trim());
-        return m.matches() && m.group(1).matches("\\d+") && m.group(2).matches("\\d+")
-                && Set.of("*", "?").contains(m.group(3)) && m.group(4).equals("*") && Set.of("*", "?").contains(m.group(5));
+        Matcher m = Pattern.compile("cron\\((\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (\\S+)\\)")
+                .matcher(expression.trim());
+        return m.matches()
+                && m.group(1).matches("\\d+")
+                && m.group(2).matches("\\d+")
+                && Set.of("*", "?").contains(m.group(3))
+                && m.group(4).equals("*")
+                && Set.of("*", "?").contains(m.group(5));
     }
 
     /** Raw-log objects notify the transform queue (prefix and suffix as the worker writes keys), policy first. */
@@ -206,41 +223,55 @@ final class WiringChecks {
         if (!t.hasResource("RawBucket") || !t.hasResource("TransformQueue") || !t.hasResource("TransformFunction")) {
             return List.of("the template needs RawBucket, TransformQueue and TransformFunction");
         }
-        List<Object> configs = Cfn.list(Cfn.map(t.properties("RawBucket").get("NotificationConfiguration")).get("QueueConfigurations"));
+        List<Object> configs = Cfn.list(Cfn.map(t.properties("RawBucket").get("NotificationConfiguration"))
+                .get("QueueConfigurations"));
         boolean wired = configs.stream().map(Cfn::map).anyMatch(c -> {
             Map<String, String> rules = new HashMap<>();
-            Cfn.list(Cfn.map(Cfn.map(c.get("Filter")).get("S3Key")).get("Rules")).stream().map(Cfn::map)
-                    .forEach(r -> rules.put(String.valueOf(r.get("Name")).toLowerCase(), String.valueOf(r.get("Value"))));
-            return Cfn.isGetAtt(c.get("Queue"), "TransformQueue", "Arn") && "s3:ObjectCreated:*".equals(c.get("Event"))
-                    && RawLogKeys.PREFIX.equals(rules.get("prefix")) && RawLogKeys.SUFFIX.equals(rules.get("suffix"));
+            Cfn.list(Cfn.map(Cfn.map(c.get("Filter")).get("S3Key")).get("Rules")).stream()
+                    .map(Cfn::map)
+                    .forEach(r ->
+                            rules.put(String.valueOf(r.get("Name")).toLowerCase(), String.valueOf(r.get("Value"))));
+            return Cfn.isGetAtt(c.get("Queue"), "TransformQueue", "Arn")
+                    && "s3:ObjectCreated:*".equals(c.get("Event"))
+                    && RawLogKeys.PREFIX.equals(rules.get("prefix"))
+                    && RawLogKeys.SUFFIX.equals(rules.get("suffix"));
         });
         if (!wired) {
             v.add("RawBucket needs a QueueConfiguration: s3:ObjectCreated:* -> !GetAtt TransformQueue.Arn with prefix "
                     + RawLogKeys.PREFIX + " and suffix " + RawLogKeys.SUFFIX + " (RawLogKeys), got " + configs);
         }
         List<String> policies = t.idsOfType("AWS::SQS::QueuePolicy").stream()
-                .filter(p -> Cfn.list(t.properties(p).get("Queues")).stream().anyMatch(q -> Cfn.isRef(q, "TransformQueue")))
+                .filter(p ->
+                        Cfn.list(t.properties(p).get("Queues")).stream().anyMatch(q -> Cfn.isRef(q, "TransformQueue")))
                 .toList();
         if (policies.isEmpty()) {
             v.add("TransformQueue needs an AWS::SQS::QueuePolicy letting S3 send");
         }
         List<Object> dependsOn = Cfn.list(t.attribute("RawBucket", "DependsOn"));
         if (policies.stream().noneMatch(dependsOn::contains)) {
-            v.add("RawBucket must DependsOn the TransformQueue policy (S3 validates the destination when it is configured)");
+            v.add(
+                    "RawBucket must DependsOn the TransformQueue policy (S3 validates the destination when it is configured)");
         }
-        String bucketArn = "arn:${AWS::Partition}:s3:::" + Cfn.stringOrSub(t.properties("RawBucket").get("BucketName")).orElse("?");
-        boolean allowsS3 = policies.stream().flatMap(p -> statements(t.properties(p).get("PolicyDocument")).stream()).anyMatch(s -> {
-            Map<String, Object> condition = Cfn.map(s.get("Condition"));
-            Object sourceArn = firstNonNull(Cfn.map(condition.get("ArnEquals")).get("aws:SourceArn"),
-                    Cfn.map(condition.get("ArnLike")).get("aws:SourceArn"));
-            Object account = Cfn.map(condition.get("StringEquals")).get("aws:SourceAccount");
-            return "Allow".equals(s.get("Effect"))
-                    && "s3.amazonaws.com".equals(Cfn.map(s.get("Principal")).get("Service"))
-                    && Cfn.list(s.get("Action")).contains("sqs:SendMessage")
-                    && Cfn.isGetAtt(s.get("Resource"), "TransformQueue", "Arn")
-                    && Cfn.stringOrSub(sourceArn).filter(bucketArn::equals).isPresent()
-                    && Cfn.isRef(account, "AWS::AccountId");
-        });
+        String bucketArn = "arn:${AWS::Partition}:s3:::"
+                + Cfn.stringOrSub(t.properties("RawBucket").get("BucketName")).orElse("?");
+        boolean allowsS3 = policies.stream()
+                .flatMap(p -> statements(t.properties(p).get("PolicyDocument")).stream())
+                .anyMatch(s -> {
+                    Map<String, Object> condition = Cfn.map(s.get("Condition"));
+                    Object sourceArn = firstNonNull(
+                            Cfn.map(condition.get("ArnEquals")).get("aws:SourceArn"),
+                            Cfn.map(condition.get("ArnLike")).get("aws:SourceArn"));
+                    Object account = Cfn.map(condition.get("StringEquals")).get("aws:SourceAccount");
+                    return "Allow".equals(s.get("Effect"))
+                            && "s3.amazonaws.com"
+                                    .equals(Cfn.map(s.get("Principal")).get("Service"))
+                            && Cfn.list(s.get("Action")).contains("sqs:SendMessage")
+                            && Cfn.isGetAtt(s.get("Resource"), "TransformQueue", "Arn")
+                            && Cfn.stringOrSub(sourceArn)
+                                    .filter(bucketArn::equals)
+                                    .isPresent()
+                            && Cfn.isRef(account, "AWS::AccountId");
+                });
         if (!allowsS3) {
             v.add("TransformQueue policy must allow s3.amazonaws.com sqs:SendMessage on the queue with aws:SourceArn "
                     + bucketArn + " and aws:SourceAccount !Ref AWS::AccountId");
@@ -250,7 +281,8 @@ final class WiringChecks {
         if (!consumes) {
             v.add("TransformFunction needs an SQS event on TransformQueue");
         }
-        if (t.hasResource("WorkerFunction") && !Cfn.isRef(t.environment("WorkerFunction").get("RAW_BUCKET"), "RawBucket")) {
+        if (t.hasResource("WorkerFunction")
+                && !Cfn.isRef(t.environment("WorkerFunction").get("RAW_BUCKET"), "RawBucket")) {
             v.add("WorkerFunction: RAW_BUCKET must be !Ref RawBucket, the bucket that notifies the transform");
         }
         return v;
@@ -269,9 +301,11 @@ final class WiringChecks {
      */
     static List<String> keyPrefixes(CfnTemplate t) {
         List<String> v = new ArrayList<>();
-        String raw = "arn:${AWS::Partition}:s3:::" + Cfn.stringOrSub(t.properties("RawBucket").get("BucketName")).orElse("?");
+        String raw = "arn:${AWS::Partition}:s3:::"
+                + Cfn.stringOrSub(t.properties("RawBucket").get("BucketName")).orElse("?");
         String platform = "arn:${AWS::Partition}:s3:::"
-                + Cfn.stringOrSub(t.properties("PlatformBucket").get("BucketName")).orElse("?");
+                + Cfn.stringOrSub(t.properties("PlatformBucket").get("BucketName"))
+                        .orElse("?");
         String table = TableKeys.TABLE_PREFIX;
         requireAllowed(t, v, "WorkerRole", "s3:PutObject", raw + "/" + RawLogKeys.PREFIX + "*");
         requireAllowed(t, v, "TransformRole", "s3:GetObject", raw + "/" + RawLogKeys.PREFIX + "*");
@@ -280,10 +314,16 @@ final class WiringChecks {
         for (String action : List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject")) {
             requireAllowed(t, v, "CompactRole", action, platform + "/" + table + "*");
         }
-        boolean lists = SecurityChecks.identityStatements(t).stream().anyMatch(s -> s.owner().equals("CompactRole")
-                && s.actions().contains("s3:ListBucket")
-                && s.resources().stream().anyMatch(r -> Cfn.stringOrSub(r).filter(platform::equals).isPresent())
-                && (table + "*").equals(Cfn.map(Cfn.map(s.raw().get("Condition")).get("StringLike")).get("s3:prefix")));
+        boolean lists = SecurityChecks.identityStatements(t).stream()
+                .anyMatch(s -> s.owner().equals("CompactRole")
+                        && s.actions().contains("s3:ListBucket")
+                        && s.resources().stream().anyMatch(r -> Cfn.stringOrSub(r)
+                                .filter(platform::equals)
+                                .isPresent())
+                        && (table + "*")
+                                .equals(Cfn.map(Cfn.map(s.raw().get("Condition"))
+                                                .get("StringLike"))
+                                        .get("s3:prefix")));
         if (!lists) {
             v.add("CompactRole must allow s3:ListBucket on " + platform + " limited to s3:prefix " + table + "*");
         }
@@ -291,9 +331,13 @@ final class WiringChecks {
     }
 
     private static void requireAllowed(CfnTemplate t, List<String> v, String role, String action, String resource) {
-        boolean allowed = SecurityChecks.identityStatements(t).stream().anyMatch(s -> s.owner().equals(role)
-                && "Allow".equals(s.effect()) && s.actions().contains(action)
-                && s.resources().stream().anyMatch(r -> Cfn.stringOrSub(r).filter(resource::equals).isPresent()));
+        boolean allowed = SecurityChecks.identityStatements(t).stream()
+                .anyMatch(s -> s.owner().equals(role)
+                        && "Allow".equals(s.effect())
+                        && s.actions().contains(action)
+                        && s.resources().stream().anyMatch(r -> Cfn.stringOrSub(r)
+                                .filter(resource::equals)
+                                .isPresent()));
         if (!allowed) {
             v.add(role + " must allow " + action + " on " + resource);
         }
@@ -307,10 +351,12 @@ final class WiringChecks {
             v.add("Globals.Function.SnapStart.ApplyOn must be PublishedVersions, got " + globalApplyOn);
         }
         for (String function : t.functions()) {
-            Map<String, Object> snapStart = new LinkedHashMap<>(Cfn.map(t.globalFunction().get("SnapStart")));
+            Map<String, Object> snapStart =
+                    new LinkedHashMap<>(Cfn.map(t.globalFunction().get("SnapStart")));
             snapStart.putAll(Cfn.map(t.properties(function).get("SnapStart"))); // SAM merges maps key by key
             boolean on = "PublishedVersions".equals(snapStart.get("ApplyOn"));
-            long storage = numberOr(Cfn.map(t.functionProperty(function, "EphemeralStorage")).get("Size"), 512);
+            long storage = numberOr(
+                    Cfn.map(t.functionProperty(function, "EphemeralStorage")).get("Size"), 512);
             if (!on && !SNAPSTART_EXEMPT.containsKey(function)) {
                 v.add(function + ": SnapStart.ApplyOn must be PublishedVersions, got " + snapStart.get("ApplyOn"));
             }
@@ -322,7 +368,8 @@ final class WiringChecks {
             }
             Object alias = t.functionProperty(function, "AutoPublishAlias");
             if (!(alias instanceof String s) || s.isBlank()) {
-                v.add(function + ": needs AutoPublishAlias so that SnapStart versions exist and events target the alias");
+                v.add(function
+                        + ": needs AutoPublishAlias so that SnapStart versions exist and events target the alias");
             }
             if (!"java21".equals(t.functionProperty(function, "Runtime"))) {
                 v.add(function + ": Runtime must be java21, got " + t.functionProperty(function, "Runtime"));
@@ -353,10 +400,11 @@ final class WiringChecks {
                 v.add(group.get() + ": needs RetentionInDays");
             }
             Optional<String> role = t.roleOf(function);
-            boolean canWrite = role.isPresent() && SecurityChecks.identityStatements(t).stream()
-                    .filter(s -> s.owner().equals(role.get()))
-                    .anyMatch(s -> s.actions().contains("logs:PutLogEvents")
-                            && s.resources().stream().anyMatch(r -> Cfn.isGetAtt(r, group.get(), "Arn")));
+            boolean canWrite = role.isPresent()
+                    && SecurityChecks.identityStatements(t).stream()
+                            .filter(s -> s.owner().equals(role.get()))
+                            .anyMatch(s -> s.actions().contains("logs:PutLogEvents")
+                                    && s.resources().stream().anyMatch(r -> Cfn.isGetAtt(r, group.get(), "Arn")));
             if (!canWrite) {
                 v.add(function + ": its role must allow logs:PutLogEvents on !GetAtt " + group.get() + ".Arn");
             }
@@ -395,9 +443,11 @@ final class WiringChecks {
      */
     static List<String> constructedNames(CfnTemplate t) {
         Set<String> buckets = new TreeSet<>();
-        t.idsOfType("AWS::S3::Bucket").forEach(b -> Cfn.stringOrSub(t.properties(b).get("BucketName")).ifPresent(buckets::add));
+        t.idsOfType("AWS::S3::Bucket")
+                .forEach(b -> Cfn.stringOrSub(t.properties(b).get("BucketName")).ifPresent(buckets::add));
         Set<String> queues = new TreeSet<>();
-        t.idsOfType("AWS::SQS::Queue").forEach(q -> Cfn.stringOrSub(t.properties(q).get("QueueName")).ifPresent(queues::add));
+        t.idsOfType("AWS::SQS::Queue")
+                .forEach(q -> Cfn.stringOrSub(t.properties(q).get("QueueName")).ifPresent(queues::add));
         List<String> v = new ArrayList<>();
         Pattern s3 = Pattern.compile("(?:s3:::|s3://)([^/\"]+)");
         Pattern sqs = Pattern.compile(":sqs:\\$\\{AWS::Region}:\\$\\{AWS::AccountId}:([^/\"]+)$");
@@ -531,8 +581,9 @@ final class WiringChecks {
     static Set<String> consumedQueues(CfnTemplate t) {
         Set<String> queues = new TreeSet<>();
         for (String function : t.functions()) {
-            t.events(function, "SQS").values().forEach(e ->
-                    Cfn.getAttResource(e.get("Queue")).filter(t::hasResource).ifPresent(queues::add));
+            t.events(function, "SQS").values().forEach(e -> Cfn.getAttResource(e.get("Queue"))
+                    .filter(t::hasResource)
+                    .ifPresent(queues::add));
         }
         return queues;
     }

@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.fanout.FanoutHandler;
 import dev.offerrecorder.fanout.FanoutService;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.trace.RecordingTracing;
+import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.runner.SqsEventSource;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
-import dev.offerrecorder.shared.config.Env;
-import dev.offerrecorder.shared.json.Json;
-import dev.offerrecorder.shared.trace.RecordingTracing;
-import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.worker.WorkerHandler;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +48,7 @@ class FanoutTracingTest {
 
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
 
     @BeforeAll
@@ -74,8 +75,12 @@ class FanoutTracingTest {
     private List<Message> receiveAll(String queue) {
         List<Message> out = new ArrayList<>();
         for (int empty = 0; empty < 2; ) {
-            List<Message> got = stack.sqs().receiveMessage(r -> r.queueUrl(stack.url(queue)).maxNumberOfMessages(10)
-                    .visibilityTimeout(600).messageAttributeNames("All")).messages();
+            List<Message> got = stack.sqs()
+                    .receiveMessage(r -> r.queueUrl(stack.url(queue))
+                            .maxNumberOfMessages(10)
+                            .visibilityTimeout(600)
+                            .messageAttributeNames("All"))
+                    .messages();
             empty = got.isEmpty() ? empty + 1 : 0;
             out.addAll(got);
         }
@@ -92,8 +97,10 @@ class FanoutTracingTest {
     void aBackfillsTraceReachesTheApiThroughSlicesJobsAndTheWorker() throws Exception {
         Env env = stack.fanoutEnv().with("SLICE_MAX_JOBS", "20");
         var plan = new RecordingTracing(BACKFILL_TRACE);
-        JsonNode summary = invoke(new FanoutHandler(env, plan), "{\"from\":\"2024-02-01\",\"to\":\"2024-02-02\","
-                + "\"shopRange\":{\"from\":1,\"to\":30},\"runId\":\"tr-fan\"}");
+        JsonNode summary = invoke(
+                new FanoutHandler(env, plan),
+                "{\"from\":\"2024-02-01\",\"to\":\"2024-02-02\","
+                        + "\"shopRange\":{\"from\":1,\"to\":30},\"runId\":\"tr-fan\"}");
         assertEquals("sliced", summary.path("status").asText(), summary.toString());
         int slices = summary.path("slices").asInt();
         assertTrue(slices >= 3, summary.toString());
@@ -131,11 +138,14 @@ class FanoutTracingTest {
             var sendJobs = slice.segments("SQS/sendJobs");
             assertEquals(1, sendJobs.size());
             assertTrue(sendJobs.getFirst().bound() && sendJobs.getFirst().ended());
-            sendJobsContexts.add("00-" + BACKFILL_TRACE + "-" + sendJobs.getFirst().spanId() + "-01");
+            sendJobsContexts.add(
+                    "00-" + BACKFILL_TRACE + "-" + sendJobs.getFirst().spanId() + "-01");
             RecordingTracing.Event event = slice.events().getFirst();
             assertEquals("slice", event.attributes().get("phase"));
             assertEquals("done", event.attributes().get("status"));
-            assertEquals(sendJobs.getFirst().attributes().get("jobs"), event.attributes().get("jobsEnqueued"));
+            assertEquals(
+                    sendJobs.getFirst().attributes().get("jobs"),
+                    event.attributes().get("jobsEnqueued"));
             enqueued += (Long) event.attributes().get("jobsEnqueued");
             assertEquals(0, slice.unboundCalls(), "no tracing call from the publisher's pool threads");
         }
@@ -159,8 +169,15 @@ class FanoutTracingTest {
             Env workerEnv = stack.workerEnv(api.urlTemplate());
             try (var runner = new LambdaRunner(stack.sqs(), "us-east-1")) {
                 String queue = stack.url(stack.layout().jobQueue());
-                runner.start(new SqsEventSource("worker", queue, stack.arn(queue), 100, Duration.ofMillis(500), 1,
-                        Duration.ofMinutes(1), () -> new WorkerHandler(workerEnv, worker)));
+                runner.start(new SqsEventSource(
+                        "worker",
+                        queue,
+                        stack.arn(queue),
+                        100,
+                        Duration.ofMillis(500),
+                        1,
+                        Duration.ofMinutes(1),
+                        () -> new WorkerHandler(workerEnv, worker)));
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (!(stack.depth(stack.layout().jobQueue()).total() == 0 && runner.idle())) {
                     assertTrue(System.nanoTime() < deadline, "jobs still queued after 60 s");
@@ -168,13 +185,15 @@ class FanoutTracingTest {
                 }
                 assertEquals(0, runner.handlerErrors());
             }
-            assertEquals(Map.of(BACKFILL_TRACE, api.stats().requests()), api.callsPerTraceId(),
+            assertEquals(
+                    Map.of(BACKFILL_TRACE, api.stats().requests()),
+                    api.callsPerTraceId(),
                     "every API call joined the backfill's trace");
             assertTrue(api.stats().requests() >= 60);
         }
         assertFalse(worker.accepted().isEmpty());
-        assertTrue(worker.accepted().stream().allMatch(a -> TraceHeaders.traceId(a.headers()).orElseThrow()
-                .equals(BACKFILL_TRACE)));
+        assertTrue(worker.accepted().stream()
+                .allMatch(a -> TraceHeaders.traceId(a.headers()).orElseThrow().equals(BACKFILL_TRACE)));
     }
 
     /** Sends the jobs again with the attributes they carried, as the fan-out sent them. */
@@ -184,22 +203,36 @@ class FanoutTracingTest {
         for (int i = 0; i < all.size(); i += 10) {
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
             for (var e : all.subList(i, Math.min(all.size(), i + 10))) {
-                entries.add(SendMessageBatchRequestEntry.builder().id("e" + entries.size()).messageBody(e.getKey())
-                        .messageAttributes(Map.of("traceparent", MessageAttributeValue.builder().dataType("String")
-                                .stringValue(e.getValue()).build())).build());
+                entries.add(SendMessageBatchRequestEntry.builder()
+                        .id("e" + entries.size())
+                        .messageBody(e.getKey())
+                        .messageAttributes(Map.of(
+                                "traceparent",
+                                MessageAttributeValue.builder()
+                                        .dataType("String")
+                                        .stringValue(e.getValue())
+                                        .build()))
+                        .build());
             }
-            assertTrue(stack.sqs().sendMessageBatch(r -> r.queueUrl(queue).entries(entries)).failed().isEmpty());
+            assertTrue(stack.sqs()
+                    .sendMessageBatch(r -> r.queueUrl(queue).entries(entries))
+                    .failed()
+                    .isEmpty());
         }
     }
 
     @Test
     void aManifestReadIsASegmentAndASingleSliceRunPutsItsContextOnEveryJob() throws Exception {
         String bucket = stack.layout().rawBucket();
-        stack.s3().putObject(r -> r.bucket(bucket).key("manifests/tr.csv"),
-                RequestBody.fromString("shop_id\nA1\nA2\nA3\nA1\n"));
+        stack.s3()
+                .putObject(
+                        r -> r.bucket(bucket).key("manifests/tr.csv"),
+                        RequestBody.fromString("shop_id\nA1\nA2\nA3\nA1\n"));
         var tracing = new RecordingTracing(BACKFILL_TRACE);
-        JsonNode summary = invoke(new FanoutHandler(stack.fanoutEnv(), tracing), "{\"from\":\"2024-03-01\","
-                + "\"to\":\"2024-03-02\",\"manifest\":\"s3://" + bucket + "/manifests/tr.csv\",\"runId\":\"tr-man\"}");
+        JsonNode summary = invoke(
+                new FanoutHandler(stack.fanoutEnv(), tracing),
+                "{\"from\":\"2024-03-01\"," + "\"to\":\"2024-03-02\",\"manifest\":\"s3://" + bucket
+                        + "/manifests/tr.csv\",\"runId\":\"tr-man\"}");
         assertEquals("done", summary.path("status").asText(), summary.toString());
         assertEquals(6, summary.path("jobsEnqueued").asLong());
 
@@ -220,7 +253,8 @@ class FanoutTracingTest {
         String expected = "00-" + BACKFILL_TRACE + "-" + sendJobs.getFirst().spanId() + "-01";
         List<Message> jobs = receiveAll(stack.layout().jobQueue());
         assertEquals(6, jobs.size());
-        assertTrue(jobs.stream().allMatch(m -> expected.equals(trace(m).get("traceparent"))),
+        assertTrue(
+                jobs.stream().allMatch(m -> expected.equals(trace(m).get("traceparent"))),
                 "each job's parent is the sendJobs segment");
         assertEquals(6L, tracing.events().getFirst().attributes().get("jobsEnqueued"));
         assertEquals(1L, tracing.events().getFirst().attributes().get("badRows"));

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.offerrecorder.testkit.support.RepoFiles;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.testkit.support.RepoFiles;
 import dev.offerrecorder.worker.BatchResult;
 import dev.offerrecorder.worker.WorkerService;
 import java.nio.file.Files;
@@ -25,13 +25,31 @@ import org.junit.jupiter.api.Test;
  * names is one the worker really records: a renamed field breaks this test, not a chart in production.
  */
 class ObservabilityAsCodeTest {
-    static final Pattern AGGREGATED = Pattern.compile("\\b(?:sum|average|max|min|latest)\\(`?([A-Za-z][\\w.\\-]*)`?\\)");
+    static final Pattern AGGREGATED =
+            Pattern.compile("\\b(?:sum|average|max|min|latest)\\(`?([A-Za-z][\\w.\\-]*)`?\\)");
     final ObjectMapper mapper = Json.newMapper();
 
     static Set<String> eventAttributes() {
-        var sample = new BatchResult(List.of(), 4, 1, 1, 2, Map.of("OK", 1),
+        var sample = new BatchResult(
+                List.of(),
+                4,
+                1,
+                1,
+                2,
+                Map.of("OK", 1),
                 Map.of("retries exhausted", 1, "deadline", 1, "raw-log write failed", 1, "invalid message", 1),
-                1, 2, 3, 1, 5, 2, 1, 4, 100, 1, List.of("run"), List.of("2024-01-01"));
+                1,
+                2,
+                3,
+                1,
+                5,
+                2,
+                1,
+                4,
+                100,
+                1,
+                List.of("run"),
+                List.of("2024-01-01"));
         return sample.eventAttributes().keySet();
     }
 
@@ -46,7 +64,8 @@ class ObservabilityAsCodeTest {
 
     @Test
     void theDashboardIsNerdGraphInputWhoseWorkerQueriesNameRealAttributes() throws Exception {
-        JsonNode dashboard = mapper.readTree(Files.readString(RepoFiles.root().resolve("observability/dashboard.json")));
+        JsonNode dashboard =
+                mapper.readTree(Files.readString(RepoFiles.root().resolve("observability/dashboard.json")));
         assertFalse(dashboard.path("name").asText().isBlank());
         Set<String> known = eventAttributes();
         Set<String> titles = new HashSet<>();
@@ -77,7 +96,8 @@ class ObservabilityAsCodeTest {
 
     @Test
     void theAlertConditionsCoverDlqApiErrorsAndStalledRuns() throws Exception {
-        JsonNode alerts = mapper.readTree(Files.readString(RepoFiles.root().resolve("observability/alert-conditions.json")));
+        JsonNode alerts =
+                mapper.readTree(Files.readString(RepoFiles.root().resolve("observability/alert-conditions.json")));
         Set<String> names = new HashSet<>();
         for (JsonNode condition : alerts.path("conditions")) {
             names.add(condition.path("name").asText());
@@ -85,7 +105,8 @@ class ObservabilityAsCodeTest {
             assertTrue(nrql.startsWith("SELECT "), nrql);
             assertTrue(condition.path("terms").size() > 0);
             for (JsonNode term : condition.path("terms")) {
-                assertTrue(Set.of("CRITICAL", "WARNING").contains(term.path("priority").asText()));
+                assertTrue(Set.of("CRITICAL", "WARNING")
+                        .contains(term.path("priority").asText()));
                 assertTrue(term.path("thresholdDuration").asInt() >= 60);
             }
             if (nrql.contains(WorkerService.EVENT_TYPE)) {

@@ -1,9 +1,5 @@
 package dev.offerrecorder.fanout;
 
-import dev.offerrecorder.shared.snapstart.Priming;
-import org.crac.Resource;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -13,6 +9,7 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.io.IOException;
@@ -20,6 +17,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.util.Map;
+import org.crac.Resource;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * Lambda entry point for a schedule (EventBridge rule or Scheduler), a backfill request (direct invoke) or an SQS
@@ -42,8 +42,13 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
     /** @param tracing the port to New Relic; tests pass a recording one */
     public FanoutHandler(Env env, Tracing tracing) {
         FanoutConfig config = FanoutConfig.from(env);
-        this.service = new FanoutService(config, AwsClients.sqs(env), new ManifestReader(AwsClients.s3(env), tracing),
-                Clock.systemUTC(), log, tracing);
+        this.service = new FanoutService(
+                config,
+                AwsClients.sqs(env),
+                new ManifestReader(AwsClients.s3(env), tracing),
+                Clock.systemUTC(),
+                log,
+                tracing);
         org.crac.Core.getGlobalContext().register(this);
     }
 
@@ -79,8 +84,13 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         Priming.primeShared();
         // Request objects load the SQS model and its marshalling classes; nothing is sent.
-        SendMessageBatchRequest.builder().queueUrl("https://sqs.invalid/prime").entries(
-                SendMessageBatchRequestEntry.builder().id("0").messageBody("{}").build()).build();
+        SendMessageBatchRequest.builder()
+                .queueUrl("https://sqs.invalid/prime")
+                .entries(SendMessageBatchRequestEntry.builder()
+                        .id("0")
+                        .messageBody("{}")
+                        .build())
+                .build();
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class FanoutService {
     static final int MAX_FAILURES_IN_A_ROW = 3;
     /** Per SendMessageBatch of slices: the pre-2025 limit, which every SQS (and ElasticMQ) accepts. */
     static final int MAX_SLICE_BATCH_BYTES = 256 * 1024;
+
     static final int BAD_ROWS_IN_SUMMARY = 20;
     public static final String EVENT_TYPE = "OfferRecorderFanout";
 
@@ -63,8 +64,8 @@ public final class FanoutService {
         this(config, sqs, manifests, clock, log, new NewRelicTracing());
     }
 
-    public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log,
-                         Tracing tracing) {
+    public FanoutService(
+            FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log, Tracing tracing) {
         this.config = config;
         this.tracing = tracing;
         this.sqs = sqs;
@@ -75,43 +76,42 @@ public final class FanoutService {
     }
 
     /** The SQS partial-batch response: the slice messages to retry. */
-    public record BatchResponse(List<ItemFailure> batchItemFailures) {
-    }
+    public record BatchResponse(List<ItemFailure> batchItemFailures) {}
 
-    public record ItemFailure(String itemIdentifier) {
-    }
+    public record ItemFailure(String itemIdentifier) {}
 
     /** What a direct invocation returns: a plan's summary, or (SQS batch) the messages to retry. */
-    public sealed interface Reply permits Planned, SliceBatch {
-    }
+    public sealed interface Reply permits Planned, SliceBatch {}
 
-    public record Planned(FanoutSummary summary) implements Reply {
-    }
+    public record Planned(FanoutSummary summary) implements Reply {}
 
-    public record SliceBatch(List<FanoutSummary> summaries, BatchResponse response) implements Reply {
-    }
+    public record SliceBatch(List<FanoutSummary> summaries, BatchResponse response) implements Reply {}
 
     /** Handles any fan-out input: a schedule, a backfill request, or an SQS batch of slice messages. */
     public Reply handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
-        Reply reply = switch (RequestParser.classify(input)) {
-            case SLICES -> runSliceMessages(input.get("Records"), remainingMillis);
-            case SCHEDULE -> new Planned(start(parser.schedule(input), remainingMillis));
-            case BACKFILL -> new Planned(start(parser.backfill(input), remainingMillis));
-        };
+        Reply reply =
+                switch (RequestParser.classify(input)) {
+                    case SLICES -> runSliceMessages(input.get("Records"), remainingMillis);
+                    case SCHEDULE -> new Planned(start(parser.schedule(input), remainingMillis));
+                    case BACKFILL -> new Planned(start(parser.backfill(input), remainingMillis));
+                };
         report(reply);
         return reply;
     }
 
     /** Transaction attributes and one event per plan or slice: what the dashboard's fan-out rows read. */
     private void report(Reply reply) {
-        List<FanoutSummary> summaries = switch (reply) {
-            case Planned p -> List.of(p.summary());
-            case SliceBatch b -> b.summaries();
-        };
+        List<FanoutSummary> summaries =
+                switch (reply) {
+                    case Planned p -> List.of(p.summary());
+                    case SliceBatch b -> b.summaries();
+                };
         Map<String, Object> attributes = new HashMap<>();
         attributes.put("runId", String.join(",", distinct(summaries, FanoutSummary::runId)));
         attributes.put("targetDate", String.join(",", distinct(summaries, s -> s.from() + ".." + s.to())));
-        attributes.put("jobsEnqueued", summaries.stream().mapToLong(FanoutSummary::jobsEnqueued).sum());
+        attributes.put(
+                "jobsEnqueued",
+                summaries.stream().mapToLong(FanoutSummary::jobsEnqueued).sum());
         if (reply instanceof SliceBatch b) {
             attributes.put("slicesFailed", b.response().batchItemFailures().size());
         }
@@ -144,8 +144,9 @@ public final class FanoutService {
     FanoutSummary start(Plan plan, LongSupplier remainingMillis) throws InterruptedException {
         long started = System.nanoTime();
         if (plan.badRowCount() > 0) {
-            log.warn("shop rows skipped", Map.of("runId", plan.runId(), "count", plan.badRowCount(),
-                    "rows", plan.badRows()));
+            log.warn(
+                    "shop rows skipped",
+                    Map.of("runId", plan.runId(), "count", plan.badRowCount(), "rows", plan.badRows()));
         }
         List<Slice> slices = split(plan);
         if (plan.dryRun()) {
@@ -154,8 +155,15 @@ public final class FanoutService {
         requireTime(remainingMillis);
         if (slices.size() == 1) {
             FanoutSummary one = runSlice(slices.getFirst(), remainingMillis, started);
-            return summary(plan, one.status(), one.jobsEnqueued(), 1, one.handovers(), one.resumeAt(),
-                    one.handoverReason(), started);
+            return summary(
+                    plan,
+                    one.status(),
+                    one.jobsEnqueued(),
+                    1,
+                    one.handovers(),
+                    one.resumeAt(),
+                    one.handoverReason(),
+                    started);
         }
         sendSlices(slices, 0);
         return summary(plan, "sliced", 0, slices.size(), 0, null, null, started);
@@ -167,8 +175,8 @@ public final class FanoutService {
         long jobs = plan.jobs();
         long perSlice = Math.max(config.sliceMaxJobs(), Math.ceilDiv(jobs, MAX_SLICES));
         if (jobs <= perSlice) {
-            return List.of(new Slice(plan.runId(), 1, 1, plan.from(), plan.to(), plan.shops(), 0, plan.shopCount(), 0,
-                    jobs, 0));
+            return List.of(new Slice(
+                    plan.runId(), 1, 1, plan.from(), plan.to(), plan.shops(), 0, plan.shopCount(), 0, jobs, 0));
         }
         long shopChunk = Math.min(plan.shopCount(), perSlice);
         long daysPerSlice = Math.max(1, perSlice / shopChunk);
@@ -222,10 +230,11 @@ public final class FanoutService {
             try {
                 Slice slice;
                 try {
-                    slice = mapper.readValue(record.path("body").asText(), Slice.class).check();
+                    slice = mapper.readValue(record.path("body").asText(), Slice.class)
+                            .check();
                 } catch (JsonProcessingException e) {
-                    throw new BadRequestException("slice message " + messageId + " is not a slice: "
-                            + e.getOriginalMessage());
+                    throw new BadRequestException(
+                            "slice message " + messageId + " is not a slice: " + e.getOriginalMessage());
                 }
                 summaries.add(runSlice(slice, remainingMillis, System.nanoTime()));
             } catch (RuntimeException e) {
@@ -248,9 +257,12 @@ public final class FanoutService {
         JobPublisher.Outcome outcome;
         // One segment for all of the slice's SendMessageBatch calls: a span per batch would be thousands.
         try (Tracing.Segment segment = tracing.segment("SQS/sendJobs")) {
-            outcome = publisher.publish(slice.cursor(), total,
+            outcome = publisher.publish(
+                    slice.cursor(),
+                    total,
                     k -> new Job(slice.runId(), shopId.apply(slice.shopAt(k)), slice.dateAt(k)),
-                    () -> remainingMillis.getAsLong() >= config.deadlineReserveMillis(), segment.insertHeaders());
+                    () -> remainingMillis.getAsLong() >= config.deadlineReserveMillis(),
+                    segment.insertHeaders());
             segment.addAttribute("runId", slice.runId());
             segment.addAttribute("jobs", outcome.acknowledged());
             segment.addAttribute("batches", Math.ceilDiv(outcome.acknowledged(), JobPublisher.BATCH));
@@ -267,8 +279,10 @@ public final class FanoutService {
             // Refusals count in a row only while no job gets through; any progress starts the count again.
             int failuresInARow = outcome.failure() == null ? 0 : done > slice.cursor() ? 1 : slice.failures() + 1;
             if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
-                throw new IllegalStateException("slice " + slice + ": jobs could not be enqueued " + failuresInARow
-                        + " hand-overs in a row: " + outcome.failure().getMessage(), outcome.failure());
+                throw new IllegalStateException(
+                        "slice " + slice + ": jobs could not be enqueued " + failuresInARow + " hand-overs in a row: "
+                                + outcome.failure().getMessage(),
+                        outcome.failure());
             }
             if (config.fanoutQueueUrl().isEmpty()) {
                 throw new IllegalStateException("slice " + slice + " stopped at job " + done + " of " + total + " ("
@@ -282,9 +296,28 @@ public final class FanoutService {
             handovers = 1;
             log.info("slice handed over", Map.of("slice", slice.toString(), "resumeAt", done, "reason", reason));
         }
-        var s = new FanoutSummary("slice", status, slice.runId(), slice.part() + "/" + slice.parts(), slice.from(),
-                slice.to(), slice.shopCount(), slice.days(), total - slice.cursor(), done - slice.cursor(), 1, handovers,
-                handovers == 0 ? null : done, reason, 0, null, false, null, null, null, millisSince(startedNanos));
+        var s = new FanoutSummary(
+                "slice",
+                status,
+                slice.runId(),
+                slice.part() + "/" + slice.parts(),
+                slice.from(),
+                slice.to(),
+                slice.shopCount(),
+                slice.days(),
+                total - slice.cursor(),
+                done - slice.cursor(),
+                1,
+                handovers,
+                handovers == 0 ? null : done,
+                reason,
+                0,
+                null,
+                false,
+                null,
+                null,
+                null,
+                millisSince(startedNanos));
         log.info("slice finished", Map.of("summary", s));
         return s;
     }
@@ -295,10 +328,12 @@ public final class FanoutService {
             case "range" -> i -> Long.toString(spec.rangeFrom() + i);
             case "list" -> i -> spec.ids().get((int) i);
             case "manifest" -> {
-                List<String> ids = manifests.read(spec.manifest(), spec.idColumn(), spec.etag()).ids();
+                List<String> ids = manifests
+                        .read(spec.manifest(), spec.idColumn(), spec.etag())
+                        .ids();
                 if (slice.shopEnd() > ids.size()) {
-                    throw new BadRequestException("slice " + slice + " reaches shop " + slice.shopEnd() + " but manifest "
-                            + spec.manifest() + " has " + ids.size() + " valid IDs");
+                    throw new BadRequestException("slice " + slice + " reaches shop " + slice.shopEnd()
+                            + " but manifest " + spec.manifest() + " has " + ids.size() + " valid IDs");
                 }
                 yield i -> ids.get((int) i);
             }
@@ -308,20 +343,26 @@ public final class FanoutService {
 
     /** Sends slice messages with SendMessageBatch: at most 10 entries and 256 KiB per request. */
     private void sendSlices(List<Slice> slices, int delaySeconds) throws InterruptedException {
-        String queue = config.fanoutQueueUrl().orElseThrow(() -> new IllegalStateException("run " + slices.getFirst()
-                .runId() + " needs the fan-out queue (" + slices.size() + " slice message(s)), but FANOUT_QUEUE_URL is"
-                + " not configured"));
+        String queue = config.fanoutQueueUrl()
+                .orElseThrow(() ->
+                        new IllegalStateException("run " + slices.getFirst().runId() + " needs the fan-out queue ("
+                                + slices.size() + " slice message(s)), but FANOUT_QUEUE_URL is"
+                                + " not configured"));
         try (Tracing.Segment segment = tracing.segment("SQS/sendSlices")) {
             segment.addAttribute("slices", slices.size());
             sendSlices(queue, slices, delaySeconds, JobPublisher.messageAttributes(segment.insertHeaders()));
         }
     }
 
-    private void sendSlices(String queue, List<Slice> slices, int delaySeconds,
-                            Map<String, MessageAttributeValue> trace) throws InterruptedException {
+    private void sendSlices(
+            String queue, List<Slice> slices, int delaySeconds, Map<String, MessageAttributeValue> trace)
+            throws InterruptedException {
         // Attributes count towards a message's size.
-        int traceBytes = trace.entrySet().stream().mapToInt(e -> e.getKey().length() + "String".length()
-                + e.getValue().stringValue().getBytes(StandardCharsets.UTF_8).length).sum();
+        int traceBytes = trace.entrySet().stream()
+                .mapToInt(e -> e.getKey().length()
+                        + "String".length()
+                        + e.getValue().stringValue().getBytes(StandardCharsets.UTF_8).length)
+                .sum();
         List<String> batch = new ArrayList<>();
         int bytes = 0;
         for (Slice slice : slices) {
@@ -343,20 +384,29 @@ public final class FanoutService {
         sendSliceBatch(queue, batch, delaySeconds, trace);
     }
 
-    private void sendSliceBatch(String queue, List<String> bodies, int delaySeconds,
-                                Map<String, MessageAttributeValue> trace) throws InterruptedException {
+    private void sendSliceBatch(
+            String queue, List<String> bodies, int delaySeconds, Map<String, MessageAttributeValue> trace)
+            throws InterruptedException {
         Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
         for (int i = 0; i < bodies.size(); i++) {
-            pending.put(Integer.toString(i), SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
-                    .messageBody(bodies.get(i)).delaySeconds(delaySeconds).messageAttributes(trace).build());
+            pending.put(
+                    Integer.toString(i),
+                    SendMessageBatchRequestEntry.builder()
+                            .id(Integer.toString(i))
+                            .messageBody(bodies.get(i))
+                            .delaySeconds(delaySeconds)
+                            .messageAttributes(trace)
+                            .build());
         }
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
-            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queue)
-                    .entries(new ArrayList<>(pending.values())));
+            SendMessageBatchResponse response =
+                    sqs.sendMessageBatch(r -> r.queueUrl(queue).entries(new ArrayList<>(pending.values())));
             response.successful().forEach(ok -> pending.remove(ok.id()));
             if (!pending.isEmpty()) {
                 if (attempt >= 4) {
-                    BatchResultErrorEntry first = response.failed().isEmpty() ? null : response.failed().getFirst();
+                    BatchResultErrorEntry first = response.failed().isEmpty()
+                            ? null
+                            : response.failed().getFirst();
                     throw new IllegalStateException("SQS refused " + pending.size() + " slice messages after " + attempt
                             + " attempts" + (first == null ? "" : ": " + first.code() + " " + first.message()));
                 }
@@ -375,12 +425,37 @@ public final class FanoutService {
         }
     }
 
-    private static FanoutSummary summary(Plan plan, String status, long enqueued, int slices, int handovers,
-                                         Long resumeAt, String reason, long startedNanos) {
+    private static FanoutSummary summary(
+            Plan plan,
+            String status,
+            long enqueued,
+            int slices,
+            int handovers,
+            Long resumeAt,
+            String reason,
+            long startedNanos) {
         double seconds = plan.jobs() / plan.ratePerSecond();
-        return new FanoutSummary(plan.kind(), status, plan.runId(), null, plan.from(), plan.to(), plan.shopCount(),
-                plan.days(), plan.jobs(), enqueued, slices, handovers, resumeAt, reason, plan.badRowCount(), samples(plan),
-                plan.dryRun(), plan.ratePerSecond(), seconds, Duration.ofSeconds((long) Math.ceil(seconds)).toString(),
+        return new FanoutSummary(
+                plan.kind(),
+                status,
+                plan.runId(),
+                null,
+                plan.from(),
+                plan.to(),
+                plan.shopCount(),
+                plan.days(),
+                plan.jobs(),
+                enqueued,
+                slices,
+                handovers,
+                resumeAt,
+                reason,
+                plan.badRowCount(),
+                samples(plan),
+                plan.dryRun(),
+                plan.ratePerSecond(),
+                seconds,
+                Duration.ofSeconds((long) Math.ceil(seconds)).toString(),
                 millisSince(startedNanos));
     }
 

@@ -37,5 +37,4 @@ public record FanoutSummary(
         Double ratePerSecond,
         Double estimatedApiSeconds,
         String estimatedApiDuration,
-        long durationMs) {
-}
+        long durationMs) {}

@@ -52,8 +52,11 @@ public final class JobPublisher {
         this.queueUrl = queueUrl;
         this.concurrency = concurrency;
         AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> Thread.ofPlatform().daemon().name("job-publisher-" + n.incrementAndGet()).unstarted(r));
+        this.pool = new ThreadPoolExecutor(
+                concurrency, concurrency, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> Thread.ofPlatform()
+                        .daemon()
+                        .name("job-publisher-" + n.incrementAndGet())
+                        .unstarted(r));
         pool.allowCoreThreadTimeOut(true);
     }
 
@@ -64,8 +67,7 @@ public final class JobPublisher {
      * @param acknowledged jobs SQS acknowledged in this call, including any past a failed batch
      * @param failure why sending stopped early, or null when it stopped because it was done or asked to stop
      */
-    public record Outcome(long confirmedEnd, long acknowledged, RuntimeException failure) {
-    }
+    public record Outcome(long confirmedEnd, long acknowledged, RuntimeException failure) {}
 
     /**
      * Sends jobs {@code from} (inclusive) to {@code to} (exclusive) of a numbered sequence. {@code mayContinue} is
@@ -81,8 +83,9 @@ public final class JobPublisher {
      * taken on the caller's thread) set as String attributes on every job message, so each worker continues the
      * caller's trace. The pool threads make no tracing call of their own.
      */
-    public Outcome publish(long from, long to, LongFunction<Job> jobAt, BooleanSupplier mayContinue,
-                           Map<String, String> trace) throws InterruptedException {
+    public Outcome publish(
+            long from, long to, LongFunction<Job> jobAt, BooleanSupplier mayContinue, Map<String, String> trace)
+            throws InterruptedException {
         Map<String, MessageAttributeValue> attributes = messageAttributes(trace);
         Semaphore window = new Semaphore(concurrency);
         ConcurrentSkipListMap<Long, RuntimeException> failed = new ConcurrentSkipListMap<>();
@@ -148,35 +151,52 @@ public final class JobPublisher {
     /** Trace headers as SQS String message attributes, named as the headers (what the worker reads back). */
     static Map<String, MessageAttributeValue> messageAttributes(Map<String, String> trace) {
         Map<String, MessageAttributeValue> out = new LinkedHashMap<>();
-        trace.forEach((name, value) -> out.put(name, MessageAttributeValue.builder().dataType("String")
-                .stringValue(value).build()));
+        trace.forEach((name, value) -> out.put(
+                name,
+                MessageAttributeValue.builder()
+                        .dataType("String")
+                        .stringValue(value)
+                        .build()));
         return Map.copyOf(out);
     }
 
-    private void sendBatch(long start, long end, LongFunction<Job> jobAt,
-                           Map<String, MessageAttributeValue> attributes, AtomicInteger retrying)
+    private void sendBatch(
+            long start,
+            long end,
+            LongFunction<Job> jobAt,
+            Map<String, MessageAttributeValue> attributes,
+            AtomicInteger retrying)
             throws InterruptedException {
         Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
         for (long k = start; k < end; k++) {
             String id = Long.toString(k - start);
-            pending.put(id, SendMessageBatchRequestEntry.builder().id(id).messageBody(codec.encode(jobAt.apply(k)))
-                    .messageAttributes(attributes).build());
+            pending.put(
+                    id,
+                    SendMessageBatchRequestEntry.builder()
+                            .id(id)
+                            .messageBody(codec.encode(jobAt.apply(k)))
+                            .messageAttributes(attributes)
+                            .build());
         }
         boolean holding = false;
         try {
             for (int attempt = 1; ; attempt++) {
                 SendMessageBatchResponse response;
                 try {
-                    response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl)
-                            .entries(new ArrayList<>(pending.values())));
+                    response =
+                            sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(new ArrayList<>(pending.values())));
                 } catch (SdkException e) {
                     // The SDK already retried throttling and transient errors; a few more tries with a longer pause,
                     // but a request SQS calls malformed (4xx other than throttling) will not get better.
-                    boolean callersFault = e instanceof AwsServiceException s && s.statusCode() >= 400
-                            && s.statusCode() < 500 && !s.isThrottlingException();
+                    boolean callersFault = e instanceof AwsServiceException s
+                            && s.statusCode() >= 400
+                            && s.statusCode() < 500
+                            && !s.isThrottlingException();
                     if (attempt >= ATTEMPTS || callersFault) {
-                        throw new IllegalStateException("SendMessageBatch for jobs " + start + ".." + (end - 1)
-                                + " failed after " + attempt + " attempts: " + e.getMessage(), e);
+                        throw new IllegalStateException(
+                                "SendMessageBatch for jobs " + start + ".." + (end - 1) + " failed after " + attempt
+                                        + " attempts: " + e.getMessage(),
+                                e);
                     }
                     if (!holding) {
                         holding = true;
@@ -190,15 +210,19 @@ public final class JobPublisher {
                     return;
                 }
                 List<BatchResultErrorEntry> errors = response.failed();
-                BatchResultErrorEntry senderFault = errors.stream().filter(f -> Boolean.TRUE.equals(f.senderFault()))
-                        .findFirst().orElse(null);
+                BatchResultErrorEntry senderFault = errors.stream()
+                        .filter(f -> Boolean.TRUE.equals(f.senderFault()))
+                        .findFirst()
+                        .orElse(null);
                 if (senderFault != null || attempt >= ATTEMPTS) {
-                    BatchResultErrorEntry shown = senderFault != null ? senderFault
-                            : errors.isEmpty() ? null : errors.getFirst();
+                    BatchResultErrorEntry shown =
+                            senderFault != null ? senderFault : errors.isEmpty() ? null : errors.getFirst();
                     throw new IllegalStateException("SQS rejected " + pending.size() + " of jobs " + start + ".."
                             + (end - 1) + " after " + attempt + " attempts"
-                            + (shown == null ? "" : ": " + shown.code() + " " + shown.message()
-                            + (senderFault != null ? " (sender fault, not retried)" : "")));
+                            + (shown == null
+                                    ? ""
+                                    : ": " + shown.code() + " " + shown.message()
+                                            + (senderFault != null ? " (sender fault, not retried)" : "")));
                 }
                 if (!holding) {
                     holding = true;

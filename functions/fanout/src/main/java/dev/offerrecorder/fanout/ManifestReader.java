@@ -44,8 +44,7 @@ public final class ManifestReader {
 
     private final S3Client s3;
     private final Tracing tracing;
-    private final ObjectReader json = Json.newMapper().reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final ObjectReader json = Json.newMapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private volatile Manifest last;
 
     public ManifestReader(S3Client s3) {
@@ -58,23 +57,24 @@ public final class ManifestReader {
     }
 
     /** A row that was skipped: its 1-based line in the manifest (or position in a shopIds list) and why. */
-    public record BadRow(long line, String reason) {
-    }
+    public record BadRow(long line, String reason) {}
 
     /**
      * @param badRowCount every bad row; {@code badRows} holds the first {@value #BAD_ROWS_KEPT} of them
      */
-    public record Manifest(String uri, String idColumn, String etag, List<String> ids, long badRowCount,
-                           List<BadRow> badRows) {
-    }
+    public record Manifest(
+            String uri, String idColumn, String etag, List<String> ids, long badRowCount, List<BadRow> badRows) {}
 
     /** @param expectedEtag when not null, the object must still be the one a run was planned from */
     public Manifest read(String uri, String idColumn, String expectedEtag) {
         try (Tracing.Segment segment = tracing.segment("S3/readManifest")) {
             segment.addAttribute("uri", uri);
             Manifest cached = last;
-            boolean hit = expectedEtag != null && cached != null && cached.uri().equals(uri)
-                    && cached.idColumn().equals(idColumn) && sameEtag(cached.etag(), expectedEtag);
+            boolean hit = expectedEtag != null
+                    && cached != null
+                    && cached.uri().equals(uri)
+                    && cached.idColumn().equals(idColumn)
+                    && sameEtag(cached.etag(), expectedEtag);
             segment.addAttribute("cached", hit);
             Manifest manifest = hit ? cached : fetch(uri, idColumn, expectedEtag);
             segment.addAttribute("ids", manifest.ids().size());
@@ -110,8 +110,10 @@ public final class ManifestReader {
             if (e.statusCode() == 404) {
                 throw new BadRequestException("manifest " + uri + " not found");
             }
-            String detail = e.awsErrorDetails() == null ? e.getMessage()
-                    : e.awsErrorDetails().errorCode() + " " + e.awsErrorDetails().errorMessage();
+            String detail = e.awsErrorDetails() == null
+                    ? e.getMessage()
+                    : e.awsErrorDetails().errorCode() + " "
+                            + e.awsErrorDetails().errorMessage();
             throw new BadRequestException("manifest " + uri + " is unreadable: HTTP " + e.statusCode() + " " + detail);
         } catch (IOException e) {
             throw new BadRequestException("manifest " + uri + " is unreadable: " + e.getMessage());
@@ -144,8 +146,8 @@ public final class ManifestReader {
                 return parseLines(uri, etag, reader, idColumn);
             }
         } catch (EOFException | ZipException e) {
-            throw new BadRequestException("manifest " + uri + " is unreadable: corrupt or truncated gzip ("
-                    + e.getMessage() + ")");
+            throw new BadRequestException(
+                    "manifest " + uri + " is unreadable: corrupt or truncated gzip (" + e.getMessage() + ")");
         }
     }
 
@@ -172,8 +174,9 @@ public final class ManifestReader {
             for (int i = 0; i < header.size(); i++) {
                 if (header.get(i).equalsIgnoreCase(idColumn)) {
                     if (column >= 0) {
-                        throw new BadRequestException("manifest " + uri + " line " + lineNo + ": header names the ID"
-                                + " column '" + idColumn + "' twice (columns " + (column + 1) + " and " + (i + 1) + ")");
+                        throw new BadRequestException(
+                                "manifest " + uri + " line " + lineNo + ": header names the ID" + " column '" + idColumn
+                                        + "' twice (columns " + (column + 1) + " and " + (i + 1) + ")");
                     }
                     column = i;
                 }

@@ -7,9 +7,18 @@ import java.util.List;
  * A checked request: which run, which dates, which shops, and what was wrong with some of its rows
  * ({@code badRowCount} in all, the first of them in {@code badRows}).
  */
-public record Plan(String kind, String runId, LocalDate from, LocalDate to, ShopSpec shops, long shopCount,
-                   long badRowCount, List<ManifestReader.BadRow> badRows, boolean dryRun, long limit,
-                   double ratePerSecond) {
+public record Plan(
+        String kind,
+        String runId,
+        LocalDate from,
+        LocalDate to,
+        ShopSpec shops,
+        long shopCount,
+        long badRowCount,
+        List<ManifestReader.BadRow> badRows,
+        boolean dryRun,
+        long limit,
+        double ratePerSecond) {
 
     public Plan {
         badRows = List.copyOf(badRows);

@@ -36,12 +36,18 @@ final class RequestParser {
     static final int MAX_LIST_SHOPS = 2_000;
     /** More than this is a mistake rather than a backfill (at 100 calls/s it would take four months). */
     static final long MAX_JOBS = 1_000_000_000L;
-    private static final Set<String> BACKFILL_FIELDS = Set.of("from", "to", "shopIds", "shopRange", "manifest",
-            "idColumn", "runId", "dryRun", "limit", "ratePerSecond");
-    private static final Set<String> SCHEDULER_FIELDS = Set.of("schedule", "scheduledTime");
-    static final String SCHEDULER_INPUT = "{\"schedule\":\"daily\",\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"}";
 
-    enum Shape { SLICES, SCHEDULE, BACKFILL }
+    private static final Set<String> BACKFILL_FIELDS = Set.of(
+            "from", "to", "shopIds", "shopRange", "manifest", "idColumn", "runId", "dryRun", "limit", "ratePerSecond");
+    private static final Set<String> SCHEDULER_FIELDS = Set.of("schedule", "scheduledTime");
+    static final String SCHEDULER_INPUT =
+            "{\"schedule\":\"daily\",\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"}";
+
+    enum Shape {
+        SLICES,
+        SCHEDULE,
+        BACKFILL
+    }
 
     private final FanoutConfig config;
     private final ManifestReader manifests;
@@ -102,8 +108,8 @@ final class RequestParser {
             for (Iterator<String> names = event.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
                 if (!SCHEDULER_FIELDS.contains(name)) {
-                    throw new BadRequestException("unknown schedule field '" + name + "': a Scheduler input is "
-                            + SCHEDULER_INPUT);
+                    throw new BadRequestException(
+                            "unknown schedule field '" + name + "': a Scheduler input is " + SCHEDULER_INPUT);
                 }
             }
             JsonNode kind = event.get("schedule");
@@ -114,21 +120,31 @@ final class RequestParser {
             timeField = "scheduledTime";
             time = event.has(timeField) ? instant(event, timeField) : clock.instant();
         }
-        String uri = config.scheduleManifest().orElseThrow(() -> new BadRequestException(
-                "a schedule needs SHOP_MANIFEST (s3://bucket/key) configured"));
+        String uri = config.scheduleManifest()
+                .orElseThrow(
+                        () -> new BadRequestException("a schedule needs SHOP_MANIFEST (s3://bucket/key) configured"));
         // "Yesterday" is the day before the schedule's time, in the business time zone: the scheduled time (not
         // the moment of a retry) decides, so a retry after midnight still records the same day.
         LocalDate yesterday = LocalDate.ofInstant(time, config.timeZone()).minusDays(1);
         if (yesterday.isBefore(Job.EARLIEST_DATE)) {
-            throw new BadRequestException("schedule field '" + timeField + "' " + time + " is before "
-                    + Job.EARLIEST_DATE);
+            throw new BadRequestException(
+                    "schedule field '" + timeField + "' " + time + " is before " + Job.EARLIEST_DATE);
         }
         ManifestReader.Manifest manifest = manifests.read(uri, config.manifestIdColumn(), null);
         // One run ID per business day: a repeated or retried schedule re-sends the same jobs, which the transform's
         // compaction keeps once per (shop_id, target_date).
-        return new Plan("schedule", "daily-" + yesterday, yesterday, yesterday,
-                ShopSpec.manifest(uri, config.manifestIdColumn(), manifest.etag()), manifest.ids().size(),
-                manifest.badRowCount(), manifest.badRows(), false, Long.MAX_VALUE, config.apiRatePerSecond());
+        return new Plan(
+                "schedule",
+                "daily-" + yesterday,
+                yesterday,
+                yesterday,
+                ShopSpec.manifest(uri, config.manifestIdColumn(), manifest.etag()),
+                manifest.ids().size(),
+                manifest.badRowCount(),
+                manifest.badRows(),
+                false,
+                Long.MAX_VALUE,
+                config.apiRatePerSecond());
     }
 
     Plan backfill(JsonNode request) {
@@ -154,8 +170,8 @@ final class RequestParser {
         }
         LocalDate today = LocalDate.now(clock.withZone(config.timeZone()));
         if (to.isAfter(today)) {
-            throw new BadRequestException("to " + to + " is in the future (today is " + today + " in "
-                    + config.timeZone() + ")");
+            throw new BadRequestException(
+                    "to " + to + " is in the future (today is " + today + " in " + config.timeZone() + ")");
         }
         String runId = runId(request);
         boolean dryRun = false;
@@ -183,7 +199,8 @@ final class RequestParser {
             rate = r.asDouble();
         }
 
-        int sources = (request.has("shopIds") ? 1 : 0) + (request.has("shopRange") ? 1 : 0)
+        int sources = (request.has("shopIds") ? 1 : 0)
+                + (request.has("shopRange") ? 1 : 0)
                 + (request.has("manifest") ? 1 : 0);
         if (sources != 1) {
             throw new BadRequestException("give the shops exactly one way: \"shopIds\", \"shopRange\" or \"manifest\""
@@ -211,8 +228,18 @@ final class RequestParser {
                 idColumn = c.asText().strip();
             }
             ManifestReader.Manifest manifest = manifests.read(m.asText(), idColumn, null);
-            plan = new Plan("backfill", runId, from, to, ShopSpec.manifest(m.asText(), idColumn, manifest.etag()),
-                    manifest.ids().size(), manifest.badRowCount(), manifest.badRows(), dryRun, limit, rate);
+            plan = new Plan(
+                    "backfill",
+                    runId,
+                    from,
+                    to,
+                    ShopSpec.manifest(m.asText(), idColumn, manifest.etag()),
+                    manifest.ids().size(),
+                    manifest.badRowCount(),
+                    manifest.badRows(),
+                    dryRun,
+                    limit,
+                    rate);
         }
         if (plan.jobs() > MAX_JOBS) {
             throw new BadRequestException("request would enqueue " + plan.jobs() + " jobs (" + plan.shopCount()
@@ -237,8 +264,8 @@ final class RequestParser {
         return r.asText();
     }
 
-    private static Plan shopList(JsonNode ids, String runId, LocalDate from, LocalDate to, boolean dryRun, long limit,
-                                 double rate) {
+    private static Plan shopList(
+            JsonNode ids, String runId, LocalDate from, LocalDate to, boolean dryRun, long limit, double rate) {
         if (!ids.isArray()) {
             throw new BadRequestException("shopIds must be an array of shop IDs, got " + describe(ids));
         }
@@ -254,16 +281,16 @@ final class RequestParser {
             String text = id.isTextual() || id.isIntegralNumber() ? id.asText().strip() : null;
             long position = i + 1;
             if (text == null) {
-                bad.add(new ManifestReader.BadRow(position, "shopIds[" + i + "] is " + id.getNodeType()
-                        + ", not a string or integer"));
+                bad.add(new ManifestReader.BadRow(
+                        position, "shopIds[" + i + "] is " + id.getNodeType() + ", not a string or integer"));
             } else if (text.isEmpty()) {
                 bad.add(new ManifestReader.BadRow(position, "shopIds[" + i + "] is blank"));
             } else if (!Job.isValidId(text)) {
-                bad.add(new ManifestReader.BadRow(position, "shopIds[" + i + "] '" + text
-                        + "' is not 1-64 letters, digits, '-' or '_'"));
+                bad.add(new ManifestReader.BadRow(
+                        position, "shopIds[" + i + "] '" + text + "' is not 1-64 letters, digits, '-' or '_'"));
             } else if (seen.putIfAbsent(text, i) != null) {
-                bad.add(new ManifestReader.BadRow(position, "shopIds[" + i + "] duplicates shopIds[" + seen.get(text)
-                        + "] '" + text + "'"));
+                bad.add(new ManifestReader.BadRow(
+                        position, "shopIds[" + i + "] duplicates shopIds[" + seen.get(text) + "] '" + text + "'"));
             } else {
                 valid.add(text);
             }
@@ -272,14 +299,16 @@ final class RequestParser {
             throw new BadRequestException("shopIds has no valid shop ID (" + bad.size() + " bad entries"
                     + (bad.isEmpty() ? "" : "; first: " + bad.getFirst().reason()) + ")");
         }
-        return new Plan("backfill", runId, from, to, ShopSpec.list(valid), valid.size(), bad.size(), bad, dryRun,
-                limit, rate);
+        return new Plan(
+                "backfill", runId, from, to, ShopSpec.list(valid), valid.size(), bad.size(), bad, dryRun, limit, rate);
     }
 
-    private static Plan shopRange(JsonNode range, String runId, LocalDate from, LocalDate to, boolean dryRun,
-                                  long limit, double rate) {
-        if (!range.path("from").isIntegralNumber() || !range.path("to").isIntegralNumber()
-                || !range.get("from").canConvertToLong() || !range.get("to").canConvertToLong()) {
+    private static Plan shopRange(
+            JsonNode range, String runId, LocalDate from, LocalDate to, boolean dryRun, long limit, double rate) {
+        if (!range.path("from").isIntegralNumber()
+                || !range.path("to").isIntegralNumber()
+                || !range.get("from").canConvertToLong()
+                || !range.get("to").canConvertToLong()) {
             throw new BadRequestException("shopRange needs whole numbers \"from\" and \"to\", got " + range);
         }
         long a = range.get("from").asLong();
@@ -288,11 +317,11 @@ final class RequestParser {
             throw new BadRequestException("shopRange " + a + ".." + b + " is " + (a < 0 ? "negative" : "inverted"));
         }
         if (b - a + 1 > MAX_RANGE_SHOPS) {
-            throw new BadRequestException("shopRange " + a + ".." + b + " holds " + (b - a + 1) + " shops; at most "
-                    + MAX_RANGE_SHOPS);
+            throw new BadRequestException(
+                    "shopRange " + a + ".." + b + " holds " + (b - a + 1) + " shops; at most " + MAX_RANGE_SHOPS);
         }
-        return new Plan("backfill", runId, from, to, ShopSpec.range(a, b), b - a + 1, 0, List.of(), dryRun, limit,
-                rate);
+        return new Plan(
+                "backfill", runId, from, to, ShopSpec.range(a, b), b - a + 1, 0, List.of(), dryRun, limit, rate);
     }
 
     private static LocalDate date(JsonNode request, String field) {

@@ -9,8 +9,8 @@ import java.util.List;
  * that changed underneath it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ShopSpec(String type, List<String> ids, Long rangeFrom, Long rangeTo, String manifest,
-                       String idColumn, String etag) {
+public record ShopSpec(
+        String type, List<String> ids, Long rangeFrom, Long rangeTo, String manifest, String idColumn, String etag) {
 
     public static ShopSpec list(List<String> ids) {
         return new ShopSpec("list", List.copyOf(ids), null, null, null, null, null);
@@ -25,12 +25,13 @@ public record ShopSpec(String type, List<String> ids, Long rangeFrom, Long range
     }
 
     void check() {
-        boolean ok = switch (type == null ? "" : type) {
-            case "list" -> ids != null && !ids.isEmpty();
-            case "range" -> rangeFrom != null && rangeTo != null && rangeFrom >= 0 && rangeTo >= rangeFrom;
-            case "manifest" -> manifest != null && idColumn != null && etag != null;
-            default -> false;
-        };
+        boolean ok =
+                switch (type == null ? "" : type) {
+                    case "list" -> ids != null && !ids.isEmpty();
+                    case "range" -> rangeFrom != null && rangeTo != null && rangeFrom >= 0 && rangeTo >= rangeFrom;
+                    case "manifest" -> manifest != null && idColumn != null && etag != null;
+                    default -> false;
+                };
         if (!ok) {
             throw new BadRequestException("slice has an unusable shop source: " + this);
         }

@@ -11,8 +11,18 @@ import java.time.LocalDate;
  * (a request's job limit, or all of them). {@code failures} counts hand-overs in a row caused by SQS refusing
  * jobs with no job getting through, so a queue that keeps refusing ends in the fan-out DLQ instead of looping.
  */
-public record Slice(String runId, int part, int parts, LocalDate from, LocalDate to, ShopSpec shops, long shopStart,
-                    long shopEnd, long cursor, long end, int failures) {
+public record Slice(
+        String runId,
+        int part,
+        int parts,
+        LocalDate from,
+        LocalDate to,
+        ShopSpec shops,
+        long shopStart,
+        long shopEnd,
+        long cursor,
+        long end,
+        int failures) {
 
     public long days() {
         return to.toEpochDay() - from.toEpochDay() + 1;
@@ -66,7 +76,7 @@ public record Slice(String runId, int part, int parts, LocalDate from, LocalDate
 
     @Override
     public String toString() {
-        return runId + " part " + part + "/" + parts + " " + from + ".." + to + " shops[" + shopStart + ","
-                + shopEnd + ") at " + cursor + "/" + totalJobs();
+        return runId + " part " + part + "/" + parts + " " + from + ".." + to + " shops[" + shopStart + "," + shopEnd
+                + ") at " + cursor + "/" + totalJobs();
     }
 }

@@ -2,13 +2,13 @@ package dev.offerrecorder.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.testkit.runner.LocalContext;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.runner.LocalContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +62,8 @@ final class FanoutKit {
 
     /** A direct invocation (sam remote invoke); returns the summary. Exceptions propagate as from Lambda. */
     JsonNode invoke(Env env, String json) throws Exception {
-        return mapper.readTree(LambdaRunner.invokeDirect(new FanoutHandler(env), "fanout", json, Duration.ofMinutes(1)));
+        return mapper.readTree(
+                LambdaRunner.invokeDirect(new FanoutHandler(env), "fanout", json, Duration.ofMinutes(1)));
     }
 
     void purge() {
@@ -112,10 +113,15 @@ final class FanoutKit {
                         // Long polling while jobs are still coming: an empty queue then costs one request a second
                         // per receiver, not hundreds.
                         int wait = producing.getAsBoolean() ? 1 : 0;
-                        List<Message> got = stack.sqs().receiveMessage(r -> r.queueUrl(jobQueue())
-                                .maxNumberOfMessages(10).visibilityTimeout(900).waitTimeSeconds(wait)).messages();
+                        List<Message> got = stack.sqs()
+                                .receiveMessage(r -> r.queueUrl(jobQueue())
+                                        .maxNumberOfMessages(10)
+                                        .visibilityTimeout(900)
+                                        .waitTimeSeconds(wait))
+                                .messages();
                         if (got.isEmpty()) {
-                            if (!producing.getAsBoolean() && stack.depth(stack.layout().jobQueue()).visible() == 0) {
+                            if (!producing.getAsBoolean()
+                                    && stack.depth(stack.layout().jobQueue()).visible() == 0) {
                                 emptyInARow.incrementAndGet();
                             }
                             continue;
@@ -142,8 +148,7 @@ final class FanoutKit {
     }
 
     /** What driving the fan-out queue did. */
-    record Driven(int invocations, int messages, List<String> errors) {
-    }
+    record Driven(int invocations, int messages, List<String> errors) {}
 
     /**
      * Plays Lambda's SQS poller for the fan-out queue: {@code concurrency} pollers, each with its own handler
@@ -166,15 +171,22 @@ final class FanoutKit {
                 while (errors.isEmpty() && idle < 2) {
                     try {
                         // Long polling, as Lambda's pollers do: a hand-over sent meanwhile is returned at once.
-                        List<Message> batch = stack.sqs().receiveMessage(r -> r.queueUrl(fanoutQueue())
-                                .maxNumberOfMessages(1).waitTimeSeconds(1)
-                                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
-                                .messageAttributeNames("All")).messages();
+                        List<Message> batch = stack.sqs()
+                                .receiveMessage(r -> r.queueUrl(fanoutQueue())
+                                        .maxNumberOfMessages(1)
+                                        .waitTimeSeconds(1)
+                                        .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                                        .messageAttributeNames("All"))
+                                .messages();
                         if (batch.isEmpty()) {
                             // Idle only counts once nothing is queued, delayed or in flight and no invocation
                             // runs (an invocation's own message stays in flight until after its hand-over is sent).
-                            idle = busy.get() == 0 && stack.depth(stack.layout().fanoutQueue()).total() == 0
-                                    ? idle + 1 : 0;
+                            idle = busy.get() == 0
+                                            && stack.depth(stack.layout().fanoutQueue())
+                                                            .total()
+                                                    == 0
+                                    ? idle + 1
+                                    : 0;
                             continue;
                         }
                         idle = 0;
@@ -182,18 +194,22 @@ final class FanoutKit {
                         try {
                             invocations.incrementAndGet();
                             messages.addAndGet(batch.size());
-                            Set<String> failed = invoke(handler, LambdaRunner.sqsEventJson(batch, arn, "us-east-1"), timeout);
+                            Set<String> failed =
+                                    invoke(handler, LambdaRunner.sqsEventJson(batch, arn, "us-east-1"), timeout);
                             List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
                             for (Message m : batch) {
                                 if (failed.contains(m.messageId())) {
                                     errors.add("slice message " + m.messageId() + " reported as failed");
                                 } else {
-                                    done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
-                                            .receiptHandle(m.receiptHandle()).build());
+                                    done.add(DeleteMessageBatchRequestEntry.builder()
+                                            .id(Integer.toString(done.size()))
+                                            .receiptHandle(m.receiptHandle())
+                                            .build());
                                 }
                             }
                             if (!done.isEmpty()) {
-                                stack.sqs().deleteMessageBatch(r -> r.queueUrl(fanoutQueue()).entries(done));
+                                stack.sqs().deleteMessageBatch(r -> r.queueUrl(fanoutQueue())
+                                        .entries(done));
                             }
                         } finally {
                             busy.decrementAndGet();
@@ -212,7 +228,9 @@ final class FanoutKit {
 
     private Set<String> invoke(FanoutHandler handler, String event, Duration timeout) throws Exception {
         var out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out,
+        handler.handleRequest(
+                new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
+                out,
                 new LocalContext("fanout", timeout.toMillis(), 1024));
         Set<String> failed = new HashSet<>();
         for (JsonNode f : mapper.readTree(out.toByteArray()).path("batchItemFailures")) {

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.shared.config.Env;
-import dev.offerrecorder.shared.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,6 +37,7 @@ class FanoutRequestsTest {
 
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static FanoutKit kit;
     final ObjectMapper mapper = Json.newMapper();
@@ -80,47 +81,60 @@ class FanoutRequestsTest {
     @Test
     void missingManifestsAreNamed() {
         String bucket = kit.bucket();
-        assertEquals("manifest s3://" + bucket + "/manifests/nope.csv not found: no object 'manifests/nope.csv' in "
-                + "bucket '" + bucket + "'", error(backfill("s3://" + bucket + "/manifests/nope.csv", "")));
-        assertEquals("manifest s3://no-such-bucket/m.csv not found: no bucket 'no-such-bucket'",
+        assertEquals(
+                "manifest s3://" + bucket + "/manifests/nope.csv not found: no object 'manifests/nope.csv' in "
+                        + "bucket '" + bucket + "'",
+                error(backfill("s3://" + bucket + "/manifests/nope.csv", "")));
+        assertEquals(
+                "manifest s3://no-such-bucket/m.csv not found: no bucket 'no-such-bucket'",
                 error(backfill("s3://no-such-bucket/m.csv", "")));
-        assertEquals("manifest 'file:///tmp/m.csv' is not an s3://bucket/key URI", error(backfill("file:///tmp/m.csv", "")));
+        assertEquals(
+                "manifest 'file:///tmp/m.csv' is not an s3://bucket/key URI", error(backfill("file:///tmp/m.csv", "")));
     }
 
     @Test
     void unreadableEmptyAndHeaderlessManifestsAreNamed() throws Exception {
         byte[] gz = gzip("shop_id\n1\n2\n3\n4\n5\n");
         String corrupt = kit.put("manifests/corrupt.csv.gz", Arrays.copyOf(gz, gz.length - 10));
-        assertTrue(error(backfill(corrupt, "")).startsWith("manifest " + corrupt + " is unreadable: corrupt or "
-                + "truncated gzip"));
+        assertTrue(error(backfill(corrupt, ""))
+                .startsWith("manifest " + corrupt + " is unreadable: corrupt or " + "truncated gzip"));
         String empty = kit.put("manifests/empty.csv", "");
         assertEquals("manifest " + empty + " is empty", error(backfill(empty, "")));
         String headerOnly = kit.put("manifests/header-only.csv", "shop_id,name\n");
         assertEquals("manifest " + headerOnly + " has a header but no shop rows", error(backfill(headerOnly, "")));
         String noColumn = kit.put("manifests/no-column.csv", "id,name\n1,a\n");
-        assertEquals("manifest " + noColumn + " line 1: header [id, name] has no ID column 'shop_id' (CSV needs a "
-                + "header row naming it)", error(backfill(noColumn, "")));
+        assertEquals(
+                "manifest " + noColumn + " line 1: header [id, name] has no ID column 'shop_id' (CSV needs a "
+                        + "header row naming it)",
+                error(backfill(noColumn, "")));
         String noField = kit.put("manifests/no-field.jsonl", "{\"id\":1}\n{\"id\":2}\n");
-        assertEquals("manifest " + noField + " has no ID field 'shop_id' in any of its 2 JSON lines",
+        assertEquals(
+                "manifest " + noField + " has no ID field 'shop_id' in any of its 2 JSON lines",
                 error(backfill(noField, "")));
         String allBad = kit.put("manifests/all-bad.csv", "shop_id\n\n \nshop 1\n");
-        assertEquals("manifest " + allBad + " has no valid shop IDs (1 bad rows; first: line 4: shop ID 'shop 1' is "
-                + "not 1-64 letters, digits, '-' or '_')", error(backfill(allBad, "")));
+        assertEquals(
+                "manifest " + allBad + " has no valid shop IDs (1 bad rows; first: line 4: shop ID 'shop 1' is "
+                        + "not 1-64 letters, digits, '-' or '_')",
+                error(backfill(allBad, "")));
     }
 
     @Test
     void badRequestsAreNamed() {
         String m = "s3://" + kit.bucket() + "/manifests/x.csv";
-        assertEquals("date range is inverted: from 2024-01-03 is after to 2024-01-01",
+        assertEquals(
+                "date range is inverted: from 2024-01-03 is after to 2024-01-01",
                 error("{\"from\":\"2024-01-03\",\"to\":\"2024-01-01\",\"manifest\":\"" + m + "\"}"));
-        assertEquals("date range 2010-01-01..2024-01-01 spans 5114 days; at most 3660 per request",
+        assertEquals(
+                "date range 2010-01-01..2024-01-01 spans 5114 days; at most 3660 per request",
                 error("{\"from\":\"2010-01-01\",\"to\":\"2024-01-01\",\"manifest\":\"" + m + "\"}"));
         assertTrue(error("{\"from\":\"2999-01-01\",\"to\":\"2999-01-02\",\"shopIds\":[\"1\"]}")
                 .startsWith("to 2999-01-02 is in the future (today is "));
         assertTrue(error("{\"form\":\"2024-01-01\",\"to\":\"2024-01-02\",\"shopIds\":[\"1\"]}")
                 .startsWith("unknown request field 'form'"));
-        assertEquals("request is not JSON: Unexpected character ('f' (code 102)): was expecting double-quote to "
-                + "start field name", error("{from:1}"));
+        assertEquals(
+                "request is not JSON: Unexpected character ('f' (code 102)): was expecting double-quote to "
+                        + "start field name",
+                error("{from:1}"));
         assertTrue(error("\"backfill\"").startsWith("request is not a JSON object (got string)"));
     }
 
@@ -137,9 +151,13 @@ class FanoutRequestsTest {
         JsonNode summary = kit.invoke(stack.fanoutEnv(), backfill(uri, ",\"runId\":\"mixed\""));
         assertEquals(9, summary.path("jobsEnqueued").asLong(), summary.toString());
         assertEquals(3, summary.path("badRows").asLong());
-        assertEquals(List.of("2:blank shop ID", "4:duplicate shop ID 'A' (first on line 1)", "5:not valid JSON"),
-                java.util.stream.StreamSupport.stream(summary.path("badRowSamples").spliterator(), false)
-                        .map(r -> r.path("line").asLong() + ":" + r.path("reason").asText()).toList());
+        assertEquals(
+                List.of("2:blank shop ID", "4:duplicate shop ID 'A' (first on line 1)", "5:not valid JSON"),
+                java.util.stream.StreamSupport.stream(
+                                summary.path("badRowSamples").spliterator(), false)
+                        .map(r ->
+                                r.path("line").asLong() + ":" + r.path("reason").asText())
+                        .toList());
         assertEquals(9, kit.drainJobs(2).distinct());
     }
 
@@ -150,7 +168,8 @@ class FanoutRequestsTest {
             csv.append("D").append(i).append('\n');
         }
         String uri = kit.put("manifests/dry.csv", csv.toString());
-        JsonNode summary = kit.invoke(stack.fanoutEnv().with("SLICE_MAX_JOBS", "100"),
+        JsonNode summary = kit.invoke(
+                stack.fanoutEnv().with("SLICE_MAX_JOBS", "100"),
                 backfill(uri, ",\"dryRun\":true,\"ratePerSecond\":25"));
         assertEquals("dry-run", summary.path("status").asText(), summary.toString());
         assertEquals(750, summary.path("jobsPlanned").asLong());
@@ -175,7 +194,8 @@ class FanoutRequestsTest {
         kit.put("manifests/pinned.csv", "shop_id\n1\n2\n3\n4\n5\n6\n");
         FanoutKit.Driven driven = kit.driveFanoutQueue(env, 1, Duration.ofMinutes(1));
         assertEquals(1, driven.errors().size(), driven.errors().toString());
-        assertTrue(driven.errors().getFirst().contains("manifest " + uri + " changed since the run was planned"),
+        assertTrue(
+                driven.errors().getFirst().contains("manifest " + uri + " changed since the run was planned"),
                 driven.errors().getFirst());
         assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), "no job from a changed manifest");
     }
@@ -184,15 +204,22 @@ class FanoutRequestsTest {
     void aJobQueueThatRefusesJobsHandsTheSliceOverAtItsConfirmedPrefixThenGivesUp() throws Exception {
         String missingQueue = stack.aws().sqsEndpoint() + "/000000000000/no-such-queue";
         Env env = stack.fanoutEnv().with("JOB_QUEUE_URL", missingQueue);
-        JsonNode summary = kit.invoke(env, "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\",\"shopRange\":"
-                + "{\"from\":1,\"to\":50},\"runId\":\"refused\"}");
+        JsonNode summary = kit.invoke(
+                env,
+                "{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\",\"shopRange\":"
+                        + "{\"from\":1,\"to\":50},\"runId\":\"refused\"}");
         assertEquals("handed-over", summary.path("status").asText(), summary.toString());
         assertEquals(0, summary.path("resumeAt").asLong());
-        assertTrue(summary.path("handoverReason").asText().startsWith("SendMessageBatch for jobs 0..9 failed after 1"
-                + " attempts"), summary.toString());
+        assertTrue(
+                summary.path("handoverReason")
+                        .asText()
+                        .startsWith("SendMessageBatch for jobs 0..9 failed after 1" + " attempts"),
+                summary.toString());
         // The continuation waits (a delayed message), counting the refusal.
-        var attrs = stack.sqs().getQueueAttributes(r -> r.queueUrl(kit.fanoutQueue()).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
+        var attrs = stack.sqs()
+                .getQueueAttributes(r -> r.queueUrl(kit.fanoutQueue())
+                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                .attributes();
         assertEquals("1", attrs.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED));
 
         // The third refusal in a row fails the invocation, so SQS retries and finally parks the slice in the DLQ.
@@ -200,22 +227,42 @@ class FanoutRequestsTest {
                 {"runId":"refused","part":1,"parts":1,"from":"2024-01-01","to":"2024-01-01",
                  "shops":{"type":"range","rangeFrom":1,"rangeTo":50},"shopStart":0,"shopEnd":50,"cursor":0,"end":50,
                  "failures":2}""");
-        Message m = Message.builder().messageId("m-1").receiptHandle("h").body(slice.toString()).md5OfBody("x").build();
-        var e = assertThrows(IllegalStateException.class, () -> LambdaRunner.invokeDirect(new FanoutHandler(env),
-                "fanout", LambdaRunner.sqsEventJson(List.of(m), FANOUT_ARN, "us-east-1"),
-                Duration.ofMinutes(1)));
+        Message m = Message.builder()
+                .messageId("m-1")
+                .receiptHandle("h")
+                .body(slice.toString())
+                .md5OfBody("x")
+                .build();
+        var e = assertThrows(
+                IllegalStateException.class,
+                () -> LambdaRunner.invokeDirect(
+                        new FanoutHandler(env),
+                        "fanout",
+                        LambdaRunner.sqsEventJson(List.of(m), FANOUT_ARN, "us-east-1"),
+                        Duration.ofMinutes(1)));
         assertTrue(e.getMessage().contains("jobs could not be enqueued 3 hand-overs in a row"), e.getMessage());
     }
 
     @Test
     void aBrokenSliceMessageFailsOnlyItselfInABatch() throws Exception {
-        Message good = Message.builder().messageId("good").receiptHandle("h1").md5OfBody("x").body("""
+        Message good = Message.builder()
+                .messageId("good")
+                .receiptHandle("h1")
+                .md5OfBody("x")
+                .body("""
                 {"runId":"batch","part":1,"parts":1,"from":"2024-01-01","to":"2024-01-01",
                  "shops":{"type":"list","ids":["a","b"]},"shopStart":0,"shopEnd":2,"cursor":0,"end":2,"failures":0}
-                """).build();
-        Message bad = Message.builder().messageId("bad").receiptHandle("h2").md5OfBody("x").body("{\"runId\":1")
+                """)
                 .build();
-        JsonNode response = mapper.readTree(LambdaRunner.invokeDirect(new FanoutHandler(stack.fanoutEnv()), "fanout",
+        Message bad = Message.builder()
+                .messageId("bad")
+                .receiptHandle("h2")
+                .md5OfBody("x")
+                .body("{\"runId\":1")
+                .build();
+        JsonNode response = mapper.readTree(LambdaRunner.invokeDirect(
+                new FanoutHandler(stack.fanoutEnv()),
+                "fanout",
                 LambdaRunner.sqsEventJson(List.of(good, bad), FANOUT_ARN, "us-east-1"),
                 Duration.ofMinutes(1)));
         assertEquals("{\"batchItemFailures\":[{\"itemIdentifier\":\"bad\"}]}", response.toString());

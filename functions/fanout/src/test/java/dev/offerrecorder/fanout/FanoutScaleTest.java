@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.shared.config.Env;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -37,6 +37,7 @@ class FanoutScaleTest {
 
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static FanoutKit kit;
 
@@ -108,14 +109,21 @@ class FanoutScaleTest {
         int handovers = driven.get().messages() - 9;
         // Wall time depends on what else runs on the machine; CPU time (ElasticMQ, S3Proxy and the SDK all run in
         // this JVM) says what the test itself costs.
-        System.out.printf("scale: plan %d ms, %d slice invocations (%d hand-overs) and drain %d ms, process CPU %d s,"
-                        + " load average %.1f%n", (t1 - t0) / 1_000_000, driven.get().invocations(), handovers,
-                (t2 - t1) / 1_000_000, (processCpuNanos() - cpu0) / 1_000_000_000,
+        System.out.printf(
+                "scale: plan %d ms, %d slice invocations (%d hand-overs) and drain %d ms, process CPU %d s,"
+                        + " load average %.1f%n",
+                (t1 - t0) / 1_000_000,
+                driven.get().invocations(),
+                handovers,
+                (t2 - t1) / 1_000_000,
+                (processCpuNanos() - cpu0) / 1_000_000_000,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         // Finishing a 40,000-job slice inside one 1.5 s window would take 27,000 jobs/s per invocation, several
         // times what ElasticMQ in this JVM accepts from all invocations together: every slice hands over.
-        assertTrue(handovers >= 9, "each slice handed over at least once; slice messages handled: "
-                + driven.get().messages());
+        assertTrue(
+                handovers >= 9,
+                "each slice handed over at least once; slice messages handled: "
+                        + driven.get().messages());
         assertEquals(0, drained.duplicates(), "no job enqueued twice");
         assertEquals((long) SHOPS * DAYS, drained.distinct(), "every (shop, date) enqueued");
         assertEquals(Set.of("scale-1"), drained.runIds());

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.shared.config.Env;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FanoutScheduleTest {
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static FanoutKit kit;
     static Env env;
@@ -97,9 +98,10 @@ class FanoutScheduleTest {
     @Test
     void theSchedulerInputTemplateYamlConfiguresWorks() throws Exception {
         // template.yaml's ScheduleV2 Input, as Scheduler delivers it with its context attributes filled in.
-        runAndCheck("{\"detail-type\":\"Scheduled Event\",\"source\":\"aws.scheduler\","
-                + "\"time\":\"2024-03-01T15:00:00Z\","
-                + "\"resources\":[\"arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/daily\"]}",
+        runAndCheck(
+                "{\"detail-type\":\"Scheduled Event\",\"source\":\"aws.scheduler\","
+                        + "\"time\":\"2024-03-01T15:00:00Z\","
+                        + "\"resources\":[\"arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/daily\"]}",
                 "2024-03-01");
     }
 
@@ -108,10 +110,13 @@ class FanoutScheduleTest {
         JsonNode summary = runAndCheck(ruleEvent("2024-03-01T15:30:00Z"), "2024-03-01");
         assertEquals(2, summary.path("badRows").asLong());
         assertEquals(152, summary.path("badRowSamples").get(0).path("line").asLong());
-        assertEquals("blank shop ID", summary.path("badRowSamples").get(0).path("reason").asText());
+        assertEquals(
+                "blank shop ID",
+                summary.path("badRowSamples").get(0).path("reason").asText());
         assertEquals(153, summary.path("badRowSamples").get(1).path("line").asLong());
-        assertEquals("duplicate shop ID 'T7' (first on line 8)", summary.path("badRowSamples").get(1)
-                .path("reason").asText());
+        assertEquals(
+                "duplicate shop ID 'T7' (first on line 8)",
+                summary.path("badRowSamples").get(1).path("reason").asText());
     }
 
     @Test
@@ -127,14 +132,16 @@ class FanoutScheduleTest {
     @Test
     void anEmptySchedulerPayloadIsRefusedWithTheInputToConfigure() {
         var e = assertThrows(BadRequestException.class, () -> kit.invoke(env, "{}"));
-        assertTrue(e.getMessage().contains("{\"schedule\":\"daily\",\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"}"),
+        assertTrue(
+                e.getMessage()
+                        .contains("{\"schedule\":\"daily\",\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"}"),
                 e.getMessage());
     }
 
     @Test
     void aScheduleWithoutAManifestConfiguredSaysSo() {
-        var e = assertThrows(BadRequestException.class, () -> kit.invoke(stack.fanoutEnv(),
-                ruleEvent("2024-03-01T15:30:00Z")));
+        var e = assertThrows(
+                BadRequestException.class, () -> kit.invoke(stack.fanoutEnv(), ruleEvent("2024-03-01T15:30:00Z")));
         assertEquals("a schedule needs SHOP_MANIFEST (s3://bucket/key) configured", e.getMessage());
     }
 }

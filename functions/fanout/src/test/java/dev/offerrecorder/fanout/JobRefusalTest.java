@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.testkit.aws.EmbeddedAws;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.shared.config.Env;
-import dev.offerrecorder.shared.json.Json;
-import dev.offerrecorder.shared.log.JsonLog;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -41,6 +41,7 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
 class JobRefusalTest {
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static FanoutKit kit;
 
@@ -60,14 +61,20 @@ class JobRefusalTest {
         ExecutionInterceptor refuse = new ExecutionInterceptor() {
             @Override
             public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-                if (context.request() instanceof SendMessageBatchRequest r && r.queueUrl().endsWith("jobs")
+                if (context.request() instanceof SendMessageBatchRequest r
+                        && r.queueUrl().endsWith("jobs")
                         && r.entries().stream().anyMatch(e -> e.messageBody().contains("\"shopId\":\"45\""))) {
                     refusals.incrementAndGet();
-                    throw SqsException.builder().statusCode(500).message("injected: SQS unavailable").build();
+                    throw SqsException.builder()
+                            .statusCode(500)
+                            .message("injected: SQS unavailable")
+                            .build();
                 }
             }
         };
-        return SqsClient.builder().region(Region.of(EmbeddedAws.REGION)).endpointOverride(stack.aws().sqsEndpoint())
+        return SqsClient.builder()
+                .region(Region.of(EmbeddedAws.REGION))
+                .endpointOverride(stack.aws().sqsEndpoint())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(refuse))
                 .build();
     }
@@ -80,15 +87,17 @@ class JobRefusalTest {
         JsonLog quiet = new JsonLog("refusal-test", new PrintStream(OutputStream.nullOutputStream()));
         FanoutSummary summary;
         try (SqsClient refusing = refusingShop45(refusals)) {
-            var service = new FanoutService(FanoutConfig.from(env), refusing, new ManifestReader(stack.s3()),
-                    Clock.systemUTC(), quiet);
-            JsonNode request = Json.newMapper().readTree("{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\","
-                    + "\"shopRange\":{\"from\":1,\"to\":100},\"runId\":\"refusal\"}");
+            var service = new FanoutService(
+                    FanoutConfig.from(env), refusing, new ManifestReader(stack.s3()), Clock.systemUTC(), quiet);
+            JsonNode request = Json.newMapper()
+                    .readTree("{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\","
+                            + "\"shopRange\":{\"from\":1,\"to\":100},\"runId\":\"refusal\"}");
             summary = ((FanoutService.Planned) service.handle(request, () -> 600_000)).summary();
         }
         assertEquals("handed-over", summary.status(), summary.toString());
         assertEquals(40L, summary.resumeAt(), "jobs 0..39 (shops 1..40) are confirmed; shop 45 is job 44");
-        assertTrue(summary.handoverReason().startsWith("SendMessageBatch for jobs 40..49 failed after 4 attempts"),
+        assertTrue(
+                summary.handoverReason().startsWith("SendMessageBatch for jobs 40..49 failed after 4 attempts"),
                 summary.handoverReason());
         assertEquals(4, refusals.get(), "the refused batch was tried four times");
 
@@ -97,8 +106,10 @@ class JobRefusalTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (continuation == null) {
             assertTrue(System.nanoTime() < deadline, "no hand-over message after 30 s");
-            var got = stack.sqs().receiveMessage(r -> r.queueUrl(kit.fanoutQueue()).waitTimeSeconds(1)
-                    .messageAttributeNames("All")).messages();
+            var got = stack.sqs()
+                    .receiveMessage(r ->
+                            r.queueUrl(kit.fanoutQueue()).waitTimeSeconds(1).messageAttributeNames("All"))
+                    .messages();
             continuation = got.isEmpty() ? null : got.getFirst();
         }
         JsonNode slice = Json.newMapper().readTree(continuation.body());
@@ -107,8 +118,11 @@ class JobRefusalTest {
 
         // A healthy invocation takes the hand-over.
         String arn = stack.arn(kit.fanoutQueue());
-        LambdaRunner.invokeDirect(new FanoutHandler(env), "fanout",
-                LambdaRunner.sqsEventJson(List.of(continuation), arn, EmbeddedAws.REGION), Duration.ofMinutes(1));
+        LambdaRunner.invokeDirect(
+                new FanoutHandler(env),
+                "fanout",
+                LambdaRunner.sqsEventJson(List.of(continuation), arn, EmbeddedAws.REGION),
+                Duration.ofMinutes(1));
         FanoutKit.Drained drained = kit.drainJobs(2);
         assertEquals(100, drained.distinct(), "every job is enqueued");
         // While the refused batch was retried no new batch started: only the three already in flight beside it

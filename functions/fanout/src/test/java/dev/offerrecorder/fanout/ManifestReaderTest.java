@@ -46,7 +46,8 @@ class ManifestReaderTest {
 
     @Test
     void gzipIsDetectedByItsMagicBytes() throws IOException {
-        assertEquals(List.of("1", "2"), parse(gzip("shop_id\n1\n2\n"), "shop_id").ids());
+        assertEquals(
+                List.of("1", "2"), parse(gzip("shop_id\n1\n2\n"), "shop_id").ids());
     }
 
     @Test
@@ -60,11 +61,13 @@ class ManifestReaderTest {
         var m = parse("shop_id,name\n1,a\n,blank\n2,b\n1,again\nbad id!,c\n\"3,d\n4\n");
         assertEquals(List.of("1", "2", "4"), m.ids());
         assertEquals(4, m.badRowCount());
-        assertEquals(List.of(
-                new ManifestReader.BadRow(3, "blank shop ID"),
-                new ManifestReader.BadRow(5, "duplicate shop ID '1' (first on line 2)"),
-                new ManifestReader.BadRow(6, "shop ID 'bad id!' is not 1-64 letters, digits, '-' or '_'"),
-                new ManifestReader.BadRow(7, "unterminated quoted field")), m.badRows());
+        assertEquals(
+                List.of(
+                        new ManifestReader.BadRow(3, "blank shop ID"),
+                        new ManifestReader.BadRow(5, "duplicate shop ID '1' (first on line 2)"),
+                        new ManifestReader.BadRow(6, "shop ID 'bad id!' is not 1-64 letters, digits, '-' or '_'"),
+                        new ManifestReader.BadRow(7, "unterminated quoted field")),
+                m.badRows());
     }
 
     @Test
@@ -73,11 +76,13 @@ class ManifestReaderTest {
         assertEquals(List.of(new ManifestReader.BadRow(2, "has 1 fields, no 'shop_id' value")), csv.badRows());
         var json = parse("{\"shop_id\":\"a\"}\n{\"shop_id\":\"b\"} trailing\n[1]\n{\"shop_id\":1.5}\n{\"other\":1}\n");
         assertEquals(List.of("a"), json.ids());
-        assertEquals(List.of(
-                new ManifestReader.BadRow(2, "not valid JSON"),
-                new ManifestReader.BadRow(3, "not a JSON object"),
-                new ManifestReader.BadRow(4, "'shop_id' is NUMBER, not a string or integer"),
-                new ManifestReader.BadRow(5, "no 'shop_id' field")), json.badRows());
+        assertEquals(
+                List.of(
+                        new ManifestReader.BadRow(2, "not valid JSON"),
+                        new ManifestReader.BadRow(3, "not a JSON object"),
+                        new ManifestReader.BadRow(4, "'shop_id' is NUMBER, not a string or integer"),
+                        new ManifestReader.BadRow(5, "no 'shop_id' field")),
+                json.badRows());
     }
 
     @Test
@@ -96,24 +101,31 @@ class ManifestReaderTest {
     void emptyManifestsAreErrors() throws IOException {
         assertEquals("manifest s3://b/m.csv is empty", error(""));
         assertEquals("manifest s3://b/m.csv is empty", error("\n  \n"));
-        assertEquals("manifest s3://b/m.csv is empty", assertThrows(BadRequestException.class,
-                () -> parse(gzip(""), "shop_id")).getMessage());
+        assertEquals(
+                "manifest s3://b/m.csv is empty",
+                assertThrows(BadRequestException.class, () -> parse(gzip(""), "shop_id"))
+                        .getMessage());
         assertEquals("manifest s3://b/m.csv has a header but no shop rows", error("shop_id\n\n"));
     }
 
     @Test
     void aMissingIdColumnIsAnErrorNamingTheHeaderLine() {
-        assertEquals("manifest s3://b/m.csv line 2: header [id, name] has no ID column 'shop_id' (CSV needs a "
-                + "header row naming it)", error("\nid,name\n1,a\n"));
-        assertEquals("manifest s3://b/m.csv line 1: header names the ID column 'shop_id' twice (columns 1 and 3)",
+        assertEquals(
+                "manifest s3://b/m.csv line 2: header [id, name] has no ID column 'shop_id' (CSV needs a "
+                        + "header row naming it)",
+                error("\nid,name\n1,a\n"));
+        assertEquals(
+                "manifest s3://b/m.csv line 1: header names the ID column 'shop_id' twice (columns 1 and 3)",
                 error("shop_id,name,SHOP_ID\n1,a,1\n"));
-        assertEquals("manifest s3://b/m.csv has no ID field 'shop_id' in any of its 2 JSON lines",
+        assertEquals(
+                "manifest s3://b/m.csv has no ID field 'shop_id' in any of its 2 JSON lines",
                 error("{\"id\":1}\n{\"id\":2}\n"));
     }
 
     @Test
     void aManifestWithOnlyBadRowsNamesTheFirst() {
-        assertEquals("manifest s3://b/m.csv has no valid shop IDs (2 bad rows; first: line 2: blank shop ID)",
+        assertEquals(
+                "manifest s3://b/m.csv has no valid shop IDs (2 bad rows; first: line 2: blank shop ID)",
                 error("shop_id\n \"\" \n?\n"));
     }
 
@@ -121,7 +133,8 @@ class ManifestReaderTest {
     void corruptGzipIsUnreadable() throws IOException {
         byte[] gz = gzip("shop_id\n1\n2\n3\n");
         byte[] truncated = Arrays.copyOf(gz, gz.length - 12);
-        String message = assertThrows(BadRequestException.class, () -> parse(truncated, "shop_id")).getMessage();
+        String message = assertThrows(BadRequestException.class, () -> parse(truncated, "shop_id"))
+                .getMessage();
         assertTrue(message.startsWith("manifest s3://b/m.csv is unreadable: corrupt or truncated gzip"), message);
     }
 

@@ -20,16 +20,20 @@ import org.junit.jupiter.api.Test;
 /** Slicing covers every (shop, date) of a plan exactly once, whatever the sizes. */
 class SliceSplitTest {
     private static FanoutService service(int sliceMaxJobs) {
-        var config = FanoutConfig.from(new Env(Map.of("JOB_QUEUE_URL", "http://q",
-                "SLICE_MAX_JOBS", Integer.toString(sliceMaxJobs))));
-        return new FanoutService(config, null, new ManifestReader(null), Clock.systemUTC(),
+        var config = FanoutConfig.from(
+                new Env(Map.of("JOB_QUEUE_URL", "http://q", "SLICE_MAX_JOBS", Integer.toString(sliceMaxJobs))));
+        return new FanoutService(
+                config,
+                null,
+                new ManifestReader(null),
+                Clock.systemUTC(),
                 new JsonLog("test", new PrintStream(OutputStream.nullOutputStream())));
     }
 
     private static Plan plan(ShopSpec shops, long shopCount, int days, long limit) {
         LocalDate from = LocalDate.of(2024, 2, 27);
-        return new Plan("backfill", "r", from, from.plusDays(days - 1), shops, shopCount, 0, List.of(), false, limit,
-                100);
+        return new Plan(
+                "backfill", "r", from, from.plusDays(days - 1), shops, shopCount, 0, List.of(), false, limit, 100);
     }
 
     /** Every job the slices enumerate, as "shop|date", failing on any repeat. */
@@ -38,11 +42,12 @@ class SliceSplitTest {
         for (Slice s : slices) {
             for (long k = s.cursor(); k < s.totalJobs(); k++) {
                 long shop = s.shopAt(k);
-                String id = switch (s.shops().type()) {
-                    case "range" -> Long.toString(s.shops().rangeFrom() + shop);
-                    case "list" -> s.shops().ids().get((int) shop);
-                    default -> "m" + shop;
-                };
+                String id =
+                        switch (s.shops().type()) {
+                            case "range" -> Long.toString(s.shops().rangeFrom() + shop);
+                            case "list" -> s.shops().ids().get((int) shop);
+                            default -> "m" + shop;
+                        };
                 assertTrue(jobs.add(id + "|" + s.dateAt(k)), "job enumerated twice: " + id + " " + s.dateAt(k));
             }
         }
@@ -63,8 +68,20 @@ class SliceSplitTest {
     void smallPlansAreOneSlice() {
         var slices = service(1000).split(plan(ShopSpec.range(1, 10), 10, 5, Long.MAX_VALUE));
         assertEquals(1, slices.size());
-        assertEquals(new Slice("r", 1, 1, LocalDate.of(2024, 2, 27), LocalDate.of(2024, 3, 2), ShopSpec.range(1, 10),
-                0, 10, 0, 50, 0), slices.getFirst());
+        assertEquals(
+                new Slice(
+                        "r",
+                        1,
+                        1,
+                        LocalDate.of(2024, 2, 27),
+                        LocalDate.of(2024, 3, 2),
+                        ShopSpec.range(1, 10),
+                        0,
+                        10,
+                        0,
+                        50,
+                        0),
+                slices.getFirst());
     }
 
     @Test
@@ -111,9 +128,20 @@ class SliceSplitTest {
     @Test
     void slicesSurviveTheQueueAsJsonAndResumeAtTheirCursor() throws Exception {
         ObjectMapper mapper = Json.newMapper();
-        Slice s = new Slice("r", 2, 3, LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 2),
-                ShopSpec.manifest("s3://b/k", "shop_id", "\"e\""), 10, 20, 0, 20, 0);
-        Slice back = mapper.readValue(mapper.writeValueAsString(s.resumeAt(7, 1)), Slice.class).check();
+        Slice s = new Slice(
+                "r",
+                2,
+                3,
+                LocalDate.of(2024, 1, 1),
+                LocalDate.of(2024, 1, 2),
+                ShopSpec.manifest("s3://b/k", "shop_id", "\"e\""),
+                10,
+                20,
+                0,
+                20,
+                0);
+        Slice back = mapper.readValue(mapper.writeValueAsString(s.resumeAt(7, 1)), Slice.class)
+                .check();
         assertEquals(s.resumeAt(7, 1), back);
         assertEquals(LocalDate.of(2024, 1, 2), back.dateAt(10));
         assertEquals(17, back.shopAt(7));

@@ -28,9 +28,11 @@ import software.amazon.awssdk.services.sqs.model.UnsupportedOperationException;
 public final class RedriveService {
     /** SQS's own ceiling for MaxNumberOfMessagesPerSecond. */
     public static final int SQS_MAX_RATE = 500;
+
     public static final int MAX_SAMPLE = 1000;
     /** How long peeked messages stay hidden at most, should the peek die before handing them back. */
     static final int PEEK_VISIBILITY_SECONDS = 30;
+
     static final int SAMPLES_PER_REASON = 3;
     private static final int BODY_EXCERPT = 120;
 
@@ -54,13 +56,22 @@ public final class RedriveService {
     }
 
     /** A move task as ListMessageMoveTasks reports it (counts are approximate, as SQS says). */
-    public record Task(String taskHandle, String status, long moved, long toMove, Integer maxPerSecond,
-                       String failureReason, Instant startedAt) {
+    public record Task(
+            String taskHandle,
+            String status,
+            long moved,
+            long toMove,
+            Integer maxPerSecond,
+            String failureReason,
+            Instant startedAt) {
         static Task of(ListMessageMoveTasksResultEntry e) {
-            return new Task(e.taskHandle(), e.status(),
+            return new Task(
+                    e.taskHandle(),
+                    e.status(),
                     e.approximateNumberOfMessagesMoved() == null ? 0 : e.approximateNumberOfMessagesMoved(),
                     e.approximateNumberOfMessagesToMove() == null ? 0 : e.approximateNumberOfMessagesToMove(),
-                    e.maxNumberOfMessagesPerSecond(), e.failureReason(),
+                    e.maxNumberOfMessagesPerSecond(),
+                    e.failureReason(),
                     e.startedTimestamp() == null ? null : Instant.ofEpochMilli(e.startedTimestamp()));
         }
 
@@ -75,25 +86,40 @@ public final class RedriveService {
      * @param dlqMessages messages in the DLQ (visible and in flight) when the task started
      * @param running     for REFUSED: the task that is already running
      */
-    public record StartResult(Status status, String taskHandle, Integer maxPerSecond, long dlqMessages, Task running,
-                              String message) {
-        public enum Status { STARTED, REFUSED, NOTHING_TO_MOVE }
+    public record StartResult(
+            Status status, String taskHandle, Integer maxPerSecond, long dlqMessages, Task running, String message) {
+        public enum Status {
+            STARTED,
+            REFUSED,
+            NOTHING_TO_MOVE
+        }
 
         static StartResult started(String handle, int rate, long depth) {
-            return new StartResult(Status.STARTED, handle, rate, depth, null, "redrive started: about " + depth
-                    + " messages back to the job queue at most " + rate + "/s (task " + handle + ")");
+            return new StartResult(
+                    Status.STARTED,
+                    handle,
+                    rate,
+                    depth,
+                    null,
+                    "redrive started: about " + depth + " messages back to the job queue at most " + rate + "/s (task "
+                            + handle + ")");
         }
 
         static StartResult refused(Task task) {
-            return new StartResult(Status.REFUSED, null, null, task.toMove(), task, "a redrive is already running"
-                    + " on the job DLQ (task " + task.taskHandle() + ", moved " + task.moved() + " of "
-                    + task.toMove() + " at " + task.maxPerSecond() + "/s); wait for it or cancel it first");
+            return new StartResult(
+                    Status.REFUSED,
+                    null,
+                    null,
+                    task.toMove(),
+                    task,
+                    "a redrive is already running"
+                            + " on the job DLQ (task " + task.taskHandle() + ", moved " + task.moved() + " of "
+                            + task.toMove() + " at " + task.maxPerSecond() + "/s); wait for it or cancel it first");
         }
     }
 
     /** A few messages of one failure reason, with how many of the sample share it. */
-    public record ReasonGroup(String reason, int count, List<Sample> samples) {
-    }
+    public record ReasonGroup(String reason, int count, List<Sample> samples) {}
 
     /**
      * One peeked message.
@@ -101,16 +127,19 @@ public final class RedriveService {
      * @param job          "run/shop/date" for a valid job, else an excerpt of the body
      * @param receiveCount receives before this peek (failed deliveries from the job queue plus earlier peeks)
      */
-    public record Sample(String messageId, String job, int receiveCount, Instant sentAt) {
-    }
+    public record Sample(String messageId, String job, int receiveCount, Instant sentAt) {}
 
     /**
      * What the DLQ holds: its depth, and a sample grouped by failure reason. The oldest age is the oldest
      * message in the sample; it covers the whole DLQ when {@code sampled >= visible}.
      */
-    public record DlqPeek(long visible, long inFlight, int sampled, Instant oldestSentAt, Long oldestAgeSeconds,
-                          List<ReasonGroup> reasons) {
-    }
+    public record DlqPeek(
+            long visible,
+            long inFlight,
+            int sampled,
+            Instant oldestSentAt,
+            Long oldestAgeSeconds,
+            List<ReasonGroup> reasons) {}
 
     /**
      * The replay rate from the API's capacity: a fraction (headroom) of what the API serves per second, so the
@@ -135,12 +164,19 @@ public final class RedriveService {
         }
         Depth depth = depth();
         if (depth.total() == 0) {
-            return new StartResult(StartResult.Status.NOTHING_TO_MOVE, null, maxPerSecond, 0, null,
+            return new StartResult(
+                    StartResult.Status.NOTHING_TO_MOVE,
+                    null,
+                    maxPerSecond,
+                    0,
+                    null,
                     "the job DLQ is empty: nothing to replay");
         }
         try {
-            String handle = sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn()).destinationArn(jobQueueArn())
-                    .maxNumberOfMessagesPerSecond(maxPerSecond)).taskHandle();
+            String handle = sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn())
+                            .destinationArn(jobQueueArn())
+                            .maxNumberOfMessagesPerSecond(maxPerSecond))
+                    .taskHandle();
             return StartResult.started(handle, maxPerSecond, depth.total());
         } catch (UnsupportedOperationException e) {
             // Another caller started a task between our check and our start: SQS refuses the second one.
@@ -151,7 +187,8 @@ public final class RedriveService {
     /** The DLQ's move tasks, newest first, as SQS keeps them (it forgets them after a while). */
     public List<Task> list() {
         return sqs.listMessageMoveTasks(r -> r.sourceArn(dlqArn()).maxResults(10)).results().stream()
-                .map(Task::of).toList();
+                .map(Task::of)
+                .toList();
     }
 
     public Optional<Task> running() {
@@ -183,10 +220,14 @@ public final class RedriveService {
             while (seen.size() < sampleSize) {
                 int want = Math.min(10, sampleSize - seen.size());
                 // Long polling (1 s) asks every SQS server, so a short DLQ is sampled whole, not a random subset.
-                List<Message> got = sqs.receiveMessage(r -> r.queueUrl(dlqUrl).maxNumberOfMessages(want)
-                        .visibilityTimeout(PEEK_VISIBILITY_SECONDS).waitTimeSeconds(1)
-                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
-                                MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
+                List<Message> got = sqs.receiveMessage(r -> r.queueUrl(dlqUrl)
+                                .maxNumberOfMessages(want)
+                                .visibilityTimeout(PEEK_VISIBILITY_SECONDS)
+                                .waitTimeSeconds(1)
+                                .messageSystemAttributeNames(
+                                        MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                                        MessageSystemAttributeName.SENT_TIMESTAMP))
+                        .messages();
                 if (got.isEmpty()) {
                     break;
                 }
@@ -203,8 +244,8 @@ public final class RedriveService {
         Instant oldest = null;
         for (Message m : messages) {
             // This peek's own receive is not a failure: report what came before it.
-            int receives = (int) Math.max(0,
-                    longAttribute(m, MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT) - 1);
+            int receives =
+                    (int) Math.max(0, longAttribute(m, MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT) - 1);
             long sentMillis = longAttribute(m, MessageSystemAttributeName.SENT_TIMESTAMP);
             Instant sent = sentMillis > 0 ? Instant.ofEpochMilli(sentMillis) : null;
             if (sent != null && (oldest == null || sent.isBefore(oldest))) {
@@ -224,11 +265,19 @@ public final class RedriveService {
                     .add(new Sample(m.messageId(), what, receives, sent));
         }
         List<ReasonGroup> groups = byReason.entrySet().stream()
-                .map(e -> new ReasonGroup(e.getKey(), e.getValue().size(),
-                        List.copyOf(e.getValue().subList(0, Math.min(SAMPLES_PER_REASON, e.getValue().size())))))
+                .map(e -> new ReasonGroup(
+                        e.getKey(),
+                        e.getValue().size(),
+                        List.copyOf(e.getValue()
+                                .subList(
+                                        0,
+                                        Math.min(
+                                                SAMPLES_PER_REASON, e.getValue().size())))))
                 .sorted(Comparator.comparingInt(ReasonGroup::count).reversed().thenComparing(ReasonGroup::reason))
                 .toList();
-        Long age = oldest == null ? null : Math.max(0, Duration.between(oldest, clock.instant()).toSeconds());
+        Long age = oldest == null
+                ? null
+                : Math.max(0, Duration.between(oldest, clock.instant()).toSeconds());
         return new DlqPeek(depth.visible(), depth.inFlight(), messages.size(), oldest, age, groups);
     }
 
@@ -236,10 +285,15 @@ public final class RedriveService {
         for (int i = 0; i < messages.size(); i += 10) {
             List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
             for (Message m : messages.subList(i, Math.min(messages.size(), i + 10))) {
-                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(entries.size()))
-                        .receiptHandle(m.receiptHandle()).visibilityTimeout(0).build());
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder()
+                        .id(Integer.toString(entries.size()))
+                        .receiptHandle(m.receiptHandle())
+                        .visibilityTimeout(0)
+                        .build());
             }
-            var failed = sqs.changeMessageVisibilityBatch(r -> r.queueUrl(dlqUrl).entries(entries)).failed();
+            var failed = sqs.changeMessageVisibilityBatch(
+                            r -> r.queueUrl(dlqUrl).entries(entries))
+                    .failed();
             if (!failed.isEmpty()) {
                 throw new IllegalStateException(failed.size() + " peeked DLQ messages could not be made visible again"
                         + " (" + failed.getFirst().message() + "); they reappear after "
@@ -255,10 +309,13 @@ public final class RedriveService {
     }
 
     private Depth depth() {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-        return new Depth(Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")),
+        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl)
+                        .attributeNames(
+                                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                .attributes();
+        return new Depth(
+                Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")),
                 Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0")));
     }
 
@@ -295,6 +352,7 @@ public final class RedriveService {
 
     private String arn(String queueUrl) {
         return sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
+                .attributes()
+                .get(QueueAttributeName.QUEUE_ARN);
     }
 }

@@ -1,8 +1,5 @@
 package dev.offerrecorder.replay;
 
-import dev.offerrecorder.shared.snapstart.Priming;
-import org.crac.Resource;
-import software.amazon.awssdk.services.sqs.model.StartMessageMoveTaskRequest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,11 +9,14 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.snapstart.Priming;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.Map;
+import org.crac.Resource;
+import software.amazon.awssdk.services.sqs.model.StartMessageMoveTaskRequest;
 
 /**
  * Lambda entry point, invoked directly ({@code sam remote invoke}, {@code ./recorder replay}); no action means peek:
@@ -43,8 +43,8 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     }
 
     public ReplayHandler(Env env) {
-        this.redrive = new RedriveService(AwsClients.sqs(env), env.require("JOB_DLQ_URL"),
-                env.require("JOB_QUEUE_URL"));
+        this.redrive =
+                new RedriveService(AwsClients.sqs(env), env.require("JOB_DLQ_URL"), env.require("JOB_QUEUE_URL"));
         this.capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
         int headroomPercent = env.getInt("REPLAY_HEADROOM_PERCENT", 50, 1, 100);
         this.defaultRate = RedriveService.rateFor(capacity, headroomPercent / 100.0);
@@ -67,14 +67,16 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
         }
         // Without an action, only look: starting a redrive must be asked for.
         String action = request.path("action").asText("peek");
-        Object result = switch (action) {
-            case "peek" -> redrive.peek(intField(request, "sample", DEFAULT_SAMPLE));
-            case "start" -> redrive.start(rate(request));
-            case "list" -> redrive.list();
-            case "cancel" -> cancel(request.path("taskHandle").asText(""));
-            default -> throw new IllegalArgumentException("unknown action '" + action
-                    + "': peek, start, list or cancel");
-        };
+        Object result =
+                switch (action) {
+                    case "peek" -> redrive.peek(intField(request, "sample", DEFAULT_SAMPLE));
+                    case "start" -> redrive.start(rate(request));
+                    case "list" -> redrive.list();
+                    case "cancel" -> cancel(request.path("taskHandle").asText(""));
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unknown action '" + action + "': peek, start, list or cancel");
+                };
         log.info("replay " + action, Map.of("result", result));
         mapper.writeValue(output, result);
     }
@@ -92,9 +94,14 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
         Map<String, Object> reply = new HashMap<>();
         if (handle.isEmpty()) {
             var cancelled = redrive.cancelRunning();
-            reply.put("cancelled", cancelled.map(RedriveService.Task::taskHandle).orElse(null));
-            reply.put("message", cancelled.map(t -> "cancelled task " + t.taskHandle() + " after " + t.moved()
-                    + " of " + t.toMove() + " messages").orElse("no redrive is running"));
+            reply.put(
+                    "cancelled", cancelled.map(RedriveService.Task::taskHandle).orElse(null));
+            reply.put(
+                    "message",
+                    cancelled
+                            .map(t -> "cancelled task " + t.taskHandle() + " after " + t.moved() + " of " + t.toMove()
+                                    + " messages")
+                            .orElse("no redrive is running"));
         } else {
             redrive.cancel(handle);
             reply.put("cancelled", handle);
@@ -118,8 +125,10 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         Priming.primeShared();
-        StartMessageMoveTaskRequest.builder().sourceArn("arn:aws:sqs:us-east-1:000000000000:prime")
-                .maxNumberOfMessagesPerSecond(defaultRate).build();
+        StartMessageMoveTaskRequest.builder()
+                .sourceArn("arn:aws:sqs:us-east-1:000000000000:prime")
+                .maxNumberOfMessagesPerSecond(defaultRate)
+                .build();
     }
 
     @Override

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.shared.json.Json;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 class RedriveServiceTest {
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     RedriveService redrive;
     String jobs;
@@ -73,10 +74,20 @@ class RedriveServiceTest {
         Map<String, Integer> counts = new java.util.HashMap<>();
         peek.reasons().forEach(g -> counts.put(g.reason(), g.count()));
         assertEquals(4, counts.get("valid job, failed after 1 receive"), peek.toString());
-        assertEquals(1, counts.entrySet().stream().filter(e -> e.getKey().startsWith(
-                "invalid message: message body is not JSON")).mapToInt(Map.Entry::getValue).sum(), peek.toString());
-        assertEquals(1, counts.entrySet().stream().filter(e -> e.getKey().startsWith(
-                "invalid message: shopId '../etc'")).mapToInt(Map.Entry::getValue).sum(), peek.toString());
+        assertEquals(
+                1,
+                counts.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("invalid message: message body is not JSON"))
+                        .mapToInt(Map.Entry::getValue)
+                        .sum(),
+                peek.toString());
+        assertEquals(
+                1,
+                counts.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("invalid message: shopId '../etc'"))
+                        .mapToInt(Map.Entry::getValue)
+                        .sum(),
+                peek.toString());
         RedriveService.ReasonGroup valid = peek.reasons().getFirst();
         assertEquals(3, valid.samples().size(), "at most three samples per reason");
         assertTrue(valid.samples().getFirst().job().startsWith("peek/"), valid.toString());
@@ -84,7 +95,8 @@ class RedriveServiceTest {
         assertEquals(6, visible(dlq), "peeked messages are visible again at once");
         RedriveService.DlqPeek again = redrive.peek(50);
         assertEquals(6, again.sampled(), "a second peek sees them all again");
-        assertTrue(again.reasons().stream().anyMatch(g -> g.reason().equals("valid job, failed after 2 receives")),
+        assertTrue(
+                again.reasons().stream().anyMatch(g -> g.reason().equals("valid job, failed after 2 receives")),
                 "each peek is a receive of its own: " + again);
     }
 
@@ -102,7 +114,8 @@ class RedriveServiceTest {
         RedriveService.StartResult second = redrive.start(1);
         assertEquals(RedriveService.StartResult.Status.REFUSED, second.status(), second.toString());
         assertEquals(first.taskHandle(), second.running().taskHandle());
-        assertTrue(second.message().contains("already running") && second.message().contains(first.taskHandle()),
+        assertTrue(
+                second.message().contains("already running") && second.message().contains(first.taskHandle()),
                 second.message());
         RedriveService.Task running = redrive.running().orElseThrow();
         assertEquals(1, running.maxPerSecond());
@@ -128,40 +141,51 @@ class RedriveServiceTest {
     void theHandlerPeeksByDefaultAndRejectsARateAboveTheApisCapacity() throws Exception {
         send(dlq, List.of("{\"v\":1,\"runId\":\"h\",\"shopId\":\"1\",\"date\":\"2024-01-01\"}"));
         var handler = new ReplayHandler(stack.replayEnv().with("API_CAPACITY_RPS", "10"));
-        JsonNode peek = Json.newMapper().readTree(LambdaRunner.invokeDirect(handler, "replay", "{}",
-                Duration.ofMinutes(1)));
+        JsonNode peek =
+                Json.newMapper().readTree(LambdaRunner.invokeDirect(handler, "replay", "{}", Duration.ofMinutes(1)));
         assertEquals(1, peek.path("visible").asInt(), peek.toString());
-        var e = assertThrows(IllegalArgumentException.class, () -> LambdaRunner.invokeDirect(handler, "replay",
-                "{\"action\":\"start\",\"maxPerSecond\":11}", Duration.ofMinutes(1)));
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LambdaRunner.invokeDirect(
+                        handler, "replay", "{\"action\":\"start\",\"maxPerSecond\":11}", Duration.ofMinutes(1)));
         assertTrue(e.getMessage().contains("above the API's capacity of 10"), e.getMessage());
-        JsonNode started = Json.newMapper().readTree(LambdaRunner.invokeDirect(handler, "replay",
-                "{\"action\":\"start\"}", Duration.ofMinutes(1)));
+        JsonNode started = Json.newMapper()
+                .readTree(
+                        LambdaRunner.invokeDirect(handler, "replay", "{\"action\":\"start\"}", Duration.ofMinutes(1)));
         assertEquals(5, started.path("maxPerSecond").asInt(), "the default rate is half the capacity");
         assertEquals("STARTED", started.path("status").asText());
     }
 
     /** Receives each message without deleting it until SQS moves it to the DLQ (maxReceiveCount 1). */
     private void failEveryDeliveryUntilDeadLettered(int messages) throws InterruptedException {
-        await(() -> {
-            stack.sqs().receiveMessage(r -> r.queueUrl(jobs).maxNumberOfMessages(10).visibilityTimeout(0));
-            return visible(dlq) == messages;
-        }, messages + " messages in the DLQ");
+        await(
+                () -> {
+                    stack.sqs()
+                            .receiveMessage(r ->
+                                    r.queueUrl(jobs).maxNumberOfMessages(10).visibilityTimeout(0));
+                    return visible(dlq) == messages;
+                },
+                messages + " messages in the DLQ");
     }
 
     private void send(String queueUrl, List<String> bodies) {
         for (int i = 0; i < bodies.size(); i += 10) {
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
             for (String body : bodies.subList(i, Math.min(bodies.size(), i + 10))) {
-                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
-                        .messageBody(body).build());
+                entries.add(SendMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(entries.size()))
+                        .messageBody(body)
+                        .build());
             }
             stack.sqs().sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
         }
     }
 
     private static long visible(String queueUrl) {
-        return Long.parseLong(stack.sqs().getQueueAttributes(r -> r.queueUrl(queueUrl)
-                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes()
+        return Long.parseLong(stack.sqs()
+                .getQueueAttributes(
+                        r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                .attributes()
                 .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
     }
 

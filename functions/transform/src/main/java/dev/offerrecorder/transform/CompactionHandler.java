@@ -60,8 +60,12 @@ public final class CompactionHandler implements RequestStreamHandler {
             throw new ConfigException("TIME_ZONE", "is not a time zone: '" + zoneName + "'");
         }
         this.clock = clock;
-        this.service = new CompactionService(AwsClients.s3(env), env.require("PLATFORM_BUCKET"),
-                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))), targetBytes, log);
+        this.service = new CompactionService(
+                AwsClients.s3(env),
+                env.require("PLATFORM_BUCKET"),
+                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))),
+                targetBytes,
+                log);
     }
 
     @Override
@@ -91,7 +95,8 @@ public final class CompactionHandler implements RequestStreamHandler {
                 throw new IllegalArgumentException("compaction input 'date' must be YYYY-MM-DD, got " + date);
             }
         }
-        boolean scheduled = node.isEmpty() || "Scheduled Event".equals(node.path("detail-type").asText());
+        boolean scheduled = node.isEmpty()
+                || "Scheduled Event".equals(node.path("detail-type").asText());
         if (!scheduled) {
             throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"} or a scheduled "
                     + "event, got fields " + fieldNames(node));
@@ -103,8 +108,17 @@ public final class CompactionHandler implements RequestStreamHandler {
             throw new IllegalArgumentException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
         }
         LocalDate partition = LocalDate.ofInstant(at, zone).minusDays(lagDays);
-        log.info("scheduled compaction", Map.of("eventTime", at.toString(), "lagDays", lagDays,
-                "timeZone", zone.getId(), "date", partition.toString()));
+        log.info(
+                "scheduled compaction",
+                Map.of(
+                        "eventTime",
+                        at.toString(),
+                        "lagDays",
+                        lagDays,
+                        "timeZone",
+                        zone.getId(),
+                        "date",
+                        partition.toString()));
         return partition;
     }
 

@@ -65,13 +65,13 @@ public final class CompactionService {
     }
 
     /** The row kept for a shop so far: where it is (file, row) and its recorded_at in microseconds. */
-    private record Pick(long recordedAtMicros, int file, int row) {
-    }
+    private record Pick(long recordedAtMicros, int file, int row) {}
 
     public CompactionResult compact(LocalDate date) throws IOException {
         String prefix = TransformService.partitionPrefix(date.toString());
         List<S3Object> inputs = new ArrayList<>();
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+        for (S3Object o :
+                s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
             String name = o.key().substring(prefix.length());
             if (!name.contains("/") && name.endsWith(".parquet")) {
                 inputs.add(o);
@@ -83,8 +83,8 @@ public final class CompactionService {
 
         String skip = skipReason(prefix, keys);
         if (skip != null) {
-            var result = new CompactionResult(date, prefix, true, skip, keys.size(), bytesIn, 0, 0, List.of(), 0,
-                    List.of());
+            var result =
+                    new CompactionResult(date, prefix, true, skip, keys.size(), bytesIn, 0, 0, List.of(), 0, List.of());
             log.info("compaction skipped", Map.of("result", result));
             return result;
         }
@@ -151,16 +151,18 @@ public final class CompactionService {
             long bytesOut = 0;
             for (SizedParquetWriter.Output o : writer.finish()) {
                 String key = prefix + o.file().getFileName();
-                s3.putObject(r -> r.bucket(bucket).key(key).contentType(TransformService.PARQUET_CONTENT_TYPE),
+                s3.putObject(
+                        r -> r.bucket(bucket).key(key).contentType(TransformService.PARQUET_CONTENT_TYPE),
                         RequestBody.fromFile(o.file()));
                 outputs.add(key);
                 bytesOut += Files.size(o.file());
             }
 
-            List<String> toDelete = keys.stream().filter(k -> !outputs.contains(k)).toList();
+            List<String> toDelete =
+                    keys.stream().filter(k -> !outputs.contains(k)).toList();
             delete(toDelete);
-            var result = new CompactionResult(date, prefix, false, null, keys.size(), bytesIn, rowsIn, rowsOut,
-                    outputs, bytesOut, toDelete);
+            var result = new CompactionResult(
+                    date, prefix, false, null, keys.size(), bytesIn, rowsIn, rowsOut, outputs, bytesOut, toDelete);
             log.info("compaction done", Map.of("result", result));
             return result;
         } finally {
@@ -182,17 +184,17 @@ public final class CompactionService {
             int dash = name.lastIndexOf('-');
             generations.add(dash > 0 ? name.substring(0, dash) : name);
         }
-        return generations.size() == 1 ? "already compact: " + keys.size() + " compacted file(s), no new parts"
-                : null;
+        return generations.size() == 1 ? "already compact: " + keys.size() + " compacted file(s), no new parts" : null;
     }
 
     private void delete(List<String> keys) {
         List<String> failed = new ArrayList<>();
         for (int i = 0; i < keys.size(); i += DELETE_BATCH) {
             List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + DELETE_BATCH)).stream()
-                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-            DeleteObjectsResponse response = s3.deleteObjects(r -> r.bucket(bucket)
-                    .delete(d -> d.objects(batch).quiet(true)));
+                    .map(k -> ObjectIdentifier.builder().key(k).build())
+                    .toList();
+            DeleteObjectsResponse response = s3.deleteObjects(
+                    r -> r.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
             response.errors().forEach(e -> failed.add(e.key() + " (" + e.code() + ": " + e.message() + ")"));
         }
         if (!failed.isEmpty()) {
@@ -212,8 +214,8 @@ public final class CompactionService {
                 Files.deleteIfExists(p);
             }
         } catch (IOException | UncheckedIOException e) {
-            log.warn("could not clean up the work directory", Map.of("dir", dir.toString(),
-                    "error", String.valueOf(e)));
+            log.warn(
+                    "could not clean up the work directory", Map.of("dir", dir.toString(), "error", String.valueOf(e)));
         }
     }
 }

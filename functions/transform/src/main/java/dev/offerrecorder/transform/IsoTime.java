@@ -11,8 +11,7 @@ import java.time.format.DateTimeParseException;
  * seconds): the formatter-based parse was a tenth of the transform's CPU time. Null means "not a valid value".
  */
 final class IsoTime {
-    private IsoTime() {
-    }
+    private IsoTime() {}
 
     static LocalDate date(String s) {
         if (s.length() == 10 && s.charAt(4) == '-' && s.charAt(7) == '-') {

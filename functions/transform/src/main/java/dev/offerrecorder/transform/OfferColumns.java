@@ -20,8 +20,7 @@ import java.util.stream.IntStream;
  * listed here are still kept, verbatim, in {@code response_json}.
  */
 public final class OfferColumns {
-    private OfferColumns() {
-    }
+    private OfferColumns() {}
 
     /** Column types: the Parquet type written and the JSON value accepted (anything else is quarantined). */
     public enum Type {
@@ -43,15 +42,17 @@ public final class OfferColumns {
         }
 
         FieldType parquet(boolean required) {
-            return !required ? parquet : switch (this) {
-                case STRING -> FieldTypes.STRING.notNull();
-                case INT32 -> FieldTypes.INTEGER.notNull();
-                case INT64 -> FieldTypes.LONG.notNull();
-                case DOUBLE -> FieldTypes.DOUBLE.notNull();
-                case BOOLEAN -> FieldTypes.BOOLEAN.notNull();
-                case DATE -> FieldTypes.LOCAL_DATE.notNull();
-                case TIMESTAMP -> FieldTypes.INSTANT.notNull();
-            };
+            return !required
+                    ? parquet
+                    : switch (this) {
+                        case STRING -> FieldTypes.STRING.notNull();
+                        case INT32 -> FieldTypes.INTEGER.notNull();
+                        case INT64 -> FieldTypes.LONG.notNull();
+                        case DOUBLE -> FieldTypes.DOUBLE.notNull();
+                        case BOOLEAN -> FieldTypes.BOOLEAN.notNull();
+                        case DATE -> FieldTypes.LOCAL_DATE.notNull();
+                        case TIMESTAMP -> FieldTypes.INSTANT.notNull();
+                    };
         }
 
         /**
@@ -61,14 +62,18 @@ public final class OfferColumns {
         Object fromToken(JsonParser p, JsonToken t) throws IOException {
             return switch (this) {
                 case STRING -> t == JsonToken.VALUE_STRING ? p.getText() : null;
-                case INT32 -> t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
-                        ? p.getIntValue() : null;
-                case INT64 -> t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
-                        ? p.getLongValue() : null;
-                case DOUBLE -> t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT
-                        ? p.getDoubleValue() : null;
-                case BOOLEAN -> t == JsonToken.VALUE_TRUE ? Boolean.TRUE : t == JsonToken.VALUE_FALSE ? Boolean.FALSE
-                        : null;
+                case INT32 ->
+                    t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+                            ? p.getIntValue()
+                            : null;
+                case INT64 ->
+                    t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                            ? p.getLongValue()
+                            : null;
+                case DOUBLE ->
+                    t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT ? p.getDoubleValue() : null;
+                case BOOLEAN ->
+                    t == JsonToken.VALUE_TRUE ? Boolean.TRUE : t == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
                 case DATE -> t == JsonToken.VALUE_STRING ? IsoTime.date(p.getText()) : null;
                 case TIMESTAMP -> t == JsonToken.VALUE_STRING ? IsoTime.instant(p.getText()) : null;
             };
@@ -89,8 +94,7 @@ public final class OfferColumns {
      * One column. {@code field} is the JSON field it is read from; {@code required} columns make a line that
      * lacks them go to quarantine and are written as REQUIRED Parquet columns.
      */
-    public record Column(String name, Type type, Source source, String field, boolean required) {
-    }
+    public record Column(String name, Type type, Source source, String field, boolean required) {}
 
     /** Response fields that become typed columns, in column order. Unlisted fields stay in response_json. */
     public static final List<Column> RESPONSE_COLUMNS = List.of(
@@ -104,7 +108,8 @@ public final class OfferColumns {
     /** Every column of the table, in the order they are written. */
     public static final List<Column> TABLE = table();
 
-    private static final Map<String, Integer> INDEX = IntStream.range(0, TABLE.size()).boxed()
+    private static final Map<String, Integer> INDEX = IntStream.range(0, TABLE.size())
+            .boxed()
             .collect(Collectors.toUnmodifiableMap(i -> TABLE.get(i).name(), i -> i));
 
     private static List<Column> table() {

@@ -23,8 +23,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * reading to a local file through carpet's {@link FileSystemInputFile}: neither touches Hadoop.
  */
 public final class OfferParquet {
-    private OfferParquet() {
-    }
+    private OfferParquet() {}
 
     /** ZSTD: smaller than Snappy at similar decode speed; Athena, BigQuery and DuckDB all read it. */
     public static final CompressionCodecName CODEC = CompressionCodecName.ZSTD;
@@ -59,8 +58,8 @@ public final class OfferParquet {
      */
     public static CloseableIterator<OfferRow> read(Path file) {
         @SuppressWarnings({"unchecked", "rawtypes"})
-        CloseableIterator<Map<String, Object>> maps = (CloseableIterator) new CarpetReader<>(
-                new FileSystemInputFile(file.toFile()), Map.class).iterator();
+        CloseableIterator<Map<String, Object>> maps =
+                (CloseableIterator) new CarpetReader<>(new FileSystemInputFile(file.toFile()), Map.class).iterator();
         return new CloseableIterator<>() {
             @Override
             public boolean hasNext() {
@@ -101,8 +100,7 @@ public final class OfferParquet {
     }
 
     /** The columns compaction needs to pick one row per shop: read alone, so the first pass stays cheap. */
-    public record DedupKey(String shopId, LocalDate targetDate, Instant recordedAt) {
-    }
+    public record DedupKey(String shopId, LocalDate targetDate, Instant recordedAt) {}
 
     public static CloseableIterator<DedupKey> readKeys(Path file) {
         return new CarpetReader<>(new FileSystemInputFile(file.toFile()), DedupKey.class)

@@ -18,8 +18,8 @@ public record OfferRow(Object[] values) {
 
     public OfferRow {
         if (values.length != OfferColumns.TABLE.size()) {
-            throw new IllegalArgumentException("a row of offer_recordings has " + OfferColumns.TABLE.size()
-                    + " values, got " + values.length);
+            throw new IllegalArgumentException(
+                    "a row of offer_recordings has " + OfferColumns.TABLE.size() + " values, got " + values.length);
         }
     }
 
@@ -54,7 +54,10 @@ public record OfferRow(Object[] values) {
         StringBuilder sb = new StringBuilder("OfferRow[");
         List<OfferColumns.Column> table = OfferColumns.TABLE;
         for (int i = 0; i < values.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(table.get(i).name()).append('=').append(values[i]);
+            sb.append(i == 0 ? "" : ", ")
+                    .append(table.get(i).name())
+                    .append('=')
+                    .append(values[i]);
         }
         return sb.append(']').toString();
     }

@@ -33,16 +33,15 @@ public final class ParquetPartitionWriter implements Closeable {
     private final int maxOpen;
     /** Access order, so the first entry is the least recently written partition. */
     private final LinkedHashMap<LocalDate, Open> open = new LinkedHashMap<>(16, 0.75f, true);
+
     private final Map<LocalDate, Integer> segments = new HashMap<>();
     private final List<Written> closed = new ArrayList<>();
 
-    private record Open(LocalDate date, int segment, Path file, OutputStream stream, CarpetWriter<OfferRow> writer,
-                        long[] rows) {
-    }
+    private record Open(
+            LocalDate date, int segment, Path file, OutputStream stream, CarpetWriter<OfferRow> writer, long[] rows) {}
 
     /** One finished file: segment 0 is a date's first file, 1 the next one if the date's file was evicted. */
-    public record Written(LocalDate date, int segment, Path file, long rows) {
-    }
+    public record Written(LocalDate date, int segment, Path file, long rows) {}
 
     public ParquetPartitionWriter(Path dir) {
         this(dir, ROW_GROUP_BYTES, MAX_OPEN_PARTITIONS);

@@ -43,15 +43,12 @@ final class RawLineParser {
     private final Map<String, Integer> rawFields = fields(OfferColumns.Source.RAW);
     private final Map<String, Integer> responseFields = fields(OfferColumns.Source.RESPONSE);
 
-    sealed interface Parsed {
-    }
+    sealed interface Parsed {}
 
     /** A row; {@code reclassified} says why an OK answer was recorded as GARBAGE, null otherwise. */
-    record Row(OfferRow row, String reclassified) implements Parsed {
-    }
+    record Row(OfferRow row, String reclassified) implements Parsed {}
 
-    record Bad(String reason) implements Parsed {
-    }
+    record Bad(String reason) implements Parsed {}
 
     private Map<String, Integer> fields(OfferColumns.Source source) {
         Map<String, Integer> m = new HashMap<>();
@@ -84,7 +81,8 @@ final class RawLineParser {
                 if (name.equals("v")) {
                     version = t;
                     versionValue = t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
-                            ? p.getIntValue() : Integer.MIN_VALUE;
+                            ? p.getIntValue()
+                            : Integer.MIN_VALUE;
                     p.skipChildren();
                     continue;
                 }
@@ -104,8 +102,8 @@ final class RawLineParser {
             return new Bad("required field 'v' (raw-log version) is missing or not a whole number");
         }
         if (versionValue != RawRecord.VERSION) {
-            return new Bad("unsupported raw-log version " + (versionValue == Integer.MIN_VALUE ? "(out of range)"
-                    : versionValue));
+            return new Bad("unsupported raw-log version "
+                    + (versionValue == Integer.MIN_VALUE ? "(out of range)" : versionValue));
         }
         for (int i = 0; i < values.length; i++) {
             OfferColumns.Column c = table.get(i);
@@ -205,8 +203,8 @@ final class RawLineParser {
         wrong[i] = switch (t) {
             case START_OBJECT -> "an object";
             case START_ARRAY -> "an array";
-            case VALUE_STRING -> "\""
-                    + new String(JsonStringEncoder.getInstance().quoteAsString(abbreviate(p.getText()))) + "\"";
+            case VALUE_STRING ->
+                "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(abbreviate(p.getText()))) + "\"";
             default -> abbreviate(p.getText());
         };
         p.skipChildren();

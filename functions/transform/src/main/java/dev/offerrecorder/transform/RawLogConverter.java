@@ -29,15 +29,19 @@ public final class RawLogConverter {
      * What one conversion saw. {@code reclassified} counts rows (part of rowsOut) whose OK answer did not fit the
      * table and was recorded as GARBAGE.
      */
-    public record Counts(long linesIn, long rowsOut, long quarantined, long reclassified, boolean truncated) {
-    }
+    public record Counts(long linesIn, long rowsOut, long quarantined, long reclassified, boolean truncated) {}
 
     /**
      * Converts one object. {@code compressedLength} is the object's size when known (else -1): it tells a broken
      * object (all bytes read, gzip still broken: quarantined) from a broken transfer (rethrown, so retried).
      */
-    public Counts convert(InputStream compressed, long compressedLength, String source,
-                          ParquetPartitionWriter out, QuarantineFile quarantine) throws IOException {
+    public Counts convert(
+            InputStream compressed,
+            long compressedLength,
+            String source,
+            ParquetPartitionWriter out,
+            QuarantineFile quarantine)
+            throws IOException {
         CountingInputStream counted = new CountingInputStream(compressed);
         long lines = 0;
         long rows = 0;
@@ -49,8 +53,11 @@ public final class RawLogConverter {
             while (reader.next()) {
                 lines++;
                 if (reader.tooLong()) {
-                    quarantine.add(lines, "line longer than " + MAX_LINE_BYTES + " bytes (" + reader.tooLongBytes()
-                            + "); only its first " + reader.length() + " bytes are kept", text(reader));
+                    quarantine.add(
+                            lines,
+                            "line longer than " + MAX_LINE_BYTES + " bytes (" + reader.tooLongBytes()
+                                    + "); only its first " + reader.length() + " bytes are kept",
+                            text(reader));
                     continue;
                 }
                 if (isBlank(reader.buffer(), reader.offset(), reader.length())) {
@@ -69,15 +76,19 @@ public final class RawLogConverter {
         } catch (EOFException | ZipException e) {
             long received = counted.count() + drain(counted, e);
             if (compressedLength >= 0 && received != compressedLength) {
-                throw new IOException("read " + received + " of " + compressedLength + " bytes of " + source
-                        + " before the gzip stream broke: treating it as a transfer error", e);
+                throw new IOException(
+                        "read " + received + " of " + compressedLength + " bytes of " + source
+                                + " before the gzip stream broke: treating it as a transfer error",
+                        e);
             }
             lines++;
             truncated = true;
             byte[] pending = reader == null ? new byte[0] : reader.pending();
-            quarantine.add(lines, "gzip stream broken after line " + (lines - 1) + " (" + e.getMessage()
-                    + "): the rest of the object is unreadable", pending.length == 0 ? null
-                    : new String(pending, StandardCharsets.UTF_8));
+            quarantine.add(
+                    lines,
+                    "gzip stream broken after line " + (lines - 1) + " (" + e.getMessage()
+                            + "): the rest of the object is unreadable",
+                    pending.length == 0 ? null : new String(pending, StandardCharsets.UTF_8));
         }
         return new Counts(lines, rows, quarantine.count(), reclassified, truncated);
     }

@@ -14,8 +14,7 @@ import java.util.List;
 final class S3Notifications {
     private final ObjectMapper mapper = Json.newMapper();
 
-    record ObjectRef(String bucket, String key) {
-    }
+    record ObjectRef(String bucket, String key) {}
 
     List<ObjectRef> parse(String body) {
         JsonNode node;
@@ -34,7 +33,8 @@ final class S3Notifications {
         }
         for (JsonNode r : records) {
             String bucket = r.path("s3").path("bucket").path("name").asText("");
-            String key = URLDecoder.decode(r.path("s3").path("object").path("key").asText(""), StandardCharsets.UTF_8);
+            String key =
+                    URLDecoder.decode(r.path("s3").path("object").path("key").asText(""), StandardCharsets.UTF_8);
             if (bucket.isEmpty() || key.isEmpty()) {
                 throw new IllegalArgumentException("S3 notification record without bucket or key");
             }

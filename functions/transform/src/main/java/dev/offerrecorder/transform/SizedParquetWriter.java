@@ -21,6 +21,7 @@ import java.util.List;
 final class SizedParquetWriter implements Closeable {
     /** Big enough for efficient scans (Athena, BigQuery, DuckDB split work by row group), small enough to buffer. */
     static final long MAX_ROW_GROUP_BYTES = 64L * 1024 * 1024;
+
     static final long MIN_ROW_GROUP_BYTES = 64L * 1024;
     private static final int PARQUET_MAGIC_BYTES = 4;
 
@@ -36,8 +37,8 @@ final class SizedParquetWriter implements Closeable {
 
     SizedParquetWriter(Path dir, String name, long targetBytes) {
         if (targetBytes < 2 * MIN_ROW_GROUP_BYTES) {
-            throw new IllegalArgumentException("target file size must be at least " + 2 * MIN_ROW_GROUP_BYTES
-                    + " bytes, got " + targetBytes);
+            throw new IllegalArgumentException(
+                    "target file size must be at least " + 2 * MIN_ROW_GROUP_BYTES + " bytes, got " + targetBytes);
         }
         this.dir = dir;
         this.name = name;
@@ -74,8 +75,7 @@ final class SizedParquetWriter implements Closeable {
     }
 
     /** The finished files with their row counts. */
-    record Output(Path file, long rows) {
-    }
+    record Output(Path file, long rows) {}
 
     List<Output> finish() throws IOException {
         if (writer != null) {

@@ -1,8 +1,5 @@
 package dev.offerrecorder.transform;
 
-import dev.offerrecorder.shared.snapstart.Priming;
-import org.crac.Resource;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -10,12 +7,15 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.crac.Resource;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * Lambda entry point: S3 "object created" notifications for raw logs, delivered through the transform queue.
@@ -38,8 +38,11 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
 
     public TransformHandler(Env env, Tracing tracing) {
         this.tracing = tracing;
-        this.service = new TransformService(AwsClients.s3(env), env.require("PLATFORM_BUCKET"),
-                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))), log);
+        this.service = new TransformService(
+                AwsClients.s3(env),
+                env.require("PLATFORM_BUCKET"),
+                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))),
+                log);
         org.crac.Core.getGlobalContext().register(this);
     }
 
@@ -60,14 +63,16 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
                     }
                 }
             } catch (Exception e) {
-                log.error("transform failed; message left for retry", Map.of(
-                        "messageId", message.getMessageId(), "error", String.valueOf(e)));
+                log.error(
+                        "transform failed; message left for retry",
+                        Map.of("messageId", message.getMessageId(), "error", String.valueOf(e)));
                 failures.add(SQSBatchResponse.BatchItemFailure.builder()
-                        .withItemIdentifier(message.getMessageId()).build());
+                        .withItemIdentifier(message.getMessageId())
+                        .build());
             }
         }
-        tracing.addAttributes(Map.of("batchSize", event.getRecords().size(), "messagesFailed", failures.size(),
-                "rowsOut", rows));
+        tracing.addAttributes(
+                Map.of("batchSize", event.getRecords().size(), "messagesFailed", failures.size(), "rowsOut", rows));
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
     }
 
@@ -77,7 +82,10 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
         Priming.primeShared();
         notifications.parse("{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"prime\"},"
                 + "\"object\":{\"key\":\"raw/dt%3D2024-01-01/run%3Dprime/part-0.jsonl.gz\"}}}]}");
-        PutObjectRequest.builder().bucket("prime").key("offer_recordings/dt=2024-01-01/prime.parquet").build();
+        PutObjectRequest.builder()
+                .bucket("prime")
+                .key("offer_recordings/dt=2024-01-01/prime.parquet")
+                .build();
     }
 
     @Override

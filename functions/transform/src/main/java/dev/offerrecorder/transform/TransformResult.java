@@ -8,8 +8,15 @@ import java.util.List;
  * ({@code truncated}), its unreadable tail counts as one input line, quarantined with the reason.
  * {@code reclassified} rows (part of rowsOut) are OK answers that did not fit the table, recorded as GARBAGE.
  */
-public record TransformResult(String source, long linesIn, long rowsOut, long quarantined, long reclassified,
-                              boolean truncated, List<String> outputs, String quarantineObject) {
+public record TransformResult(
+        String source,
+        long linesIn,
+        long rowsOut,
+        long quarantined,
+        long reclassified,
+        boolean truncated,
+        List<String> outputs,
+        String quarantineObject) {
     public TransformResult {
         if (linesIn != rowsOut + quarantined) {
             throw new IllegalStateException("counts of " + source + " do not add up: " + linesIn + " lines in, "

@@ -44,27 +44,37 @@ public final class TransformService {
         List<String> outputs = new ArrayList<>();
         String quarantineKey = null;
         RawLogConverter.Counts counts;
-        try (ResponseInputStream<GetObjectResponse> raw = s3.getObject(r -> r.bucket(bucket).key(key));
-             ParquetPartitionWriter writer = new ParquetPartitionWriter(workDir);
-             QuarantineFile quarantine = new QuarantineFile(workDir, source)) {
+        try (ResponseInputStream<GetObjectResponse> raw =
+                        s3.getObject(r -> r.bucket(bucket).key(key));
+                ParquetPartitionWriter writer = new ParquetPartitionWriter(workDir);
+                QuarantineFile quarantine = new QuarantineFile(workDir, source)) {
             Long length = raw.response().contentLength();
             counts = converter.convert(raw, length == null ? -1 : length, source, writer, quarantine);
             for (ParquetPartitionWriter.Written w : writer.finish()) {
                 String outKey = partitionPrefix(w.date().toString()) + part
                         + (w.segment() == 0 ? "" : "-" + w.segment()) + ".parquet";
-                s3.putObject(r -> r.bucket(platformBucket).key(outKey).contentType(PARQUET_CONTENT_TYPE),
+                s3.putObject(
+                        r -> r.bucket(platformBucket).key(outKey).contentType(PARQUET_CONTENT_TYPE),
                         RequestBody.fromFile(w.file()));
                 outputs.add(outKey);
             }
             if (quarantine.count() > 0) {
                 String qk = QUARANTINE_PREFIX + key + ".jsonl";
-                s3.putObject(r -> r.bucket(platformBucket).key(qk).contentType("application/x-ndjson"),
+                s3.putObject(
+                        r -> r.bucket(platformBucket).key(qk).contentType("application/x-ndjson"),
                         RequestBody.fromFile(quarantine.file()));
                 quarantineKey = qk;
             }
         }
-        var result = new TransformResult(source, counts.linesIn(), counts.rowsOut(), counts.quarantined(),
-                counts.reclassified(), counts.truncated(), outputs, quarantineKey);
+        var result = new TransformResult(
+                source,
+                counts.linesIn(),
+                counts.rowsOut(),
+                counts.quarantined(),
+                counts.reclassified(),
+                counts.truncated(),
+                outputs,
+                quarantineKey);
         if (counts.quarantined() > 0 || counts.reclassified() > 0) {
             log.warn("transform done, lines quarantined or answers recorded as GARBAGE", Map.of("result", result));
         } else {

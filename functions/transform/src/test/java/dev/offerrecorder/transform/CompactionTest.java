@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.testkit.support.RepoFiles;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.support.RepoFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -53,6 +53,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class CompactionTest {
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     static TransformService transform;
     final ObjectMapper mapper = Json.newMapper();
@@ -60,8 +61,11 @@ class CompactionTest {
     @BeforeAll
     static void start() throws Exception {
         stack = EmbeddedStack.start(dir, StackLayout.local());
-        transform = new TransformService(stack.s3(), stack.layout().platformBucket(),
-                Files.createDirectories(dir.resolve("transform-work")), quietLog());
+        transform = new TransformService(
+                stack.s3(),
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("transform-work")),
+                quietLog());
     }
 
     @AfterAll
@@ -80,8 +84,15 @@ class CompactionTest {
 
     private List<String> names(LocalDate date) {
         String prefix = TransformService.partitionPrefix(date.toString());
-        return stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().platformBucket()).prefix(prefix))
-                .contents().stream().map(o -> o.key().substring(prefix.length())).sorted().toList();
+        return stack
+                .s3()
+                .listObjectsV2Paginator(
+                        r -> r.bucket(stack.layout().platformBucket()).prefix(prefix))
+                .contents()
+                .stream()
+                .map(o -> o.key().substring(prefix.length()))
+                .sorted()
+                .toList();
     }
 
     private Env env(String name) throws Exception {
@@ -90,8 +101,8 @@ class CompactionTest {
 
     private JsonNode invoke(CompactionHandler handler, String input) throws Exception {
         var out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out,
-                RawObjects.context());
+        handler.handleRequest(
+                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out, RawObjects.context());
         return mapper.readTree(out.toByteArray());
     }
 
@@ -128,32 +139,43 @@ class CompactionTest {
         assertEquals(1, after.size(), after.toString());
         assertTrue(after.getFirst().matches("compacted-[0-9a-f]{16}-0\\.parquet"), after.toString());
 
-        var rows = RawObjects.query(stack, "SELECT shop_id, run_id, offer_amount, CAST(recorded_at AS VARCHAR) AS at"
-                + where + " ORDER BY shop_id");
+        var rows = RawObjects.query(
+                stack,
+                "SELECT shop_id, run_id, offer_amount, CAST(recorded_at AS VARCHAR) AS at" + where
+                        + " ORDER BY shop_id");
         assertEquals(30, rows.size());
-        assertEquals(30, RawObjects.query(stack, "SELECT DISTINCT shop_id" + where).size(), "one row per job");
+        assertEquals(
+                30, RawObjects.query(stack, "SELECT DISTINCT shop_id" + where).size(), "one row per job");
         for (var row : rows) {
             int shop = Integer.parseInt(((String) row.get("shop_id")).substring(4));
             String run = shop <= 10 ? "run-a" : "run-b";
             assertEquals(run, row.get("run_id"), row.toString());
             assertEquals((long) (shop <= 10 ? 100 + shop : 200 + shop), row.get("offer_amount"), row.toString());
         }
-        assertEquals("run-a", rows.stream().filter(r -> r.get("shop_id").equals("shop3")).findFirst().orElseThrow()
-                .get("run_id"), "the later recording wins, whichever file it is in");
+        assertEquals(
+                "run-a",
+                rows.stream()
+                        .filter(r -> r.get("shop_id").equals("shop3"))
+                        .findFirst()
+                        .orElseThrow()
+                        .get("run_id"),
+                "the later recording wins, whichever file it is in");
 
         JsonNode again = invoke(handler, "{\"date\":\"2033-03-01\"}");
         assertTrue(again.path("skipped").asBoolean(), again.toString());
         assertEquals(after, names(date), "an already compact partition is left alone");
 
         // A later answer for one job arrives: the next compaction folds it in.
-        transformed("raw/dt=2033-03-01/run=run-c/part-c.jsonl.gz",
+        transformed(
+                "raw/dt=2033-03-01/run=run-c/part-c.jsonl.gz",
                 List.of(RawObjects.ok("run-c", "shop30", date, 7, Instant.parse("2033-03-03T00:00:00Z"))));
         JsonNode third = invoke(handler, "{\"date\":\"2033-03-01\"}");
         assertEquals(31, third.path("rowsIn").asLong());
         assertEquals(30, third.path("rowsOut").asLong());
         assertEquals(1, names(date).size());
-        assertEquals(List.of(Map.of("run_id", "run-c", "offer_amount", 7L)), RawObjects.query(stack,
-                "SELECT run_id, offer_amount" + where + " AND shop_id = 'shop30'"));
+        assertEquals(
+                List.of(Map.of("run_id", "run-c", "offer_amount", 7L)),
+                RawObjects.query(stack, "SELECT run_id, offer_amount" + where + " AND shop_id = 'shop30'"));
     }
 
     @Test
@@ -168,28 +190,46 @@ class CompactionTest {
                 byte[] noise = new byte[96];
                 random.nextBytes(noise);
                 // Incompressible model_version values make the partition a few MB.
-                records.add(RawObjects.ok("run-" + o, "shop" + (o * perObject + i), date, i, at,
+                records.add(RawObjects.ok(
+                        "run-" + o,
+                        "shop" + (o * perObject + i),
+                        date,
+                        i,
+                        at,
                         HexFormat.of().formatHex(noise)));
             }
             transformed("raw/dt=2033-04-01/run=run-" + o + "/part-" + o + ".jsonl.gz", records);
         }
         long target = 256 * 1024;
-        var service = new CompactionService(stack.s3(), stack.layout().platformBucket(),
-                Files.createDirectories(dir.resolve("compact-2")), target, quietLog());
+        var service = new CompactionService(
+                stack.s3(),
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("compact-2")),
+                target,
+                quietLog());
         CompactionResult result = service.compact(date);
         assertEquals(3 * perObject, result.rowsOut());
         assertTrue(result.outputs().size() >= 3, result.toString());
 
         String prefix = TransformService.partitionPrefix(date.toString());
-        List<S3Object> files = stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().platformBucket())
-                .prefix(prefix)).contents().stream().sorted((x, y) -> x.key().compareTo(y.key())).toList();
+        List<S3Object> files = stack
+                .s3()
+                .listObjectsV2Paginator(
+                        r -> r.bucket(stack.layout().platformBucket()).prefix(prefix))
+                .contents()
+                .stream()
+                .sorted((x, y) -> x.key().compareTo(y.key()))
+                .toList();
         assertEquals(result.outputs().size(), files.size());
         for (int i = 0; i < files.size() - 1; i++) {
             long size = files.get(i).size();
             assertTrue(size > target * 0.5 && size < target * 1.5, files.get(i).key() + " is " + size + " bytes");
         }
-        assertEquals(List.of(Map.of("n", 3L * perObject, "shops", 3L * perObject)), RawObjects.query(stack,
-                "SELECT count(*) AS n, count(DISTINCT shop_id) AS shops FROM {table} WHERE dt = DATE '2033-04-01'"));
+        assertEquals(
+                List.of(Map.of("n", 3L * perObject, "shops", 3L * perObject)),
+                RawObjects.query(
+                        stack,
+                        "SELECT count(*) AS n, count(DISTINCT shop_id) AS shops FROM {table} WHERE dt = DATE '2033-04-01'"));
     }
 
     @Test
@@ -216,8 +256,12 @@ class CompactionTest {
                 return super.getObject(request, transformer);
             }
         };
-        var service = new CompactionService(racing, stack.layout().platformBucket(),
-                Files.createDirectories(dir.resolve("compact-3")), 128L * 1024 * 1024, quietLog());
+        var service = new CompactionService(
+                racing,
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("compact-3")),
+                128L * 1024 * 1024,
+                quietLog());
         CompactionResult result = service.compact(date);
         assertTrue(late.get());
         assertEquals(2, result.filesIn());
@@ -227,7 +271,10 @@ class CompactionTest {
         assertEquals(2, names.size(), names.toString());
         assertTrue(names.stream().anyMatch(n -> n.startsWith("compacted-")), names.toString());
         assertTrue(names.stream().anyMatch(n -> n.startsWith("part-")), "the late part is still there: " + names);
-        assertEquals(3, RawObjects.query(stack, "SELECT shop_id FROM {table} WHERE dt = DATE '2033-05-01'").size());
+        assertEquals(
+                3,
+                RawObjects.query(stack, "SELECT shop_id FROM {table} WHERE dt = DATE '2033-05-01'")
+                        .size());
     }
 
     @Test
@@ -236,14 +283,17 @@ class CompactionTest {
         LocalDate date = LocalDate.of(2024, 2, 28);
         Instant at = Instant.parse("2024-02-29T00:00:00Z");
         transformed("raw/dt=2024-02-28/run=s1/part-1.jsonl.gz", List.of(RawObjects.ok("s1", "1", date, 1, at)));
-        transformed("raw/dt=2024-02-28/run=s2/part-2.jsonl.gz",
+        transformed(
+                "raw/dt=2024-02-28/run=s2/part-2.jsonl.gz",
                 List.of(RawObjects.ok("s2", "1", date, 2, at.plusSeconds(1))));
-        var handler = new CompactionHandler(env("compact-4").with("COMPACTION_LAG_DAYS", "2"),
+        var handler = new CompactionHandler(
+                env("compact-4").with("COMPACTION_LAG_DAYS", "2"),
                 Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC));
         JsonNode result = invoke(handler, RepoFiles.event("schedule.json"));
         assertEquals("2024-02-28", result.path("date").asText(), result.toString());
         assertEquals(1, result.path("rowsOut").asLong());
-        assertEquals(List.of(Map.of("run_id", "s2")),
+        assertEquals(
+                List.of(Map.of("run_id", "s2")),
                 RawObjects.query(stack, "SELECT run_id FROM {table} WHERE dt = DATE '2024-02-28'"));
 
         // No event time (an empty Scheduler payload): the clock's day, lag 2 days back.
@@ -259,7 +309,8 @@ class CompactionTest {
         assertTrue(e.getMessage().contains("[day]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> invoke(handler, "{\"date\":\"2024-1-1\"}"));
         assertTrue(e.getMessage().contains("YYYY-MM-DD"), e.getMessage());
-        var config = assertThrows(RuntimeException.class,
+        var config = assertThrows(
+                RuntimeException.class,
                 () -> new CompactionHandler(env("compact-6").with("COMPACTION_TARGET_MB", "0")));
         assertTrue(config.getMessage().contains("COMPACTION_TARGET_MB"), config.getMessage());
     }

@@ -28,12 +28,14 @@ class RawLineParserTest {
 
     private OfferRow row(String line) {
         var parsed = parser.parse(line, "s3://raw/x");
-        return assertInstanceOf(RawLineParser.Row.class, parsed, () -> parsed.toString()).row();
+        return assertInstanceOf(RawLineParser.Row.class, parsed, () -> parsed.toString())
+                .row();
     }
 
     private String bad(String line) {
         var parsed = parser.parse(line, "s3://raw/x");
-        return assertInstanceOf(RawLineParser.Bad.class, parsed, () -> parsed.toString()).reason();
+        return assertInstanceOf(RawLineParser.Bad.class, parsed, () -> parsed.toString())
+                .reason();
     }
 
     @Test
@@ -86,8 +88,9 @@ class RawLineParserTest {
                 .startsWith("field 'shopId' is not a valid ID: ../x"));
         assertTrue(bad(line("OK", BODY).replace("2024-01-01\",\"requestUrl", "2024-13-01\",\"requestUrl"))
                 .startsWith("field 'targetDate' must be DATE"));
-        assertTrue(bad(line("OK", BODY).replace("2024-01-01\",\"requestUrl", "+12024-01-01\",\"requestUrl"))
-                .startsWith("field 'targetDate' cannot be a job's date: date +12024-01-01 is outside"),
+        assertTrue(
+                bad(line("OK", BODY).replace("2024-01-01\",\"requestUrl", "+12024-01-01\",\"requestUrl"))
+                        .startsWith("field 'targetDate' cannot be a job's date: date +12024-01-01 is outside"),
                 "a date no job can have");
         assertTrue(bad(line("OK", BODY).replace("\"latencyMs\":15", "\"latencyMs\":\"15\""))
                 .startsWith("field 'latencyMs' must be INT64"));
@@ -100,20 +103,25 @@ class RawLineParserTest {
     @Test
     void anOkAnswerThatDoesNotFitTheTableIsRecordedAsGarbage() {
         var cases = Map.of(
-                "<html>", "transform: body is not JSON",
-                "[]", "transform: body is not a JSON object",
+                "<html>",
+                "transform: body is not JSON",
+                "[]",
+                "transform: body is not a JSON object",
                 BODY.replace("12000", "12000.5"),
                 "transform: response field 'offer_amount' must be INT64, got 12000.5",
                 BODY.replace("12000", "\\\"12,000\\\""),
                 "transform: response field 'offer_amount' must be INT64, got \"12,000\"",
-                BODY.replace("true", "\\\"yes\\\""), "transform: response field 'eligible' must be BOOLEAN",
+                BODY.replace("true", "\\\"yes\\\""),
+                "transform: response field 'eligible' must be BOOLEAN",
                 BODY.replace("2024-01-01T12:00:00+09:00", "yesterday"),
                 "transform: response field 'calculated_at' must be TIMESTAMP");
         cases.forEach((body, error) -> {
             var parsed = parser.parse(line("OK", body), "s3://raw/x");
             var row = assertInstanceOf(RawLineParser.Row.class, parsed, body);
             assertEquals("GARBAGE", row.row().get("outcome"), body);
-            assertTrue(((String) row.row().get("error")).startsWith(error), row.row().get("error") + " for " + body);
+            assertTrue(
+                    ((String) row.row().get("error")).startsWith(error),
+                    row.row().get("error") + " for " + body);
             assertTrue(row.reclassified() != null);
             for (OfferColumns.Column c : OfferColumns.RESPONSE_COLUMNS) {
                 assertNull(row.row().get(c.name()), c.name());

@@ -35,8 +35,10 @@ class RawLogConverterTest {
     }
 
     static String lineFor(String shop, String date) {
-        return RawLineParserTest.line("OK", RawLineParserTest.BODY).replace("\"42\"", "\"" + shop + "\"")
-                .replace("2024-01-01\",\"requestUrl", date + "\",\"requestUrl") + "\n";
+        return RawLineParserTest.line("OK", RawLineParserTest.BODY)
+                        .replace("\"42\"", "\"" + shop + "\"")
+                        .replace("2024-01-01\",\"requestUrl", date + "\",\"requestUrl")
+                + "\n";
     }
 
     private static List<OfferRow> readBack(Path file) throws IOException {
@@ -55,22 +57,26 @@ class RawLogConverterTest {
             in.append(lineFor("s" + i, dates[i]));
         }
         try (var writer = new ParquetPartitionWriter(dir, ParquetPartitionWriter.ROW_GROUP_BYTES, 2);
-             var quarantine = new QuarantineFile(dir, "src")) {
+                var quarantine = new QuarantineFile(dir, "src")) {
             byte[] gz = gzip(in.toString());
-            var counts = new RawLogConverter().convert(new ByteArrayInputStream(gz), gz.length, "src", writer,
-                    quarantine);
+            var counts =
+                    new RawLogConverter().convert(new ByteArrayInputStream(gz), gz.length, "src", writer, quarantine);
             assertEquals(new RawLogConverter.Counts(5, 5, 0, 0, false), counts);
             var written = writer.finish();
             // At most two files open: 01-03 evicts 01-01, 01-01 evicts 01-02, 01-02 evicts 01-03.
-            assertEquals(List.of("2024-01-01/0:1", "2024-01-01/1:1", "2024-01-02/0:1", "2024-01-02/1:1",
-                    "2024-01-03/0:1"), written.stream().map(w -> w.date() + "/" + w.segment() + ":" + w.rows())
-                    .toList());
+            assertEquals(
+                    List.of("2024-01-01/0:1", "2024-01-01/1:1", "2024-01-02/0:1", "2024-01-02/1:1", "2024-01-03/0:1"),
+                    written.stream()
+                            .map(w -> w.date() + "/" + w.segment() + ":" + w.rows())
+                            .toList());
             for (var w : written) {
                 List<OfferRow> rows = readBack(w.file());
                 assertEquals(w.rows(), rows.size());
                 rows.forEach(r -> assertEquals(w.date(), r.targetDate()));
             }
-            assertEquals(LocalDate.of(2024, 1, 1), readBack(written.getFirst().file()).getFirst().targetDate());
+            assertEquals(
+                    LocalDate.of(2024, 1, 1),
+                    readBack(written.getFirst().file()).getFirst().targetDate());
             assertEquals(12000L, readBack(written.getFirst().file()).getFirst().get("offer_amount"));
         }
         try (var files = Files.list(dir)) {
@@ -82,14 +88,16 @@ class RawLogConverterTest {
     void aTransferCutShortIsRethrownNotQuarantined() throws IOException {
         byte[] gz = gzip(lineFor("1", "2024-01-01").repeat(50));
         byte[] half = Arrays.copyOf(gz, gz.length / 2);
-        try (var writer = new ParquetPartitionWriter(dir); var quarantine = new QuarantineFile(dir, "src")) {
+        try (var writer = new ParquetPartitionWriter(dir);
+                var quarantine = new QuarantineFile(dir, "src")) {
             // The object is gz.length bytes but the stream ends early: a transfer problem, so retry.
             IOException e = assertThrows(IOException.class, () -> new RawLogConverter()
                     .convert(new ByteArrayInputStream(half), gz.length, "src", writer, quarantine));
             assertTrue(e.getMessage().contains("transfer error"), e.getMessage());
             assertEquals(0, quarantine.count());
         }
-        try (var writer = new ParquetPartitionWriter(dir); var quarantine = new QuarantineFile(dir, "src")) {
+        try (var writer = new ParquetPartitionWriter(dir);
+                var quarantine = new QuarantineFile(dir, "src")) {
             InputStream failing = new InputStream() {
                 int left = half.length;
 
@@ -114,9 +122,10 @@ class RawLogConverterTest {
         }
         byte[] gz = gzip(in.toString());
         byte[] cut = Arrays.copyOf(gz, gz.length - 30);
-        try (var writer = new ParquetPartitionWriter(dir); var quarantine = new QuarantineFile(dir, "src")) {
-            var counts = new RawLogConverter().convert(new ByteArrayInputStream(cut), cut.length, "src", writer,
-                    quarantine);
+        try (var writer = new ParquetPartitionWriter(dir);
+                var quarantine = new QuarantineFile(dir, "src")) {
+            var counts =
+                    new RawLogConverter().convert(new ByteArrayInputStream(cut), cut.length, "src", writer, quarantine);
             assertTrue(counts.truncated());
             assertTrue(counts.rowsOut() > 0 && counts.rowsOut() < 200, counts.toString());
             assertEquals(1, counts.quarantined());
@@ -130,9 +139,10 @@ class RawLogConverterTest {
     @Test
     void notGzipAtAllIsOneQuarantinedLine() throws IOException {
         byte[] plain = lineFor("1", "2024-01-01").getBytes(StandardCharsets.UTF_8);
-        try (var writer = new ParquetPartitionWriter(dir); var quarantine = new QuarantineFile(dir, "src")) {
-            var counts = new RawLogConverter().convert(new ByteArrayInputStream(plain), plain.length, "src", writer,
-                    quarantine);
+        try (var writer = new ParquetPartitionWriter(dir);
+                var quarantine = new QuarantineFile(dir, "src")) {
+            var counts = new RawLogConverter()
+                    .convert(new ByteArrayInputStream(plain), plain.length, "src", writer, quarantine);
             assertEquals(new RawLogConverter.Counts(1, 0, 1, 0, true), counts);
             assertFalse(Files.readString(quarantine.file()).contains("\"raw\""), "nothing readable to keep");
         }

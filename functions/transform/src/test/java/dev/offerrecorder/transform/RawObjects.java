@@ -1,15 +1,15 @@
 package dev.offerrecorder.transform;
 
-import dev.offerrecorder.shared.table.TableKeys;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.runner.LocalContext;
-import dev.offerrecorder.testkit.support.Table;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.shared.table.TableKeys;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.runner.LocalContext;
+import dev.offerrecorder.testkit.support.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,8 +29,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 final class RawObjects {
     private static final ObjectMapper MAPPER = Json.newMapper();
 
-    private RawObjects() {
-    }
+    private RawObjects() {}
 
     static String body(long amount, String model) {
         return "{\"offer_amount\":" + amount + ",\"currency\":\"JPY\",\"eligible\":true,\"anomaly_score\":0.5,"
@@ -42,13 +41,37 @@ final class RawObjects {
     }
 
     static RawRecord ok(String run, String shop, LocalDate date, long amount, Instant recordedAt, String model) {
-        return new RawRecord(RawRecord.VERSION, run, shop, date, "http://api/v1/shops/" + shop + "/offer?date=" + date,
-                200, Outcome.OK, 12, 1, body(amount, model), recordedAt, "m-" + shop, null);
+        return new RawRecord(
+                RawRecord.VERSION,
+                run,
+                shop,
+                date,
+                "http://api/v1/shops/" + shop + "/offer?date=" + date,
+                200,
+                Outcome.OK,
+                12,
+                1,
+                body(amount, model),
+                recordedAt,
+                "m-" + shop,
+                null);
     }
 
     static RawRecord notFound(String run, String shop, LocalDate date, Instant recordedAt) {
-        return new RawRecord(RawRecord.VERSION, run, shop, date, "http://api/v1/shops/" + shop + "/offer?date=" + date,
-                404, Outcome.NOT_FOUND, 7, 1, "{\"error\":\"unknown shop\"}", recordedAt, "m-" + shop, null);
+        return new RawRecord(
+                RawRecord.VERSION,
+                run,
+                shop,
+                date,
+                "http://api/v1/shops/" + shop + "/offer?date=" + date,
+                404,
+                Outcome.NOT_FOUND,
+                7,
+                1,
+                "{\"error\":\"unknown shop\"}",
+                recordedAt,
+                "m-" + shop,
+                null);
     }
 
     static String line(RawRecord r) {
@@ -88,11 +111,17 @@ final class RawObjects {
         List<SQSEvent.SQSMessage> messages = new ArrayList<>();
         for (String key : keys) {
             ObjectNode notification = MAPPER.createObjectNode();
-            ObjectNode s3 = notification.putArray("Records").addObject()
-                    .put("eventVersion", "2.1").put("eventSource", "aws:s3").put("awsRegion", "us-east-1")
-                    .put("eventName", "ObjectCreated:Put").putObject("s3");
+            ObjectNode s3 = notification
+                    .putArray("Records")
+                    .addObject()
+                    .put("eventVersion", "2.1")
+                    .put("eventSource", "aws:s3")
+                    .put("awsRegion", "us-east-1")
+                    .put("eventName", "ObjectCreated:Put")
+                    .putObject("s3");
             s3.putObject("bucket").put("name", bucket).put("arn", "arn:aws:s3:::" + bucket);
-            s3.putObject("object").put("key", URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/"));
+            s3.putObject("object")
+                    .put("key", URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/"));
             SQSEvent.SQSMessage m = new SQSEvent.SQSMessage();
             m.setMessageId("msg-" + messages.size());
             m.setReceiptHandle("rh");

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class TransformToParquetTest {
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
 
     @BeforeAll
@@ -43,8 +44,15 @@ class TransformToParquetTest {
     }
 
     private List<String> keys(String prefix) {
-        return stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().platformBucket()).prefix(prefix))
-                .contents().stream().map(S3Object::key).sorted().toList();
+        return stack
+                .s3()
+                .listObjectsV2Paginator(
+                        r -> r.bucket(stack.layout().platformBucket()).prefix(prefix))
+                .contents()
+                .stream()
+                .map(S3Object::key)
+                .sorted()
+                .toList();
     }
 
     @Test
@@ -61,18 +69,21 @@ class TransformToParquetTest {
         RawObjects.put(stack, key, RawObjects.gzipRecords(records));
 
         var handler = new TransformHandler(stack.transformEnv(Files.createDirectories(dir.resolve("work"))));
-        SQSBatchResponse response = handler.handleRequest(
-                RawObjects.sqsEvent(stack.layout().rawBucket(), key), RawObjects.context());
+        SQSBatchResponse response =
+                handler.handleRequest(RawObjects.sqsEvent(stack.layout().rawBucket(), key), RawObjects.context());
         assertEquals(List.of(), response.getBatchItemFailures());
 
         List<String> d1Files = keys("offer_recordings/dt=2031-05-01/");
         List<String> d2Files = keys("offer_recordings/dt=2031-05-02/");
         assertEquals(1, d1Files.size(), d1Files.toString());
         assertEquals(1, d2Files.size(), d2Files.toString());
-        assertTrue(d1Files.getFirst().matches("offer_recordings/dt=2031-05-01/part-[0-9a-f]{16}\\.parquet"),
+        assertTrue(
+                d1Files.getFirst().matches("offer_recordings/dt=2031-05-01/part-[0-9a-f]{16}\\.parquet"),
                 d1Files.toString());
-        assertEquals(d1Files.getFirst().substring(d1Files.getFirst().lastIndexOf('/')),
-                d2Files.getFirst().substring(d2Files.getFirst().lastIndexOf('/')), "one part name per source");
+        assertEquals(
+                d1Files.getFirst().substring(d1Files.getFirst().lastIndexOf('/')),
+                d2Files.getFirst().substring(d2Files.getFirst().lastIndexOf('/')),
+                "one part name per source");
 
         Map<String, String> schema = new LinkedHashMap<>();
         for (var row : RawObjects.query(stack, "DESCRIBE SELECT * FROM {table}")) {
@@ -100,16 +111,23 @@ class TransformToParquetTest {
         expected.put("dt", "DATE");
         assertEquals(expected, schema, "column names, order and types (dt from the hive partition)");
 
-        var counts = RawObjects.query(stack, "SELECT CAST(dt AS VARCHAR) AS dt, count(*) AS n, "
-                + "count(*) FILTER (WHERE dt <> target_date) AS misplaced FROM {table} "
-                + "WHERE dt BETWEEN DATE '2031-05-01' AND DATE '2031-05-02' GROUP BY dt ORDER BY dt");
-        assertEquals(List.of(Map.of("dt", "2031-05-01", "n", 21L, "misplaced", 0L),
-                Map.of("dt", "2031-05-02", "n", 10L, "misplaced", 0L)), counts);
+        var counts = RawObjects.query(
+                stack,
+                "SELECT CAST(dt AS VARCHAR) AS dt, count(*) AS n, "
+                        + "count(*) FILTER (WHERE dt <> target_date) AS misplaced FROM {table} "
+                        + "WHERE dt BETWEEN DATE '2031-05-01' AND DATE '2031-05-02' GROUP BY dt ORDER BY dt");
+        assertEquals(
+                List.of(
+                        Map.of("dt", "2031-05-01", "n", 21L, "misplaced", 0L),
+                        Map.of("dt", "2031-05-02", "n", 10L, "misplaced", 0L)),
+                counts);
 
-        var rows = RawObjects.query(stack, "SELECT shop_id, offer_amount, currency, eligible, anomaly_score, "
-                + "model_version, epoch_ms(calculated_at) AS calculated_ms, http_status, outcome, error, latency_ms, "
-                + "attempts, run_id, epoch_us(recorded_at) AS recorded_us, request_url, response_json, source_object "
-                + "FROM {table} WHERE shop_id IN ('s3', 's404') ORDER BY shop_id");
+        var rows = RawObjects.query(
+                stack,
+                "SELECT shop_id, offer_amount, currency, eligible, anomaly_score, "
+                        + "model_version, epoch_ms(calculated_at) AS calculated_ms, http_status, outcome, error, latency_ms, "
+                        + "attempts, run_id, epoch_us(recorded_at) AS recorded_us, request_url, response_json, source_object "
+                        + "FROM {table} WHERE shop_id IN ('s3', 's404') ORDER BY shop_id");
         Map<String, Object> s3 = rows.get(0);
         assertEquals("s3", s3.get("shop_id"));
         assertEquals(3000L, s3.get("offer_amount"));
@@ -124,7 +142,9 @@ class TransformToParquetTest {
         assertEquals(12L, s3.get("latency_ms"));
         assertEquals(1, s3.get("attempts"));
         assertEquals("run-a", s3.get("run_id"));
-        assertEquals(at.getEpochSecond() * 1_000_000 + at.getNano() / 1000, s3.get("recorded_us"),
+        assertEquals(
+                at.getEpochSecond() * 1_000_000 + at.getNano() / 1000,
+                s3.get("recorded_us"),
                 "recorded_at keeps microseconds");
         assertEquals("http://api/v1/shops/s3/offer?date=2031-05-02", s3.get("request_url"));
         assertEquals(RawObjects.body(3000, "run-a"), s3.get("response_json"), "the API body, unmapped fields too");
@@ -137,8 +157,10 @@ class TransformToParquetTest {
         assertNull(missing.get("currency"));
         assertEquals("{\"error\":\"unknown shop\"}", missing.get("response_json"));
 
-        var meta = RawObjects.query(stack, "SELECT DISTINCT compression FROM parquet_metadata('"
-                + RawObjects.tableDir(stack) + "/dt=2031-05-01/*.parquet')");
+        var meta = RawObjects.query(
+                stack,
+                "SELECT DISTINCT compression FROM parquet_metadata('" + RawObjects.tableDir(stack)
+                        + "/dt=2031-05-01/*.parquet')");
         assertEquals(List.of(Map.of("compression", "ZSTD")), meta);
     }
 
@@ -146,40 +168,55 @@ class TransformToParquetTest {
     void aRedeliveredNotificationOverwritesInsteadOfDuplicating() throws Exception {
         String key = "raw/dt=2031-06-01/run=run-b/part-bbbb.jsonl.gz";
         Instant at = Instant.parse("2031-06-02T00:00:00Z");
-        RawObjects.put(stack, key, RawObjects.gzipRecords(List.of(
-                RawObjects.ok("run-b", "1", LocalDate.of(2031, 6, 1), 10, at),
-                RawObjects.ok("run-b", "2", LocalDate.of(2031, 6, 1), 20, at))));
+        RawObjects.put(
+                stack,
+                key,
+                RawObjects.gzipRecords(List.of(
+                        RawObjects.ok("run-b", "1", LocalDate.of(2031, 6, 1), 10, at),
+                        RawObjects.ok("run-b", "2", LocalDate.of(2031, 6, 1), 20, at))));
         var log = new ByteArrayOutputStream();
-        var service = new TransformService(stack.s3(), stack.layout().platformBucket(),
-                Files.createDirectories(dir.resolve("work2")), new JsonLog("transform", new PrintStream(log, true,
-                StandardCharsets.UTF_8)));
+        var service = new TransformService(
+                stack.s3(),
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("work2")),
+                new JsonLog("transform", new PrintStream(log, true, StandardCharsets.UTF_8)));
         TransformResult first = service.transform(stack.layout().rawBucket(), key);
         List<String> before = keys("offer_recordings/dt=2031-06-01/");
         TransformResult second = service.transform(stack.layout().rawBucket(), key);
 
         assertEquals(first, second);
         assertEquals(before, keys("offer_recordings/dt=2031-06-01/"));
-        assertEquals(List.of(Map.of("n", 2L)), RawObjects.query(stack,
-                "SELECT count(*) AS n FROM {table} WHERE dt = DATE '2031-06-01'"));
+        assertEquals(
+                List.of(Map.of("n", 2L)),
+                RawObjects.query(stack, "SELECT count(*) AS n FROM {table} WHERE dt = DATE '2031-06-01'"));
         assertEquals(2, first.linesIn());
         assertEquals(2, first.rowsOut());
         assertEquals(0, first.quarantined());
         String logged = log.toString(StandardCharsets.UTF_8);
-        assertTrue(logged.contains("\"linesIn\":2") && logged.contains("\"rowsOut\":2")
-                && logged.contains("\"quarantined\":0"), "counts are logged for every run: " + logged);
+        assertTrue(
+                logged.contains("\"linesIn\":2")
+                        && logged.contains("\"rowsOut\":2")
+                        && logged.contains("\"quarantined\":0"),
+                "counts are logged for every run: " + logged);
     }
 
     @Test
     void aMessageThatFailsIsReportedAloneForRetry() throws Exception {
         String good = "raw/dt=2031-07-01/run=run-c/part-cccc.jsonl.gz";
-        RawObjects.put(stack, good, RawObjects.gzipRecords(List.of(
-                RawObjects.ok("run-c", "1", LocalDate.of(2031, 7, 1), 10, Instant.parse("2031-07-02T00:00:00Z")))));
+        RawObjects.put(
+                stack,
+                good,
+                RawObjects.gzipRecords(List.of(RawObjects.ok(
+                        "run-c", "1", LocalDate.of(2031, 7, 1), 10, Instant.parse("2031-07-02T00:00:00Z")))));
         var handler = new TransformHandler(stack.transformEnv(Files.createDirectories(dir.resolve("work3"))));
-        var event = RawObjects.sqsEvent(stack.layout().rawBucket(), "raw/dt=2031-07-01/run=run-c/part-gone.jsonl.gz",
-                good);
+        var event =
+                RawObjects.sqsEvent(stack.layout().rawBucket(), "raw/dt=2031-07-01/run=run-c/part-gone.jsonl.gz", good);
         SQSBatchResponse response = handler.handleRequest(event, RawObjects.context());
-        assertEquals(List.of("msg-0"), response.getBatchItemFailures().stream()
-                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList());
+        assertEquals(
+                List.of("msg-0"),
+                response.getBatchItemFailures().stream()
+                        .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
+                        .toList());
         assertEquals(1, keys("offer_recordings/dt=2031-07-01/").size(), "the good message still lands");
     }
 }

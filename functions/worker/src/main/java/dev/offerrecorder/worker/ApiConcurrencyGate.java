@@ -28,6 +28,7 @@ import java.util.function.Consumer;
 public final class ApiConcurrencyGate {
     /** Multiplicative decrease on a dropped call, as in TCP's and AIMD's back-off. */
     static final double DROP_FACTOR = 0.75;
+
     private final Limiter<Void> limiter;
     private final Limit limit;
     private final ReentrantLock lock = new ReentrantLock();
@@ -37,15 +38,24 @@ public final class ApiConcurrencyGate {
      * The limit algorithms this gate can run, all from Netflix concurrency-limits. Not Gradient2: it ignores
      * dropped calls altogether, and against an API that answers 503 it kept growing until jobs failed.
      */
-    public enum Algorithm { VEGAS, AIMD }
+    public enum Algorithm {
+        VEGAS,
+        AIMD
+    }
 
     public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm) {
-        this.limit = new RejectionRttGuard(switch (algorithm) {
-            case VEGAS -> vegas(initialLimit, ceiling);
-            // AIMD reacts to drops only (429/503/timeouts): +1 per window without drops, x0.9 on a drop.
-            case AIMD -> AIMDLimit.newBuilder().initialLimit(initialLimit).minLimit(1).maxLimit(ceiling)
-                    .backoffRatio(0.9).build();
-        });
+        this.limit = new RejectionRttGuard(
+                switch (algorithm) {
+                    case VEGAS -> vegas(initialLimit, ceiling);
+                    // AIMD reacts to drops only (429/503/timeouts): +1 per window without drops, x0.9 on a drop.
+                    case AIMD ->
+                        AIMDLimit.newBuilder()
+                                .initialLimit(initialLimit)
+                                .minLimit(1)
+                                .maxLimit(ceiling)
+                                .backoffRatio(0.9)
+                                .build();
+                });
         this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
     }
 

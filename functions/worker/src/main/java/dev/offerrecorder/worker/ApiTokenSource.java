@@ -15,22 +15,25 @@ import software.amazon.awssdk.services.ssm.SsmClient;
  * SecureString). The value is never logged; errors name the secret, not its content.
  */
 final class ApiTokenSource {
-    private ApiTokenSource() {
-    }
+    private ApiTokenSource() {}
 
     static Optional<String> resolve(WorkerConfig config, Env env) {
         if (config.tokenSecret().isPresent()) {
             String id = config.tokenSecret().get();
-            try (SecretsManagerClient sm = AwsClients.configure(SecretsManagerClient.builder(), env,
-                    "AWS_ENDPOINT_URL_SECRETS_MANAGER").build()) {
+            try (SecretsManagerClient sm = AwsClients.configure(
+                            SecretsManagerClient.builder(), env, "AWS_ENDPOINT_URL_SECRETS_MANAGER")
+                    .build()) {
                 String raw = sm.getSecretValue(r -> r.secretId(id)).secretString();
                 return Optional.of(fromSecretString(raw, "CALC_API_TOKEN_SECRET"));
             }
         }
         if (config.tokenParameter().isPresent()) {
             String name = config.tokenParameter().get();
-            try (SsmClient ssm = AwsClients.configure(SsmClient.builder(), env, "AWS_ENDPOINT_URL_SSM").build()) {
-                String value = ssm.getParameter(r -> r.name(name).withDecryption(true)).parameter().value();
+            try (SsmClient ssm = AwsClients.configure(SsmClient.builder(), env, "AWS_ENDPOINT_URL_SSM")
+                    .build()) {
+                String value = ssm.getParameter(r -> r.name(name).withDecryption(true))
+                        .parameter()
+                        .value();
                 if (value == null || value.isBlank()) {
                     throw new ConfigException("CALC_API_TOKEN_PARAMETER", "names a parameter with an empty value");
                 }

@@ -35,8 +35,14 @@ public final class CalcApiClient {
     private final Optional<String> token;
     private final Tracing tracing;
 
-    public CalcApiClient(HttpClient http, String urlTemplate, Duration callTimeout, RetryPolicy retry,
-                         ApiConcurrencyGate gate, Optional<String> token, Tracing tracing) {
+    public CalcApiClient(
+            HttpClient http,
+            String urlTemplate,
+            Duration callTimeout,
+            RetryPolicy retry,
+            ApiConcurrencyGate gate,
+            Optional<String> token,
+            Tracing tracing) {
         this.http = http;
         this.urlTemplate = urlTemplate;
         this.callTimeout = callTimeout;
@@ -81,14 +87,23 @@ public final class CalcApiClient {
             // A slot taken later than this leaves no room for a whole call.
             long spareMillis = remainingMillis.getAsLong() - callTimeout.toMillis();
             if (spareMillis <= 0) {
-                throw new TransientApiFailure("deadline: invocation time running out before attempt " + attempt
-                        + " (last: " + lastProblem + ")", attempt - 1, errors, rejections);
+                throw new TransientApiFailure(
+                        "deadline: invocation time running out before attempt " + attempt + " (last: " + lastProblem
+                                + ")",
+                        attempt - 1,
+                        errors,
+                        rejections);
             }
             long queued = System.nanoTime();
-            Optional<ApiConcurrencyGate.Permit> slot = gate.acquire(queued + Duration.ofMillis(spareMillis).toNanos());
+            Optional<ApiConcurrencyGate.Permit> slot =
+                    gate.acquire(queued + Duration.ofMillis(spareMillis).toNanos());
             if (slot.isEmpty()) {
-                throw new TransientApiFailure("deadline: no concurrency slot before the invocation ran short"
-                        + " (last: " + lastProblem + ")", attempt - 1, errors, rejections);
+                throw new TransientApiFailure(
+                        "deadline: no concurrency slot before the invocation ran short" + " (last: " + lastProblem
+                                + ")",
+                        attempt - 1,
+                        errors,
+                        rejections);
             }
             long gateWaitMs = Duration.ofNanos(System.nanoTime() - queued).toMillis();
             ApiConcurrencyGate.Permit permit = slot.get();
@@ -104,8 +119,8 @@ public final class CalcApiClient {
                 if (!jobTraceId.isEmpty()) {
                     segment.addAttribute("job.traceId", jobTraceId);
                 }
-                var request = HttpRequest.newBuilder(uri).timeout(callTimeout).GET()
-                        .header("Accept", "application/json");
+                var request =
+                        HttpRequest.newBuilder(uri).timeout(callTimeout).GET().header("Accept", "application/json");
                 Map<String, String> trace = segment.insertHeaders();
                 (trace.isEmpty() ? upstream : trace).forEach(request::setHeader);
                 token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
@@ -153,8 +168,11 @@ public final class CalcApiClient {
             }
             sleepBeforeRetry(attempt, retryAfter, remainingMillis);
         }
-        throw new TransientApiFailure("gave up after " + retry.maxAttempts() + " attempts (last: " + lastProblem + ")",
-                retry.maxAttempts(), errors, rejections);
+        throw new TransientApiFailure(
+                "gave up after " + retry.maxAttempts() + " attempts (last: " + lastProblem + ")",
+                retry.maxAttempts(),
+                errors,
+                rejections);
     }
 
     private void sleepBeforeRetry(int attempt, Optional<Duration> retryAfter, LongSupplier remainingMillis)

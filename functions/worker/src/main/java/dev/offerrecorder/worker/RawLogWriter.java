@@ -15,7 +15,8 @@ public final class RawLogWriter {
     }
 
     public void write(String key, byte[] gzipJsonLines) {
-        s3.putObject(PutObjectRequest.builder()
+        s3.putObject(
+                PutObjectRequest.builder()
                         .bucket(bucket)
                         .key(key)
                         .contentType("application/x-ndjson")

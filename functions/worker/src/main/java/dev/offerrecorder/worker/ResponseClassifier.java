@@ -10,8 +10,7 @@ import dev.offerrecorder.shared.rawlog.Outcome;
 final class ResponseClassifier {
     private final ObjectMapper mapper = Json.newMapper();
 
-    record Classified(Outcome outcome, String error) {
-    }
+    record Classified(Outcome outcome, String error) {}
 
     Classified classify(int status, String body) {
         if (status == 404) {

@@ -31,7 +31,8 @@ public record WorkerConfig(
     public static WorkerConfig from(Env env) {
         String template = env.require("CALC_API_URL_TEMPLATE");
         if (!template.contains("{shopId}") || !template.contains("{date}")) {
-            throw new ConfigException("CALC_API_URL_TEMPLATE", "must contain {shopId} and {date}, got '" + template + "'");
+            throw new ConfigException(
+                    "CALC_API_URL_TEMPLATE", "must contain {shopId} and {date}, got '" + template + "'");
         }
         if (!template.startsWith("http://") && !template.startsWith("https://")) {
             throw new ConfigException("CALC_API_URL_TEMPLATE", "must be an http(s) URL, got '" + template + "'");

@@ -1,8 +1,5 @@
 package dev.offerrecorder.worker;
 
-import dev.offerrecorder.shared.snapstart.Priming;
-import org.crac.Resource;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -10,11 +7,14 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.crac.Resource;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /** Lambda entry point: SQS batch in, partial batch failures out. Wiring only; {@link WorkerService} does the work. */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
@@ -32,8 +32,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     public WorkerHandler(Env env, Tracing tracing) {
         WorkerConfig config = WorkerConfig.from(env);
-        this.service = WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log,
-                tracing);
+        this.service =
+                WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log, tracing);
         org.crac.Core.getGlobalContext().register(this);
     }
 
@@ -52,7 +52,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         log.info("batch done", Map.of("result", result));
         return SQSBatchResponse.builder()
                 .withBatchItemFailures(result.failedMessageIds().stream()
-                        .map(id -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(id).build())
+                        .map(id -> SQSBatchResponse.BatchItemFailure.builder()
+                                .withItemIdentifier(id)
+                                .build())
                         .toList())
                 .build();
     }
@@ -73,8 +75,13 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         Priming.primeShared();
-        PutObjectRequest.builder().bucket("prime").key("raw/dt=2024-01-01/run=prime/part-0.jsonl.gz").build();
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://prime.invalid/v1/shops/1/offer")).GET().build();
+        PutObjectRequest.builder()
+                .bucket("prime")
+                .key("raw/dt=2024-01-01/run=prime/part-0.jsonl.gz")
+                .build();
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://prime.invalid/v1/shops/1/offer"))
+                .GET()
+                .build();
     }
 
     @Override

@@ -37,6 +37,7 @@ import java.util.function.LongSupplier;
 public final class WorkerService {
     /** The custom event recorded once per invocation. */
     public static final String EVENT_TYPE = "OfferRecorderWorkerBatch";
+
     private final CalcApiClient api;
     private final RawLogWriter writer;
     private final ApiConcurrencyGate gate;
@@ -50,24 +51,49 @@ public final class WorkerService {
 
     /** As {@link #create(WorkerConfig, software.amazon.awssdk.services.s3.S3Client, java.util.Optional, JsonLog,
      * Tracing)} with New Relic tracing (a no-op without an agent). */
-    public static WorkerService create(WorkerConfig config, software.amazon.awssdk.services.s3.S3Client s3,
-                                       java.util.Optional<String> token, JsonLog log) {
+    public static WorkerService create(
+            WorkerConfig config,
+            software.amazon.awssdk.services.s3.S3Client s3,
+            java.util.Optional<String> token,
+            JsonLog log) {
         return create(config, s3, token, log, new NewRelicTracing());
     }
 
     /** Builds the service and its parts from configuration; the S3 client and tracing are the caller's (one per
      * container). */
-    public static WorkerService create(WorkerConfig config, software.amazon.awssdk.services.s3.S3Client s3,
-                                       java.util.Optional<String> token, JsonLog log, Tracing tracing) {
+    public static WorkerService create(
+            WorkerConfig config,
+            software.amazon.awssdk.services.s3.S3Client s3,
+            java.util.Optional<String> token,
+            JsonLog log,
+            Tracing tracing) {
         var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm());
-        var api = new CalcApiClient(CalcApiClient.newHttpClient(), config.apiUrlTemplate(), config.callTimeout(),
-                new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()), gate, token, tracing);
-        return new WorkerService(api, new RawLogWriter(s3, config.rawBucket()), gate,
-                config.writeReserve().toMillis(), Clock.systemUTC(), log, tracing);
+        var api = new CalcApiClient(
+                CalcApiClient.newHttpClient(),
+                config.apiUrlTemplate(),
+                config.callTimeout(),
+                new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()),
+                gate,
+                token,
+                tracing);
+        return new WorkerService(
+                api,
+                new RawLogWriter(s3, config.rawBucket()),
+                gate,
+                config.writeReserve().toMillis(),
+                Clock.systemUTC(),
+                log,
+                tracing);
     }
 
-    public WorkerService(CalcApiClient api, RawLogWriter writer, ApiConcurrencyGate gate, long writeReserveMillis,
-                         Clock clock, JsonLog log, Tracing tracing) {
+    public WorkerService(
+            CalcApiClient api,
+            RawLogWriter writer,
+            ApiConcurrencyGate gate,
+            long writeReserveMillis,
+            Clock clock,
+            JsonLog log,
+            Tracing tracing) {
         this.api = api;
         this.writer = writer;
         this.gate = gate;
@@ -86,18 +112,17 @@ public final class WorkerService {
         int rejections();
     }
 
-    private record Recorded(RawRecord record, int calls, int errors, int rejections) implements JobResult {
-    }
+    private record Recorded(RawRecord record, int calls, int errors, int rejections) implements JobResult {}
 
-    private record Failed(String reason, int calls, int errors, int rejections) implements JobResult {
-    }
+    private record Failed(String reason, int calls, int errors, int rejections) implements JobResult {}
 
     /**
      * @param remainingMillis time left in the invocation (Lambda's {@code Context::getRemainingTimeInMillis})
      */
     public BatchResult process(List<JobMessage> messages, LongSupplier remainingMillis) throws InterruptedException {
         // Before anything else: the agent ignores an accept that comes after headers were inserted.
-        BatchParent parent = BatchParent.choose(messages.stream().map(JobMessage::attributes).toList());
+        BatchParent parent =
+                BatchParent.choose(messages.stream().map(JobMessage::attributes).toList());
         tracing.acceptQueueHeaders(parent.parent());
         tracing.addAttributes(parent.attributes());
         List<String> failed = new ArrayList<>();
@@ -121,7 +146,7 @@ public final class WorkerService {
         LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
         Map<Job, JobResult> results = new LinkedHashMap<>();
         try (Tracing.Segment phase = tracing.segment("Worker/callApi");
-             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+                var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             phase.addAttribute("jobs", byJob.size());
             Map<Job, Future<JobResult>> futures = new LinkedHashMap<>();
             for (var entry : byJob.entrySet()) {
@@ -131,8 +156,10 @@ public final class WorkerService {
                 // The transaction is bound to this thread; each virtual thread joins it through its own handoff,
                 // taken here before the task starts. Every task is joined below, before the transaction ends.
                 Tracing.Handoff handoff = tracing.handoff();
-                futures.put(job, executor.submit(() -> handoff.call("Worker/job",
-                        () -> callOne(job, first.messageId(), upstream, callBudget))));
+                futures.put(
+                        job,
+                        executor.submit(() -> handoff.call(
+                                "Worker/job", () -> callOne(job, first.messageId(), upstream, callBudget))));
             }
             for (var entry : futures.entrySet()) {
                 try {
@@ -162,15 +189,24 @@ public final class WorkerService {
                 case Recorded r -> {
                     latencies.add(r.record().latencyMs());
                     toWrite.computeIfAbsent(job.runId(), k -> new TreeMap<>())
-                            .computeIfAbsent(job.date(), k -> new ArrayList<>()).add(job);
+                            .computeIfAbsent(job.date(), k -> new ArrayList<>())
+                            .add(job);
                 }
                 case Failed f -> {
-                    failureReasons.merge(f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1,
-                            Integer::sum);
+                    failureReasons.merge(
+                            f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1, Integer::sum);
                     byJob.get(job).forEach(m -> failed.add(m.messageId()));
-                    log.warn("job failed, left for SQS to redeliver", Map.of(
-                            "runId", job.runId(), "shopId", job.shopId(), "date", job.date().toString(),
-                            "reason", f.reason()));
+                    log.warn(
+                            "job failed, left for SQS to redeliver",
+                            Map.of(
+                                    "runId",
+                                    job.runId(),
+                                    "shopId",
+                                    job.shopId(),
+                                    "date",
+                                    job.date().toString(),
+                                    "reason",
+                                    f.reason()));
                 }
             }
         }
@@ -182,7 +218,9 @@ public final class WorkerService {
             for (var dated : run.getValue().entrySet()) {
                 List<Job> group = dated.getValue();
                 group.sort(Comparator.comparing(Job::shopId));
-                List<RawRecord> records = group.stream().map(j -> ((Recorded) results.get(j)).record()).toList();
+                List<RawRecord> records = group.stream()
+                        .map(j -> ((Recorded) results.get(j)).record())
+                        .toList();
                 String key = RawLogKeys.key(run.getKey(), dated.getKey(), group);
                 byte[] body = rawLogs.encode(records);
                 try (Tracing.Segment segment = tracing.segment("S3/putRawLog")) {
@@ -198,9 +236,17 @@ public final class WorkerService {
                     // Not durable, so not done: every job of this object goes back to SQS.
                     failureReasons.merge("raw-log write failed", group.size(), Integer::sum);
                     group.forEach(j -> byJob.get(j).forEach(m -> failed.add(m.messageId())));
-                    log.error("raw-log write failed; jobs reported failed", Map.of(
-                            "bucket", writer.bucket(), "key", key, "jobs", group.size(),
-                            "error", String.valueOf(e.getMessage())));
+                    log.error(
+                            "raw-log write failed; jobs reported failed",
+                            Map.of(
+                                    "bucket",
+                                    writer.bucket(),
+                                    "key",
+                                    key,
+                                    "jobs",
+                                    group.size(),
+                                    "error",
+                                    String.valueOf(e.getMessage())));
                 }
             }
         }
@@ -212,11 +258,26 @@ public final class WorkerService {
             runIds.add(j.runId());
             dates.add(j.date().toString());
         });
-        BatchResult result = new BatchResult(List.copyOf(failed), messages.size(), invalid, recorded,
-                byJob.size() - recorded, outcomes, failureReasons,
-                percentile(latencies, 0.50), percentile(latencies, 0.95),
-                latencies.isEmpty() ? 0 : latencies.getLast(), retries, apiCalls, apiErrors, rejections,
-                gate.currentLimit(), bytes, objects, List.copyOf(runIds), List.copyOf(dates));
+        BatchResult result = new BatchResult(
+                List.copyOf(failed),
+                messages.size(),
+                invalid,
+                recorded,
+                byJob.size() - recorded,
+                outcomes,
+                failureReasons,
+                percentile(latencies, 0.50),
+                percentile(latencies, 0.95),
+                latencies.isEmpty() ? 0 : latencies.getLast(),
+                retries,
+                apiCalls,
+                apiErrors,
+                rejections,
+                gate.currentLimit(),
+                bytes,
+                objects,
+                List.copyOf(runIds),
+                List.copyOf(dates));
         tracing.addAttributes(result.transactionAttributes());
         tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
         return result;
@@ -227,9 +288,20 @@ public final class WorkerService {
         try {
             ApiCall call = api.call(job, budget, upstream);
             ResponseClassifier.Classified c = classifier.classify(call.status(), call.body());
-            RawRecord record = new RawRecord(RawRecord.VERSION, job.runId(), job.shopId(), job.date(), call.url(),
-                    call.status(), c.outcome(), call.latencyMs(), call.attempts(), call.body(), clock.instant(),
-                    messageId, c.error());
+            RawRecord record = new RawRecord(
+                    RawRecord.VERSION,
+                    job.runId(),
+                    job.shopId(),
+                    job.date(),
+                    call.url(),
+                    call.status(),
+                    c.outcome(),
+                    call.latencyMs(),
+                    call.attempts(),
+                    call.body(),
+                    clock.instant(),
+                    messageId,
+                    c.error());
             return new Recorded(record, call.attempts(), call.errors(), call.rejections());
         } catch (TransientApiFailure e) {
             return new Failed(e.getMessage(), e.attempts(), e.errors(), e.rejections());

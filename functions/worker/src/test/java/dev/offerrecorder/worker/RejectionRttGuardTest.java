@@ -51,8 +51,9 @@ class RejectionRttGuardTest {
         Limit guarded = new ApiConcurrencyGate.RejectionRttGuard(ApiConcurrencyGate.vegas(8, 64));
         int rawLimit = afterAFastRejection(raw, 40);
         int guardedLimit = afterAFastRejection(guarded, 40);
-        assertTrue(rawLimit <= 3, "the library alone collapses after a fast 503 (this is why the guard exists): "
-                + rawLimit);
+        assertTrue(
+                rawLimit <= 3,
+                "the library alone collapses after a fast 503 (this is why the guard exists): " + rawLimit);
         assertTrue(guardedLimit >= 7, "behind the guard the limit stays near the API's 8 workers: " + guardedLimit);
     }
 

@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.job.JobCodec;
+import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import dev.offerrecorder.testkit.support.RawLogs;
-import dev.offerrecorder.shared.config.Env;
-import dev.offerrecorder.shared.job.Job;
-import dev.offerrecorder.shared.job.JobCodec;
-import dev.offerrecorder.shared.log.JsonLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +44,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 class WorkerServiceTest {
     @TempDir
     static Path dir;
+
     static EmbeddedStack stack;
     final JobCodec codec = new JobCodec();
 
@@ -59,8 +60,10 @@ class WorkerServiceTest {
 
     private Env env(CalcApiSimulator api, Map<String, String> extra) {
         Env env = stack.workerEnv(api.urlTemplate())
-                .with("API_BACKOFF_BASE_MS", "20").with("API_BACKOFF_MAX_MS", "500")
-                .with("API_CALL_TIMEOUT_MS", "2000").with("WRITE_RESERVE_MS", "500");
+                .with("API_BACKOFF_BASE_MS", "20")
+                .with("API_BACKOFF_MAX_MS", "500")
+                .with("API_CALL_TIMEOUT_MS", "2000")
+                .with("WRITE_RESERVE_MS", "500");
         for (var e : extra.entrySet()) {
             env = env.with(e.getKey(), e.getValue());
         }
@@ -85,7 +88,8 @@ class WorkerServiceTest {
 
     private List<JsonNode> recorded(String runId) throws Exception {
         return RawLogs.readAll(stack.s3(), stack.layout().rawBucket()).stream()
-                .filter(n -> runId.equals(n.path("runId").asText())).toList();
+                .filter(n -> runId.equals(n.path("runId").asText()))
+                .toList();
     }
 
     private static Set<String> shops(List<JsonNode> records) {
@@ -99,19 +103,21 @@ class WorkerServiceTest {
             WorkerService service = service(api, Map.of("API_CONCURRENCY_CEILING", "64"), quietLog());
             List<BatchResult> results = new ArrayList<>();
             for (int batch = 0; batch < 6; batch++) {
-                results.add(service.process(messages("capacity", batch * 200 + 1, 200, LocalDate.of(2024, 5, 1)),
-                        () -> 600_000));
+                results.add(service.process(
+                        messages("capacity", batch * 200 + 1, 200, LocalDate.of(2024, 5, 1)), () -> 600_000));
             }
             var stats = api.stats();
             // The limit moves batch to batch (Vegas probes up, a 503 pushes it down): judge where it settled by the
             // median of the batches after the first, not by whichever value the last batch happened to end on.
             List<Integer> limits = new ArrayList<>(results.subList(1, results.size()).stream()
-                    .map(BatchResult::concurrencyLimit).toList());
+                    .map(BatchResult::concurrencyLimit)
+                    .toList());
             limits.sort(null);
             int limit = limits.get(limits.size() / 2);
             double rejectedShare = (double) stats.rejected() / stats.requests();
-            System.out.printf("capacity: W=%d limits=%s median=%d peak=%d requests=%d rejected=%d (%.3f)%n", w, limits, limit,
-                    stats.peakConcurrency(), stats.requests(), stats.rejected(), rejectedShare);
+            System.out.printf(
+                    "capacity: W=%d limits=%s median=%d peak=%d requests=%d rejected=%d (%.3f)%n",
+                    w, limits, limit, stats.peakConcurrency(), stats.requests(), stats.rejected(), rejectedShare);
             assertTrue(results.stream().allMatch(r -> r.failedMessageIds().isEmpty()), "every job recorded");
             assertEquals(1200, recorded("capacity").size());
             assertTrue(rejectedShare < 0.10, "rejections must stay a small fraction, were " + rejectedShare);
@@ -133,7 +139,9 @@ class WorkerServiceTest {
                 BatchResult r = service.process(pending, () -> 600_000);
                 totalRetries += r.retries();
                 Set<String> failed = new HashSet<>(r.failedMessageIds());
-                pending = pending.stream().filter(m -> failed.contains(m.messageId())).toList();
+                pending = pending.stream()
+                        .filter(m -> failed.contains(m.messageId()))
+                        .toList();
                 retriedBatches++;
             }
             assertTrue(pending.isEmpty(), "all jobs eventually recorded");
@@ -147,8 +155,8 @@ class WorkerServiceTest {
     @Test
     void aBatchCutShortByTheDeadlineLosesNothing() throws Exception {
         try (var api = new CalcApiSimulator(2, 100, 100, 0)) {
-            WorkerService service = service(api, Map.of("API_CONCURRENCY_CEILING", "2", "API_CALL_TIMEOUT_MS", "1000"),
-                    quietLog());
+            WorkerService service =
+                    service(api, Map.of("API_CONCURRENCY_CEILING", "2", "API_CALL_TIMEOUT_MS", "1000"), quietLog());
             List<JobMessage> batch = messages("deadline", 1, 60, LocalDate.of(2024, 5, 3));
             long end = System.nanoTime() + 2_500_000_000L; // 2.5 s left: room for some calls, not 60 x 100 ms / 2
             BatchResult first = service.process(batch, () -> (end - System.nanoTime()) / 1_000_000);
@@ -156,8 +164,8 @@ class WorkerServiceTest {
             assertTrue(first.jobsRecorded() > 0, "what finished in time was written");
             assertEquals(60, first.jobsRecorded() + first.failedMessageIds().size(), "every job accounted for");
             Set<String> failed = new HashSet<>(first.failedMessageIds());
-            BatchResult second = service.process(batch.stream().filter(m -> failed.contains(m.messageId())).toList(),
-                    () -> 600_000);
+            BatchResult second = service.process(
+                    batch.stream().filter(m -> failed.contains(m.messageId())).toList(), () -> 600_000);
             assertTrue(second.failedMessageIds().isEmpty());
             List<JsonNode> records = recorded("deadline");
             assertEquals(60, records.size());
@@ -191,9 +199,11 @@ class WorkerServiceTest {
             batch.add(new JobMessage("no-fields", "{}"));
             batch.add(new JobMessage("empty-shop", "{\"runId\":\"badmsg\",\"shopId\":\"\",\"date\":\"2024-05-05\"}"));
             batch.add(new JobMessage("bad-date", "{\"runId\":\"badmsg\",\"shopId\":\"9\",\"date\":\"2024-13-01\"}"));
-            batch.add(new JobMessage("traversal", "{\"runId\":\"badmsg\",\"shopId\":\"../etc\",\"date\":\"2024-05-05\"}"));
+            batch.add(new JobMessage(
+                    "traversal", "{\"runId\":\"badmsg\",\"shopId\":\"../etc\",\"date\":\"2024-05-05\"}"));
             BatchResult r = service(api, Map.of(), log).process(batch, () -> 600_000);
-            assertEquals(Set.of("not-json", "no-fields", "empty-shop", "bad-date", "traversal"),
+            assertEquals(
+                    Set.of("not-json", "no-fields", "empty-shop", "bad-date", "traversal"),
                     new HashSet<>(r.failedMessageIds()));
             assertEquals(2, recorded("badmsg").size(), "the valid jobs were recorded");
             String logs = out.toString(StandardCharsets.UTF_8);
@@ -217,11 +227,14 @@ class WorkerServiceTest {
         };
         Env env = stack.baseEnv();
         try (var api = new CalcApiSimulator(4, 8, 1, 0);
-             S3Client failing = S3Client.builder().region(dev.offerrecorder.shared.aws.AwsClients.region(env))
-                     .endpointOverride(stack.aws().s3Endpoint()).forcePathStyle(true)
-                     .overrideConfiguration(c -> c.addExecutionInterceptor(failPuts)).build()) {
-            var service = WorkerService.create(WorkerConfig.from(env(api, Map.of())), failing, Optional.empty(),
-                    quietLog());
+                S3Client failing = S3Client.builder()
+                        .region(dev.offerrecorder.shared.aws.AwsClients.region(env))
+                        .endpointOverride(stack.aws().s3Endpoint())
+                        .forcePathStyle(true)
+                        .overrideConfiguration(c -> c.addExecutionInterceptor(failPuts))
+                        .build()) {
+            var service =
+                    WorkerService.create(WorkerConfig.from(env(api, Map.of())), failing, Optional.empty(), quietLog());
             List<JobMessage> batch = messages("s3fail", 1, 20, LocalDate.of(2024, 5, 6));
             BatchResult r = service.process(batch, () -> 600_000);
             assertEquals(20, r.failedMessageIds().size(), "nothing durable, nothing acknowledged");
@@ -239,8 +252,8 @@ class WorkerServiceTest {
         try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
             api.expectAuthorization("Bearer " + token);
             api.setFaults(SimulatorFaults.none().withFailingShops(Set.of("3")));
-            var service = WorkerService.create(WorkerConfig.from(env(api, Map.of("API_MAX_ATTEMPTS", "2"))),
-                    stack.s3(), Optional.of(token), log);
+            var service = WorkerService.create(
+                    WorkerConfig.from(env(api, Map.of("API_MAX_ATTEMPTS", "2"))), stack.s3(), Optional.of(token), log);
             List<JobMessage> batch = new ArrayList<>(messages("token", 1, 4, LocalDate.of(2024, 5, 7)));
             batch.add(new JobMessage("bad", "{oops"));
             BatchResult r = service.process(batch, () -> 600_000);

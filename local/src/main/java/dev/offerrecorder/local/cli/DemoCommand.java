@@ -1,12 +1,12 @@
 package dev.offerrecorder.local.cli;
 
-import dev.offerrecorder.operator.cli.ProgressBar;
-import dev.offerrecorder.operator.cli.RecorderCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.local.pipeline.LocalPipeline;
+import dev.offerrecorder.operator.cli.ProgressBar;
+import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.shared.json.Json;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -25,7 +25,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code ./recorder demo}: a whole recording (fan-out, workers, transform) on the embedded stack. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Runs a complete recording against an embedded AWS and the API simulator; Parquet lands "
                 + "under the data directory.")
 public final class DemoCommand implements Callable<Integer> {
@@ -44,7 +46,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", defaultValue = "data/demo",
+    @Option(
+            names = "--data-dir",
+            defaultValue = "data/demo",
             description = "Where S3 objects land (default ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -57,7 +61,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (shops < 1 || days < 1) {
             throw new ParameterException(spec.commandLine(), "--shops and --days must be >= 1");
         }
-        LocalDate from = startDate != null ? startDate : LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(days);
+        LocalDate from = startDate != null
+                ? startDate
+                : LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(days);
         LocalDate to = from.plusDays(days - 1);
         PrintStream err = System.err;
         PrintStream stdout = System.out;
@@ -76,28 +82,39 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int record(LocalDate from, LocalDate to, PrintStream err, PrintStream stdout, long started, Path dir,
-                       Path logFile) throws Exception {
+    private int record(
+            LocalDate from, LocalDate to, PrintStream err, PrintStream stdout, long started, Path dir, Path logFile)
+            throws Exception {
         var options = pipelineArgs.options(dir);
         int apiWorkers = pipelineArgs.apiWorkers;
         long apiLatencyMs = pipelineArgs.apiLatencyMs;
         ObjectMapper mapper = Json.newMapper().enable(SerializationFeature.INDENT_OUTPUT);
         try (LocalPipeline pipeline = LocalPipeline.start(options)) {
-            err.printf("embedded AWS up (SQS %s, S3 %s), API simulator %s (W=%d, L=%d ms)%n",
-                    pipeline.stack().aws().sqsEndpoint(), pipeline.stack().aws().s3Endpoint(),
-                    pipeline.api().baseUri(), apiWorkers, apiLatencyMs);
+            err.printf(
+                    "embedded AWS up (SQS %s, S3 %s), API simulator %s (W=%d, L=%d ms)%n",
+                    pipeline.stack().aws().sqsEndpoint(),
+                    pipeline.stack().aws().s3Endpoint(),
+                    pipeline.api().baseUri(),
+                    apiWorkers,
+                    apiLatencyMs);
             String request = "{\"from\":\"" + from + "\",\"to\":\"" + to + "\",\"shopRange\":{\"from\":1,\"to\":"
                     + shops + "},\"runId\":\"demo-" + from + "\"}";
             long enqueueStart = System.nanoTime();
             JsonNode fanout = pipeline.invokeFanout(request);
             long jobs = fanout.path("jobsPlanned").asLong();
-            err.printf("fan-out: run %s, %d jobs (%d shops x %d days)%n", fanout.path("runId").asText(), jobs,
-                    shops, days);
-            var bar = new ProgressBar(new PrintWriter(err, true, StandardCharsets.UTF_8), jobs,
+            err.printf(
+                    "fan-out: run %s, %d jobs (%d shops x %d days)%n",
+                    fanout.path("runId").asText(), jobs, shops, days);
+            var bar = new ProgressBar(
+                    new PrintWriter(err, true, StandardCharsets.UTF_8),
+                    jobs,
                     ((RecorderCli) spec.root().userObject()).interactive());
-            long quietAt = pipeline.awaitQuiet(Duration.ofMinutes(30),
-                    p -> bar.update(p.apiRequests(), "queued " + p.jobsQueued() + ", in flight " + p.jobsInFlight()
-                            + ", DLQ " + p.dlq() + ", API calls " + p.apiRequests()));
+            long quietAt = pipeline.awaitQuiet(
+                    Duration.ofMinutes(30),
+                    p -> bar.update(
+                            p.apiRequests(),
+                            "queued " + p.jobsQueued() + ", in flight " + p.jobsInFlight() + ", DLQ " + p.dlq()
+                                    + ", API calls " + p.apiRequests()));
             bar.done();
             double recordingSeconds = (quietAt - enqueueStart) / 1e9;
             var stats = pipeline.api().stats();
@@ -129,9 +146,13 @@ public final class DemoCommand implements Callable<Integer> {
                 Files.writeString(summaryFile, mapper.writeValueAsString(summary));
             }
             err.printf("function logs: %s%n", logFile);
-            err.printf("Parquet: %s (open with DuckDB: SELECT * FROM read_parquet('%s/**/*.parquet', "
-                    + "hive_partitioning=true))%n", table, table);
-            return summary.path("records").asLong() == jobs && summary.path("parquetRows").asLong() == jobs ? 0
+            err.printf(
+                    "Parquet: %s (open with DuckDB: SELECT * FROM read_parquet('%s/**/*.parquet', "
+                            + "hive_partitioning=true))%n",
+                    table, table);
+            return summary.path("records").asLong() == jobs
+                            && summary.path("parquetRows").asLong() == jobs
+                    ? 0
                     : RecorderCli.EXIT_FAILED;
         }
     }

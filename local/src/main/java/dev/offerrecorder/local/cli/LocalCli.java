@@ -11,8 +11,7 @@ import java.util.List;
  * local stack's ({@code demo}, {@code serve}, {@code soak}).
  */
 public final class LocalCli {
-    private LocalCli() {
-    }
+    private LocalCli() {}
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
@@ -26,7 +25,7 @@ public final class LocalCli {
     }
 
     private static int run(boolean interactive, PrintWriter out, PrintWriter err, String... args) {
-        return RecorderCli.run(interactive, out, err, List.of(new DemoCommand(), new ServeCommand(),
-                new SoakCommand()), args);
+        return RecorderCli.run(
+                interactive, out, err, List.of(new DemoCommand(), new ServeCommand(), new SoakCommand()), args);
     }
 }

@@ -1,12 +1,11 @@
 package dev.offerrecorder.local.cli;
 
+import dev.offerrecorder.local.pipeline.LocalPipeline;
+import dev.offerrecorder.local.serve.LocalServer;
 import dev.offerrecorder.operator.cli.DurationConverter;
 import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.operator.cli.StackOptions;
-import dev.offerrecorder.shared.job.Job;
-import dev.offerrecorder.local.serve.LocalServer;
 import dev.offerrecorder.operator.ops.LocalStackFile;
-import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -31,39 +30,59 @@ import picocli.CommandLine.Spec;
  * embedded AWS lives in this JVM; {@code DATA_DIR/stack.json} tells {@code backfill}, {@code replay} and
  * {@code status --local} how to reach it.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs the embedded stack (SQS, S3, the Lambda Invoke API for fan-out and replay), the "
-                + "workers, the transform and the API simulator in the foreground until Ctrl-C, and writes "
-                + "DATA_DIR/stack.json so 'recorder backfill|replay|status --local --data-dir DATA_DIR' can reach "
-                + "them. Function logs go to DATA_DIR/logs/functions.log.",
-                "Queues live in memory and start empty each time; S3 objects stay under DATA_DIR/s3."},
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Runs the embedded stack (SQS, S3, the Lambda Invoke API for fan-out and replay), the "
+                    + "workers, the transform and the API simulator in the foreground until Ctrl-C, and writes "
+                    + "DATA_DIR/stack.json so 'recorder backfill|replay|status --local --data-dir DATA_DIR' can reach "
+                    + "them. Function logs go to DATA_DIR/logs/functions.log.",
+            "Queues live in memory and start empty each time; S3 objects stay under DATA_DIR/s3."
+        },
         footer = {"", "Exit codes: 0 stopped, 1 failed, 2 usage, 4 refused (the data directory is already served)."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = StackOptions.DEFAULT_DATA_DIR,
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            defaultValue = StackOptions.DEFAULT_DATA_DIR,
             description = "S3 objects, logs and stack.json (default ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Mixin
     PipelineArgs pipelineArgs;
 
-    @Option(names = "--max-receive-count", paramLabel = "N", defaultValue = "3",
+    @Option(
+            names = "--max-receive-count",
+            paramLabel = "N",
+            defaultValue = "3",
             description = "Job queue redrive policy: deliveries before a job goes to the DLQ (default "
                     + "${DEFAULT-VALUE}).")
     int maxReceiveCount;
 
-    @Option(names = "--job-visibility", paramLabel = "DURATION", defaultValue = "20s",
+    @Option(
+            names = "--job-visibility",
+            paramLabel = "DURATION",
+            defaultValue = "20s",
             converter = DurationConverter.class,
             description = "Job queue visibility timeout: how soon a failed job is retried (default ${DEFAULT-VALUE}).")
     Duration jobVisibility;
 
-    @Option(names = "--fail-shops", paramLabel = "ID", split = ",",
+    @Option(
+            names = "--fail-shops",
+            paramLabel = "ID",
+            split = ",",
             description = "The simulator answers 500 for these shops (to see jobs reach the DLQ and replay them).")
     Set<String> failShops;
 
-    @Option(names = "--fail-for", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(
+            names = "--fail-for",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
             description = "With --fail-shops: lift the failure after this long (default: never).")
     Duration failFor;
 
@@ -87,28 +106,34 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path dir = dataDir.toAbsolutePath().normalize();
         var existing = LocalStackFile.read(dir);
-        if (existing.isPresent() && ProcessHandle.of(existing.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
-            err.printf("refused: %s is already served by process %d; stop it first or use another --data-dir%n",
+        if (existing.isPresent()
+                && ProcessHandle.of(existing.get().pid())
+                        .map(ProcessHandle::isAlive)
+                        .orElse(false)) {
+            err.printf(
+                    "refused: %s is already served by process %d; stop it first or use another --data-dir%n",
                     dir, existing.get().pid());
             return RecorderCli.EXIT_REFUSED;
         }
         var base = pipelineArgs.options(dir);
-        var options = base.withLayout(base.layout().withMaxReceiveCount(maxReceiveCount)
-                .withJobVisibility(jobVisibility));
+        var options = base.withLayout(
+                base.layout().withMaxReceiveCount(maxReceiveCount).withJobVisibility(jobVisibility));
         // The functions log JSON lines to stdout, as in Lambda: keep them in a file so this console stays readable.
         Path logFile = dir.resolve("logs").resolve("functions.log");
         Files.createDirectories(logFile.getParent());
         PrintStream stdout = System.out;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "serve-shutdown"));
-        try (PrintStream functionLogs = new PrintStream(Files.newOutputStream(logFile), true,
-                StandardCharsets.UTF_8)) {
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stop.countDown();
+                            try {
+                                stopped.await(20, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "serve-shutdown"));
+        try (PrintStream functionLogs = new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8)) {
             System.setOut(functionLogs);
             try (LocalServer server = LocalServer.start(options)) {
                 injectFaults(server.pipeline(), err);
@@ -149,15 +174,25 @@ final class ServeCommand implements Callable<Integer> {
     private void describe(LocalServer server, PrintWriter err, Path logFile) {
         var stack = server.stack();
         err.printf("local stack up: %s%n", server.stackFile());
-        err.printf("  SQS %s, S3 %s, Lambda Invoke API %s%n", stack.endpoints().sqs(), stack.endpoints().s3(),
+        err.printf(
+                "  SQS %s, S3 %s, Lambda Invoke API %s%n",
+                stack.endpoints().sqs(),
+                stack.endpoints().s3(),
                 stack.endpoints().lambda());
-        err.printf("  API simulator %s (W=%d, L=%d ms: %d requests/s; replays default to %d/s)%n",
-                server.pipeline().api().baseUri(), pipelineArgs.apiWorkers, pipelineArgs.apiLatencyMs,
-                server.apiCapacity(), server.defaultReplayRate());
-        err.printf("  job queue: maxReceiveCount %d, visibility %s; function logs %s%n", maxReceiveCount,
-                jobVisibility, logFile);
-        err.printf("try: ./recorder backfill --local --data-dir %s --from 2024-01-01 --to 2024-01-03 --shops 1-100 "
-                + "--wait%n", server.dataDir());
+        err.printf(
+                "  API simulator %s (W=%d, L=%d ms: %d requests/s; replays default to %d/s)%n",
+                server.pipeline().api().baseUri(),
+                pipelineArgs.apiWorkers,
+                pipelineArgs.apiLatencyMs,
+                server.apiCapacity(),
+                server.defaultReplayRate());
+        err.printf(
+                "  job queue: maxReceiveCount %d, visibility %s; function logs %s%n",
+                maxReceiveCount, jobVisibility, logFile);
+        err.printf(
+                "try: ./recorder backfill --local --data-dir %s --from 2024-01-01 --to 2024-01-03 --shops 1-100 "
+                        + "--wait%n",
+                server.dataDir());
         err.println("Ctrl-C stops it.");
         err.flush();
     }
@@ -167,7 +202,8 @@ final class ServeCommand implements Callable<Integer> {
         String last = "";
         while (!stop.await(5, TimeUnit.SECONDS)) {
             var p = pipeline.progress();
-            String line = String.format("jobs queued %d, in flight %d, DLQ %d, transform queued %d, API calls %d",
+            String line = String.format(
+                    "jobs queued %d, in flight %d, DLQ %d, transform queued %d, API calls %d",
                     p.jobsQueued(), p.jobsInFlight(), p.dlq(), p.transformQueued(), p.apiRequests());
             if (!Objects.equals(line, last)) {
                 err.println(line);

@@ -1,21 +1,20 @@
 package dev.offerrecorder.local.pipeline;
 
-import dev.offerrecorder.shared.table.TableKeys;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.testkit.runner.S3NotificationBridge;
-import dev.offerrecorder.testkit.runner.SqsEventSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.operator.ops.ParquetFooter;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.table.TableKeys;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
+import dev.offerrecorder.testkit.runner.S3NotificationBridge;
+import dev.offerrecorder.testkit.runner.SqsEventSource;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.transform.CompactionHandler;
 import dev.offerrecorder.transform.TransformHandler;
-import dev.offerrecorder.transform.TransformService;
 import dev.offerrecorder.worker.WorkerHandler;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -49,8 +48,9 @@ public final class LocalPipeline implements AutoCloseable {
     private final ObjectMapper mapper = Json.newMapper();
     private final Path workDir;
 
-    private LocalPipeline(PipelineOptions options, CalcApiSimulator api, EmbeddedStack stack,
-                          UnaryOperator<URI> workerS3Endpoint) throws IOException {
+    private LocalPipeline(
+            PipelineOptions options, CalcApiSimulator api, EmbeddedStack stack, UnaryOperator<URI> workerS3Endpoint)
+            throws IOException {
         this.options = options;
         this.api = api;
         this.stack = stack;
@@ -72,17 +72,35 @@ public final class LocalPipeline implements AutoCloseable {
         this.workDir = work;
         Env transformEnv = stack.transformEnv(work);
 
-        runner.start(new SqsEventSource("fanout", stack.url(layout.fanoutQueue()),
-                stack.arn(stack.url(layout.fanoutQueue())), 1, Duration.ZERO, 2, Duration.ofMinutes(15),
+        runner.start(new SqsEventSource(
+                "fanout",
+                stack.url(layout.fanoutQueue()),
+                stack.arn(stack.url(layout.fanoutQueue())),
+                1,
+                Duration.ZERO,
+                2,
+                Duration.ofMinutes(15),
                 () -> new FanoutHandler(fanoutEnv)));
-        runner.start(new SqsEventSource("worker", stack.url(layout.jobQueue()), stack.arn(stack.url(layout.jobQueue())),
-                options.workerBatchSize(), options.workerBatchWindow(), options.workerConcurrency(),
-                options.workerTimeout(), () -> new WorkerHandler(finalWorkerEnv)));
-        runner.start(new SqsEventSource("transform", stack.url(layout.transformQueue()),
-                stack.arn(stack.url(layout.transformQueue())), 10, Duration.ofMillis(200), 2, Duration.ofMinutes(5),
+        runner.start(new SqsEventSource(
+                "worker",
+                stack.url(layout.jobQueue()),
+                stack.arn(stack.url(layout.jobQueue())),
+                options.workerBatchSize(),
+                options.workerBatchWindow(),
+                options.workerConcurrency(),
+                options.workerTimeout(),
+                () -> new WorkerHandler(finalWorkerEnv)));
+        runner.start(new SqsEventSource(
+                "transform",
+                stack.url(layout.transformQueue()),
+                stack.arn(stack.url(layout.transformQueue())),
+                10,
+                Duration.ofMillis(200),
+                2,
+                Duration.ofMinutes(5),
                 () -> new TransformHandler(transformEnv)));
-        this.notifications = new S3NotificationBridge(stack.s3(), stack.sqs(), layout.rawBucket(), RawLogKeys.PREFIX,
-                stack.url(layout.transformQueue()));
+        this.notifications = new S3NotificationBridge(
+                stack.s3(), stack.sqs(), layout.rawBucket(), RawLogKeys.PREFIX, stack.url(layout.transformQueue()));
         runner.startLoop("s3-notifications", notifications, Duration.ofMillis(250));
     }
 
@@ -97,8 +115,8 @@ public final class LocalPipeline implements AutoCloseable {
      */
     public static LocalPipeline start(PipelineOptions options, UnaryOperator<URI> workerS3Endpoint) throws Exception {
         Files.createDirectories(options.dataDir());
-        CalcApiSimulator api = new CalcApiSimulator(options.apiWorkers(), options.apiQueueLimit(),
-                options.apiLatencyMs(), options.apiJitterMs());
+        CalcApiSimulator api = new CalcApiSimulator(
+                options.apiWorkers(), options.apiQueueLimit(), options.apiLatencyMs(), options.apiJitterMs());
         api.setFaults(dev.offerrecorder.testkit.sim.SimulatorFaults.none().withErrorRate(options.apiErrorRate()));
         try {
             EmbeddedStack stack = EmbeddedStack.start(options.dataDir(), options.layout());
@@ -134,21 +152,26 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Invokes the compaction function directly for one partition, as its schedule or an operator would. */
     public JsonNode invokeCompaction(LocalDate date) throws Exception {
-        var handler = new CompactionHandler(stack.baseEnv().with("PLATFORM_BUCKET", stack.layout().platformBucket())
+        var handler = new CompactionHandler(stack.baseEnv()
+                .with("PLATFORM_BUCKET", stack.layout().platformBucket())
                 .with("WORK_DIR", workDir.toString()));
-        return mapper.readTree(LambdaRunner.invokeDirect(handler, "compaction", "{\"date\":\"" + date + "\"}",
-                Duration.ofMinutes(15)));
+        return mapper.readTree(LambdaRunner.invokeDirect(
+                handler, "compaction", "{\"date\":\"" + date + "\"}", Duration.ofMinutes(15)));
     }
 
-    public record Progress(long jobsQueued, long jobsInFlight, long dlq, long rawObjects, long transformQueued,
-                           long apiRequests) {
-    }
+    public record Progress(
+            long jobsQueued, long jobsInFlight, long dlq, long rawObjects, long transformQueued, long apiRequests) {}
 
     public Progress progress() {
         var layout = stack.layout();
         var jobs = stack.depth(layout.jobQueue());
-        return new Progress(jobs.visible(), jobs.inFlight(), stack.depth(layout.jobDlq()).total(),
-                notifications.notified(), stack.depth(layout.transformQueue()).total(), api.stats().requests());
+        return new Progress(
+                jobs.visible(),
+                jobs.inFlight(),
+                stack.depth(layout.jobDlq()).total(),
+                notifications.notified(),
+                stack.depth(layout.transformQueue()).total(),
+                api.stats().requests());
     }
 
     /**
@@ -170,8 +193,11 @@ public final class LocalPipeline implements AutoCloseable {
             notifications.run();
             Progress p = progress();
             onProgress.accept(p);
-            boolean empty = stack.depth(layout.fanoutQueue()).total() == 0 && p.jobsQueued() == 0
-                    && p.jobsInFlight() == 0 && p.transformQueued() == 0 && runner.idle();
+            boolean empty = stack.depth(layout.fanoutQueue()).total() == 0
+                    && p.jobsQueued() == 0
+                    && p.jobsInFlight() == 0
+                    && p.transformQueued() == 0
+                    && runner.idle();
             if (empty && quiet == 0) {
                 quietSince = System.nanoTime();
             }
@@ -183,10 +209,14 @@ public final class LocalPipeline implements AutoCloseable {
     /** Raw-log lines written to the recording bucket. */
     public long rawRecords() throws IOException {
         long lines = 0;
-        for (S3Object o : stack.s3().listObjectsV2Paginator(r -> r.bucket(stack.layout().rawBucket())
-                .prefix(RawLogKeys.PREFIX)).contents()) {
-            try (var in = new BufferedReader(new InputStreamReader(new GZIPInputStream(stack.s3().getObject(
-                    r -> r.bucket(stack.layout().rawBucket()).key(o.key()))), StandardCharsets.UTF_8))) {
+        for (S3Object o : stack.s3()
+                .listObjectsV2Paginator(
+                        r -> r.bucket(stack.layout().rawBucket()).prefix(RawLogKeys.PREFIX))
+                .contents()) {
+            try (var in = new BufferedReader(new InputStreamReader(
+                    new GZIPInputStream(stack.s3()
+                            .getObject(r -> r.bucket(stack.layout().rawBucket()).key(o.key()))),
+                    StandardCharsets.UTF_8))) {
                 while (in.readLine() != null) {
                     lines++;
                 }
@@ -243,8 +273,8 @@ public final class LocalPipeline implements AutoCloseable {
             byte[] tail = new byte[ParquetFooter.TAIL];
             raf.seek(size - ParquetFooter.TAIL);
             raf.readFully(tail);
-            long footerLength = ParquetFooter.length(tail)
-                    .orElseThrow(() -> new IOException(file + " is not a Parquet file"));
+            long footerLength =
+                    ParquetFooter.length(tail).orElseThrow(() -> new IOException(file + " is not a Parquet file"));
             byte[] footer = new byte[(int) footerLength];
             raf.seek(size - ParquetFooter.TAIL - footerLength);
             raf.readFully(footer);

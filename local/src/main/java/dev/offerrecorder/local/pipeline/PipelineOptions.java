@@ -24,30 +24,92 @@ public record PipelineOptions(
         Map<String, String> workerEnv) {
 
     public static PipelineOptions defaults(Path dataDir) {
-        return new PipelineOptions(dataDir, 8, 50, 10, 8, 0.0, 100, Duration.ofMillis(500), 2,
-                Duration.ofSeconds(60), StackLayout.local(), Map.of("API_CALL_TIMEOUT_MS", "5000",
-                        "API_BACKOFF_BASE_MS", "50", "API_BACKOFF_MAX_MS", "1000", "WRITE_RESERVE_MS", "2000"));
+        return new PipelineOptions(
+                dataDir,
+                8,
+                50,
+                10,
+                8,
+                0.0,
+                100,
+                Duration.ofMillis(500),
+                2,
+                Duration.ofSeconds(60),
+                StackLayout.local(),
+                Map.of(
+                        "API_CALL_TIMEOUT_MS",
+                        "5000",
+                        "API_BACKOFF_BASE_MS",
+                        "50",
+                        "API_BACKOFF_MAX_MS",
+                        "1000",
+                        "WRITE_RESERVE_MS",
+                        "2000"));
     }
 
     public PipelineOptions withApi(int workers, long latencyMs, long jitterMs, double errorRate) {
-        return new PipelineOptions(dataDir, workers, latencyMs, jitterMs, apiQueueLimit, errorRate, workerBatchSize,
-                workerBatchWindow, workerConcurrency, workerTimeout, layout, workerEnv);
+        return new PipelineOptions(
+                dataDir,
+                workers,
+                latencyMs,
+                jitterMs,
+                apiQueueLimit,
+                errorRate,
+                workerBatchSize,
+                workerBatchWindow,
+                workerConcurrency,
+                workerTimeout,
+                layout,
+                workerEnv);
     }
 
     public PipelineOptions withWorker(int batchSize, int concurrency, Duration timeout) {
-        return new PipelineOptions(dataDir, apiWorkers, apiLatencyMs, apiJitterMs, apiQueueLimit, apiErrorRate,
-                batchSize, workerBatchWindow, concurrency, timeout, layout, workerEnv);
+        return new PipelineOptions(
+                dataDir,
+                apiWorkers,
+                apiLatencyMs,
+                apiJitterMs,
+                apiQueueLimit,
+                apiErrorRate,
+                batchSize,
+                workerBatchWindow,
+                concurrency,
+                timeout,
+                layout,
+                workerEnv);
     }
 
     public PipelineOptions withLayout(StackLayout newLayout) {
-        return new PipelineOptions(dataDir, apiWorkers, apiLatencyMs, apiJitterMs, apiQueueLimit, apiErrorRate,
-                workerBatchSize, workerBatchWindow, workerConcurrency, workerTimeout, newLayout, workerEnv);
+        return new PipelineOptions(
+                dataDir,
+                apiWorkers,
+                apiLatencyMs,
+                apiJitterMs,
+                apiQueueLimit,
+                apiErrorRate,
+                workerBatchSize,
+                workerBatchWindow,
+                workerConcurrency,
+                workerTimeout,
+                newLayout,
+                workerEnv);
     }
 
     public PipelineOptions withWorkerEnv(Map<String, String> extra) {
         var merged = new java.util.HashMap<>(workerEnv);
         merged.putAll(extra);
-        return new PipelineOptions(dataDir, apiWorkers, apiLatencyMs, apiJitterMs, apiQueueLimit, apiErrorRate,
-                workerBatchSize, workerBatchWindow, workerConcurrency, workerTimeout, layout, Map.copyOf(merged));
+        return new PipelineOptions(
+                dataDir,
+                apiWorkers,
+                apiLatencyMs,
+                apiJitterMs,
+                apiQueueLimit,
+                apiErrorRate,
+                workerBatchSize,
+                workerBatchWindow,
+                workerConcurrency,
+                workerTimeout,
+                layout,
+                Map.copyOf(merged));
     }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -33,8 +33,7 @@ public final class LambdaInvokeServer implements AutoCloseable {
     private static final Pattern PATH = Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations/?$");
 
     /** A function: its handler, and the timeout its context counts down from. */
-    public record Function(RequestStreamHandler handler, Duration timeout) {
-    }
+    public record Function(RequestStreamHandler handler, Duration timeout) {}
 
     private final Map<String, Function> functions;
     private final Map<String, ReentrantLock> locks;
@@ -60,21 +59,31 @@ public final class LambdaInvokeServer implements AutoCloseable {
         try (exchange) {
             Matcher m = PATH.matcher(exchange.getRequestURI().getRawPath());
             if (!"POST".equals(exchange.getRequestMethod()) || !m.matches()) {
-                error(exchange, 404, "ResourceNotFoundException", "no such API: " + exchange.getRequestMethod() + " "
-                        + exchange.getRequestURI().getPath() + " (only Invoke is offered)");
+                error(
+                        exchange,
+                        404,
+                        "ResourceNotFoundException",
+                        "no such API: " + exchange.getRequestMethod() + " "
+                                + exchange.getRequestURI().getPath() + " (only Invoke is offered)");
                 return;
             }
             String name = functionName(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
             Function function = functions.get(name);
             if (function == null) {
-                error(exchange, 404, "ResourceNotFoundException", "Function not found: " + name + " (local stack has "
-                        + functions.keySet() + ")");
+                error(
+                        exchange,
+                        404,
+                        "ResourceNotFoundException",
+                        "Function not found: " + name + " (local stack has " + functions.keySet() + ")");
                 return;
             }
             String type = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
             if (type != null && !"RequestResponse".equals(type)) {
-                error(exchange, 400, "InvalidParameterValueException", "the local stack offers only RequestResponse"
-                        + " invocations, not " + type);
+                error(
+                        exchange,
+                        400,
+                        "InvalidParameterValueException",
+                        "the local stack offers only RequestResponse" + " invocations, not " + type);
                 return;
             }
             String payload = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -83,8 +92,8 @@ public final class LambdaInvokeServer implements AutoCloseable {
             ReentrantLock lock = locks.get(name);
             lock.lock();
             try {
-                result = LambdaRunner.invokeDirect(function.handler(), name, payload.isBlank() ? "{}" : payload,
-                        function.timeout());
+                result = LambdaRunner.invokeDirect(
+                        function.handler(), name, payload.isBlank() ? "{}" : payload, function.timeout());
             } catch (Exception e) {
                 functionError = "Unhandled";
                 ObjectNode body = mapper.createObjectNode();
@@ -119,7 +128,13 @@ public final class LambdaInvokeServer implements AutoCloseable {
     private void error(HttpExchange exchange, int status, String type, String message) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.getResponseHeaders().set("x-amzn-ErrorType", type);
-        send(exchange, status, mapper.createObjectNode().put("Type", "User").put("message", message).toString());
+        send(
+                exchange,
+                status,
+                mapper.createObjectNode()
+                        .put("Type", "User")
+                        .put("message", message)
+                        .toString());
     }
 
     private static void send(HttpExchange exchange, int status, String body) throws IOException {

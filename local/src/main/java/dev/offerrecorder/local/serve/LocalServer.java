@@ -1,15 +1,15 @@
 package dev.offerrecorder.local.serve;
 
+import dev.offerrecorder.fanout.FanoutHandler;
+import dev.offerrecorder.local.pipeline.LocalPipeline;
+import dev.offerrecorder.local.pipeline.PipelineOptions;
 import dev.offerrecorder.operator.ops.LocalStackFile;
 import dev.offerrecorder.operator.ops.StackInfo;
-import dev.offerrecorder.fanout.FanoutHandler;
+import dev.offerrecorder.replay.RedriveService;
+import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.testkit.aws.EmbeddedAws;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.local.pipeline.LocalPipeline;
-import dev.offerrecorder.local.pipeline.PipelineOptions;
-import dev.offerrecorder.replay.RedriveService;
-import dev.offerrecorder.replay.ReplayHandler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,8 +27,8 @@ public final class LocalServer implements AutoCloseable {
     private final Path dataDir;
     private final int capacity;
 
-    private LocalServer(LocalPipeline pipeline, LambdaInvokeServer functions, StackInfo stack, Path dataDir,
-                        int capacity) {
+    private LocalServer(
+            LocalPipeline pipeline, LambdaInvokeServer functions, StackInfo stack, Path dataDir, int capacity) {
         this.pipeline = pipeline;
         this.capacity = capacity;
         this.functions = functions;
@@ -40,7 +40,10 @@ public final class LocalServer implements AutoCloseable {
     public static LocalServer start(PipelineOptions options) throws Exception {
         Path dataDir = options.dataDir().toAbsolutePath();
         var existing = LocalStackFile.read(dataDir);
-        if (existing.isPresent() && ProcessHandle.of(existing.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
+        if (existing.isPresent()
+                && ProcessHandle.of(existing.get().pid())
+                        .map(ProcessHandle::isAlive)
+                        .orElse(false)) {
             throw new IllegalStateException("a local stack already runs in " + dataDir + " (process "
                     + existing.get().pid() + "); stop it first or use another --data-dir");
         }
@@ -49,24 +52,46 @@ public final class LocalServer implements AutoCloseable {
         try {
             EmbeddedStack embedded = pipeline.stack();
             StackLayout layout = embedded.layout();
-            int capacity = (int) Math.max(1, Math.min(1_000_000, Math.floor(pipeline.api().ceilingPerSecond())));
+            int capacity = (int)
+                    Math.max(1, Math.min(1_000_000, Math.floor(pipeline.api().ceilingPerSecond())));
             String fanoutName = layout.prefix() + "-fanout";
             String replayName = layout.prefix() + "-replay";
             functions = new LambdaInvokeServer(Map.of(
-                    fanoutName, new LambdaInvokeServer.Function(new FanoutHandler(embedded.fanoutEnv()),
-                            Duration.ofMinutes(15)),
-                    replayName, new LambdaInvokeServer.Function(new ReplayHandler(embedded.replayEnv()
-                            .with("API_CAPACITY_RPS", Integer.toString(capacity))), Duration.ofMinutes(1))));
-            StackInfo stack = new StackInfo(layout.prefix(), EmbeddedAws.REGION, "local stack in " + dataDir,
-                    embedded.url(layout.jobQueue()), embedded.url(layout.jobDlq()),
-                    embedded.url(layout.fanoutQueue()), embedded.url(layout.fanoutDlq()),
-                    embedded.url(layout.transformQueue()), embedded.url(layout.transformDlq()),
-                    layout.rawBucket(), layout.platformBucket(), fanoutName, replayName, null,
-                    new StackInfo.Endpoints(embedded.aws().sqsEndpoint(), embedded.aws().s3Endpoint(),
-                            functions.endpoint()),
+                    fanoutName,
+                            new LambdaInvokeServer.Function(
+                                    new FanoutHandler(embedded.fanoutEnv()), Duration.ofMinutes(15)),
+                    replayName,
+                            new LambdaInvokeServer.Function(
+                                    new ReplayHandler(
+                                            embedded.replayEnv().with("API_CAPACITY_RPS", Integer.toString(capacity))),
+                                    Duration.ofMinutes(1))));
+            StackInfo stack = new StackInfo(
+                    layout.prefix(),
+                    EmbeddedAws.REGION,
+                    "local stack in " + dataDir,
+                    embedded.url(layout.jobQueue()),
+                    embedded.url(layout.jobDlq()),
+                    embedded.url(layout.fanoutQueue()),
+                    embedded.url(layout.fanoutDlq()),
+                    embedded.url(layout.transformQueue()),
+                    embedded.url(layout.transformDlq()),
+                    layout.rawBucket(),
+                    layout.platformBucket(),
+                    fanoutName,
+                    replayName,
+                    null,
+                    new StackInfo.Endpoints(
+                            embedded.aws().sqsEndpoint(), embedded.aws().s3Endpoint(), functions.endpoint()),
                     new StackInfo.Keys(EmbeddedAws.ACCESS_KEY, EmbeddedAws.SECRET_KEY));
-            LocalStackFile.write(dataDir, new LocalStackFile.Content(1, ProcessHandle.current().pid(),
-                    Instant.now(), pipeline.api().baseUri().toString(), capacity, stack));
+            LocalStackFile.write(
+                    dataDir,
+                    new LocalStackFile.Content(
+                            1,
+                            ProcessHandle.current().pid(),
+                            Instant.now(),
+                            pipeline.api().baseUri().toString(),
+                            capacity,
+                            stack));
             return new LocalServer(pipeline, functions, stack, dataDir, capacity);
         } catch (Exception e) {
             if (functions != null) {

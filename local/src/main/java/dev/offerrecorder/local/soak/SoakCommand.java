@@ -2,20 +2,20 @@ package dev.offerrecorder.local.soak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.jerolba.carpet.CloseableIterator;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import dev.offerrecorder.operator.cli.DurationConverter;
-import dev.offerrecorder.testkit.runner.InvocationFaults;
-import dev.offerrecorder.testkit.runner.InvocationFaults.Action;
 import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.local.pipeline.PipelineOptions;
-import dev.offerrecorder.testkit.sim.CalcApiSimulator;
-import dev.offerrecorder.testkit.sim.S3FaultProxy;
-import dev.offerrecorder.testkit.sim.S3Faults;
-import dev.offerrecorder.testkit.sim.SimulatorFaults;
+import dev.offerrecorder.operator.cli.DurationConverter;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.runner.InvocationFaults;
+import dev.offerrecorder.testkit.runner.InvocationFaults.Action;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.sim.S3FaultProxy;
+import dev.offerrecorder.testkit.sim.S3Faults;
+import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import dev.offerrecorder.transform.OfferParquet;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -55,64 +55,93 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * <p>Exit codes: 0 every job recorded once or parked in the DLQ, none lost; 1 a job lost or duplicated, or the time
  * bound reached; 2 bad arguments.
  */
-@Command(name = "soak", mixinStandardHelpOptions = true,
+@Command(
+        name = "soak",
+        mixinStandardHelpOptions = true,
         description = "Runs a bounded soak: many jobs through the local pipeline with faults injected, then checks "
                 + "every job is recorded once or parked in the DLQ (none lost, none twice) and reports peak heap.")
 public final class SoakCommand implements Callable<Integer> {
     static final LocalDate FIRST_DATE = LocalDate.of(2024, 1, 1);
 
-    @Option(names = "--jobs", defaultValue = "300000", description = "jobs to run, rounded up to whole days of shops "
-            + "(default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--jobs",
+            defaultValue = "300000",
+            description = "jobs to run, rounded up to whole days of shops " + "(default ${DEFAULT-VALUE})")
     long jobs;
 
     @Option(names = "--days", defaultValue = "3", description = "dates the jobs spread over (default ${DEFAULT-VALUE})")
     int days;
 
-    @Option(names = "--max-duration", defaultValue = "20m", converter = DurationConverter.class,
+    @Option(
+            names = "--max-duration",
+            defaultValue = "20m",
+            converter = DurationConverter.class,
             description = "stop by then, finished or not: 90s, 15m, 1h or ISO-8601 (default ${DEFAULT-VALUE})")
     Duration maxDuration;
 
     @Option(names = "--error-rate", defaultValue = "0.02", description = "API 500s (default ${DEFAULT-VALUE})")
     double errorRate;
 
-    @Option(names = "--throttle-rate", defaultValue = "0.01", description = "API 429s with Retry-After "
-            + "(default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--throttle-rate",
+            defaultValue = "0.01",
+            description = "API 429s with Retry-After " + "(default ${DEFAULT-VALUE})")
     double throttleRate;
 
-    @Option(names = "--garbage-rate", defaultValue = "0.002", description = "API 200s with garbage bodies "
-            + "(default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--garbage-rate",
+            defaultValue = "0.002",
+            description = "API 200s with garbage bodies " + "(default ${DEFAULT-VALUE})")
     double garbageRate;
 
-    @Option(names = "--crash-every", defaultValue = "50", description = "abandon every Nth worker invocation after "
-            + "its work, deleting nothing; 0 off (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--crash-every",
+            defaultValue = "50",
+            description = "abandon every Nth worker invocation after "
+                    + "its work, deleting nothing; 0 off (default ${DEFAULT-VALUE})")
     int crashEvery;
 
-    @Option(names = "--duplicate-every", defaultValue = "97", description = "deliver every Nth worker batch twice; "
-            + "0 off (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--duplicate-every",
+            defaultValue = "97",
+            description = "deliver every Nth worker batch twice; " + "0 off (default ${DEFAULT-VALUE})")
     int duplicateEvery;
 
-    @Option(names = "--s3-fail-every", defaultValue = "40", description = "fail every Nth raw-log write, refused and "
-            + "stored-but-unconfirmed in turn; 0 off (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--s3-fail-every",
+            defaultValue = "40",
+            description = "fail every Nth raw-log write, refused and "
+                    + "stored-but-unconfirmed in turn; 0 off (default ${DEFAULT-VALUE})")
     int s3FailEvery;
 
-    @Option(names = "--api-workers", defaultValue = "64", description = "simulated API capacity (default "
-            + "${DEFAULT-VALUE})")
+    @Option(
+            names = "--api-workers",
+            defaultValue = "64",
+            description = "simulated API capacity (default " + "${DEFAULT-VALUE})")
     int apiWorkers;
 
-    @Option(names = "--api-latency-ms", defaultValue = "2", description = "simulated API latency (default "
-            + "${DEFAULT-VALUE})")
+    @Option(
+            names = "--api-latency-ms",
+            defaultValue = "2",
+            description = "simulated API latency (default " + "${DEFAULT-VALUE})")
     long apiLatencyMs;
 
-    @Option(names = "--worker-concurrency", defaultValue = "4", description = "worker MaximumConcurrency (default "
-            + "${DEFAULT-VALUE})")
+    @Option(
+            names = "--worker-concurrency",
+            defaultValue = "4",
+            description = "worker MaximumConcurrency (default " + "${DEFAULT-VALUE})")
     int workerConcurrency;
 
-    @Option(names = "--worker-batch", defaultValue = "100", description = "worker batch size (default "
-            + "${DEFAULT-VALUE})")
+    @Option(
+            names = "--worker-batch",
+            defaultValue = "100",
+            description = "worker batch size (default " + "${DEFAULT-VALUE})")
     int workerBatch;
 
-    @Option(names = "--data-dir", description = "keep the run's S3 store and function logs here (default: a "
-            + "temporary directory, deleted afterwards)")
+    @Option(
+            names = "--data-dir",
+            description = "keep the run's S3 store and function logs here (default: a "
+                    + "temporary directory, deleted afterwards)")
     Path dataDir;
 
     @Option(names = "--report-file", description = "also write the report as JSON")
@@ -142,7 +171,8 @@ public final class SoakCommand implements Callable<Integer> {
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path dir = dataDir != null ? Files.createDirectories(dataDir) : Files.createTempDirectory("offer-recorder-soak-");
+        Path dir =
+                dataDir != null ? Files.createDirectories(dataDir) : Files.createTempDirectory("offer-recorder-soak-");
         try {
             SoakReport report = soak(dir, err);
             out.println(report.summary());
@@ -177,7 +207,10 @@ public final class SoakCommand implements Callable<Integer> {
                 problems.add("fault rates must be in [0, 0.5), got " + rate);
             }
         }
-        if (crashEvery < 0 || duplicateEvery < 0 || s3FailEvery < 0 || (crashEvery > 0 && crashEvery < 3)
+        if (crashEvery < 0
+                || duplicateEvery < 0
+                || s3FailEvery < 0
+                || (crashEvery > 0 && crashEvery < 3)
                 || (s3FailEvery > 0 && s3FailEvery < 3)) {
             problems.add("--crash-every and --s3-fail-every must be 0 (off) or at least 3, --duplicate-every >= 0");
         }
@@ -198,25 +231,39 @@ public final class SoakCommand implements Callable<Integer> {
                 .withApi(apiWorkers, apiLatencyMs, apiLatencyMs / 2, 0.0)
                 .withWorker(workerBatch, workerConcurrency, Duration.ofSeconds(10))
                 .withLayout(layout())
-                .withWorkerEnv(Map.of("API_CALL_TIMEOUT_MS", "2000", "API_MAX_ATTEMPTS", "3",
-                        "API_BACKOFF_BASE_MS", "20", "API_BACKOFF_MAX_MS", "500", "WRITE_RESERVE_MS", "1000",
-                        "API_CONCURRENCY_CEILING", "32"));
+                .withWorkerEnv(Map.of(
+                        "API_CALL_TIMEOUT_MS",
+                        "2000",
+                        "API_MAX_ATTEMPTS",
+                        "3",
+                        "API_BACKOFF_BASE_MS",
+                        "20",
+                        "API_BACKOFF_MAX_MS",
+                        "500",
+                        "WRITE_RESERVE_MS",
+                        "1000",
+                        "API_CONCURRENCY_CEILING",
+                        "32"));
 
         Files.createDirectories(dir.resolve("logs"));
         PrintStream stdout = System.out;
         // The functions log JSON lines to stdout as in Lambda: to a file here, so the console shows progress.
-        PrintStream functionLogs = new PrintStream(new BufferedOutputStream(
-                Files.newOutputStream(dir.resolve("logs").resolve("functions.log")), 1 << 16), false,
+        PrintStream functionLogs = new PrintStream(
+                new BufferedOutputStream(
+                        Files.newOutputStream(dir.resolve("logs").resolve("functions.log")), 1 << 16),
+                false,
                 StandardCharsets.UTF_8);
         HeapSampler heap = HeapSampler.start();
         System.setOut(functionLogs);
         try (S3FaultProxy proxy = S3FaultProxy.start();
-             LocalPipeline pipeline = LocalPipeline.start(options, proxy::frontFor)) {
+                LocalPipeline pipeline = LocalPipeline.start(options, proxy::frontFor)) {
             CalcApiSimulator api = pipeline.api();
-            api.setFaults(SimulatorFaults.none().withErrorRate(errorRate).withThrottleRate(throttleRate)
+            api.setFaults(SimulatorFaults.none()
+                    .withErrorRate(errorRate)
+                    .withThrottleRate(throttleRate)
                     .withGarbageRate(garbageRate));
-            proxy.setFaults(S3Faults.puts(pipeline.stack().layout().rawBucket(), "raw/", s3FailEvery,
-                    S3Faults.Mode.ALTERNATE));
+            proxy.setFaults(
+                    S3Faults.puts(pipeline.stack().layout().rawBucket(), "raw/", s3FailEvery, S3Faults.Mode.ALTERNATE));
             InvocationFaults plan = InvocationFaults.none();
             if (crashEvery > 0) {
                 plan = plan.or(InvocationFaults.everyNth("worker", crashEvery, Action.CRASH_AFTER_HANDLER));
@@ -227,10 +274,20 @@ public final class SoakCommand implements Callable<Integer> {
             pipeline.runner().setInvocationFaults(plan);
 
             long started = System.nanoTime();
-            progress.printf("soak: %d jobs (%d shops x %d days, run %s), faults: API 500 %.3f, 429 %.3f, garbage "
+            progress.printf(
+                    "soak: %d jobs (%d shops x %d days, run %s), faults: API 500 %.3f, 429 %.3f, garbage "
                             + "%.3f; crash every %d, twice every %d, S3 write fault every %d; bound %s%n",
-                    (long) shops * days, shops, days, runId, errorRate, throttleRate, garbageRate, crashEvery,
-                    duplicateEvery, s3FailEvery, maxDuration);
+                    (long) shops * days,
+                    shops,
+                    days,
+                    runId,
+                    errorRate,
+                    throttleRate,
+                    garbageRate,
+                    crashEvery,
+                    duplicateEvery,
+                    s3FailEvery,
+                    maxDuration);
             progress.flush();
             // Fan-out runs on its own thread: a single big slice enqueues synchronously for minutes, and the time
             // bound must hold while it does.
@@ -247,21 +304,28 @@ public final class SoakCommand implements Callable<Integer> {
 
             boolean finished = false;
             while (!finished && System.nanoTime() < deadline) {
-                Duration slice = Duration.ofNanos(Math.min(Duration.ofSeconds(10).toNanos(),
-                        Math.max(1, deadline - System.nanoTime())));
+                Duration slice = Duration.ofNanos(
+                        Math.min(Duration.ofSeconds(10).toNanos(), Math.max(1, deadline - System.nanoTime())));
                 try {
                     if (!planned.isDone()) {
                         planned.get(slice.toNanos(), TimeUnit.NANOSECONDS);
                         continue;
                     }
                     planned.join();
-                    pipeline.awaitQuiet(slice, p -> { });
+                    pipeline.awaitQuiet(slice, p -> {});
                     finished = true;
                 } catch (TimeoutException | IllegalStateException stillBusy) {
                     var p = pipeline.progress();
-                    progress.printf("soak: %3.0f s  %squeued %d, in flight %d, DLQ %d, raw objects %d, API requests "
-                                    + "%d, heap %d MB%n", seconds(started), planned.isDone() ? "" : "enqueuing, ",
-                            p.jobsQueued(), p.jobsInFlight(), p.dlq(), p.rawObjects(), p.apiRequests(),
+                    progress.printf(
+                            "soak: %3.0f s  %squeued %d, in flight %d, DLQ %d, raw objects %d, API requests "
+                                    + "%d, heap %d MB%n",
+                            seconds(started),
+                            planned.isDone() ? "" : "enqueuing, ",
+                            p.jobsQueued(),
+                            p.jobsInFlight(),
+                            p.dlq(),
+                            p.rawObjects(),
+                            p.apiRequests(),
                             heap.currentMb());
                     progress.flush();
                 }
@@ -297,8 +361,20 @@ public final class SoakCommand implements Callable<Integer> {
             if (lost > 0 && finished) {
                 progress.println("soak: lost jobs, e.g. " + after.sampleMissing(dlq, 10));
             }
-            return new SoakReport(finished, jobsIn, after.seen(), dlq.seen(), after.repeats(), before.repeats(), lost,
-                    after.outside(), pipeline.rawRecords(), api.stats().requests(), faults, heap.peakMb(), seconds);
+            return new SoakReport(
+                    finished,
+                    jobsIn,
+                    after.seen(),
+                    dlq.seen(),
+                    after.repeats(),
+                    before.repeats(),
+                    lost,
+                    after.outside(),
+                    pipeline.rawRecords(),
+                    api.stats().requests(),
+                    faults,
+                    heap.peakMb(),
+                    seconds);
         } finally {
             System.setOut(stdout);
             functionLogs.close();
@@ -313,7 +389,11 @@ public final class SoakCommand implements Callable<Integer> {
      * fan-out queue 60 s against LocalPipeline's 15-minute fan-out timeout).
      */
     private static StackLayout layout() {
-        return new StackLayout(StackLayout.local().prefix(), 5, Duration.ofSeconds(15), Duration.ofSeconds(5400),
+        return new StackLayout(
+                StackLayout.local().prefix(),
+                5,
+                Duration.ofSeconds(15),
+                Duration.ofSeconds(5400),
                 Duration.ofSeconds(1800));
     }
 
@@ -344,8 +424,13 @@ public final class SoakCommand implements Callable<Integer> {
         JobCodec codec = new JobCodec();
         String url = pipeline.stack().url(pipeline.stack().layout().jobDlq());
         for (int round = 0; round < 1_000_000; round++) {
-            List<Message> got = pipeline.stack().sqs().receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
-                    .visibilityTimeout(600).waitTimeSeconds(0)).messages();
+            List<Message> got = pipeline.stack()
+                    .sqs()
+                    .receiveMessage(r -> r.queueUrl(url)
+                            .maxNumberOfMessages(10)
+                            .visibilityTimeout(600)
+                            .waitTimeSeconds(0))
+                    .messages();
             if (got.isEmpty()) {
                 break;
             }

@@ -19,9 +19,20 @@ import java.util.Map;
  * @param peakHeapMb        highest heap use sampled (every 100 ms) during the run
  * @param seconds           wall time from the backfill to the end of compaction
  */
-public record SoakReport(boolean finished, long jobsIn, long recorded, long inDlq, long duplicates,
-                         long duplicatesBefore, long lost, long unexpectedRows, long rawRecords, long apiRequests,
-                         Map<String, Long> faults, long peakHeapMb, double seconds) {
+public record SoakReport(
+        boolean finished,
+        long jobsIn,
+        long recorded,
+        long inDlq,
+        long duplicates,
+        long duplicatesBefore,
+        long lost,
+        long unexpectedRows,
+        long rawRecords,
+        long apiRequests,
+        Map<String, Long> faults,
+        long peakHeapMb,
+        double seconds) {
 
     public SoakReport {
         faults = Map.copyOf(faults);
@@ -34,12 +45,24 @@ public record SoakReport(boolean finished, long jobsIn, long recorded, long inDl
     /** The lines printed at the end of a run. */
     public String summary() {
         // Jobs an unfinished run never reached are not lost, only not done yet.
-        return String.format("soak %s: jobs in %d, recorded %d, in DLQ %d, duplicates %d (%d before compaction), %s %d"
-                        + "%n  raw records %d, API requests %d, peak heap %d MB, %.0f s (%.0f jobs recorded/s)%n"
-                        + "  faults %s",
-                finished ? (ok() ? "PASSED" : "FAILED") : "UNFINISHED (time bound reached)", jobsIn, recorded, inDlq,
-                duplicates, duplicatesBefore, finished ? "lost" : "not done", lost, rawRecords, apiRequests,
-                peakHeapMb, seconds, seconds > 0 ? recorded / seconds : 0, new java.util.TreeMap<>(faults))
+        return String.format(
+                        "soak %s: jobs in %d, recorded %d, in DLQ %d, duplicates %d (%d before compaction), %s %d"
+                                + "%n  raw records %d, API requests %d, peak heap %d MB, %.0f s (%.0f jobs recorded/s)%n"
+                                + "  faults %s",
+                        finished ? (ok() ? "PASSED" : "FAILED") : "UNFINISHED (time bound reached)",
+                        jobsIn,
+                        recorded,
+                        inDlq,
+                        duplicates,
+                        duplicatesBefore,
+                        finished ? "lost" : "not done",
+                        lost,
+                        rawRecords,
+                        apiRequests,
+                        peakHeapMb,
+                        seconds,
+                        seconds > 0 ? recorded / seconds : 0,
+                        new java.util.TreeMap<>(faults))
                 + (unexpectedRows > 0 ? String.format("%n  UNEXPECTED rows %d", unexpectedRows) : "");
     }
 }

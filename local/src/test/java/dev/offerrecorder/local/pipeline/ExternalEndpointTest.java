@@ -1,12 +1,12 @@
 package dev.offerrecorder.local.pipeline;
 
-import dev.offerrecorder.testkit.aws.EmbeddedAws;
-import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.offerrecorder.testkit.aws.EmbeddedAws;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.support.Table;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,14 +25,19 @@ class ExternalEndpointTest {
     @Test
     void aPipelineRunsOnAnExternalEndpointWithItsOwnNames() throws Exception {
         try (EmbeddedAws host = EmbeddedAws.start(dir.resolve("host"))) {
-            System.setProperty(EmbeddedAws.SQS_ENDPOINT_PROPERTY, host.sqsEndpoint().toString());
-            System.setProperty(EmbeddedAws.S3_ENDPOINT_PROPERTY, host.s3Endpoint().toString());
+            System.setProperty(
+                    EmbeddedAws.SQS_ENDPOINT_PROPERTY, host.sqsEndpoint().toString());
+            System.setProperty(
+                    EmbeddedAws.S3_ENDPOINT_PROPERTY, host.s3Endpoint().toString());
             try (EmbeddedStack a = EmbeddedStack.start(dir.resolve("a"), StackLayout.local());
-                 EmbeddedStack b = EmbeddedStack.start(dir.resolve("b"), StackLayout.local())) {
+                    EmbeddedStack b = EmbeddedStack.start(dir.resolve("b"), StackLayout.local())) {
                 assertTrue(a.aws().external() && a.aws().s3Dir().isEmpty());
                 assertNotEquals(a.layout().jobQueue(), b.layout().jobQueue(), "two stacks never share a queue");
-                assertTrue(a.layout().jobQueue().startsWith("offer-recorder-"), a.layout().jobQueue());
-                a.sqs().sendMessage(r -> r.queueUrl(a.url(a.layout().jobQueue())).messageBody("x"));
+                assertTrue(
+                        a.layout().jobQueue().startsWith("offer-recorder-"),
+                        a.layout().jobQueue());
+                a.sqs().sendMessage(r -> r.queueUrl(a.url(a.layout().jobQueue()))
+                        .messageBody("x"));
                 assertEquals(1, a.depth(a.layout().jobQueue()).total());
                 assertEquals(0, b.depth(b.layout().jobQueue()).total());
             }
@@ -42,11 +47,13 @@ class ExternalEndpointTest {
                 assertTrue(pipeline.stack().aws().external());
                 pipeline.invokeFanout("{\"from\":\"2024-03-01\",\"to\":\"2024-03-02\",\"shopRange\":{\"from\":1,"
                         + "\"to\":20},\"runId\":\"external\"}");
-                pipeline.awaitQuiet(Duration.ofMinutes(2), p -> { });
+                pipeline.awaitQuiet(Duration.ofMinutes(2), p -> {});
                 Path table = pipeline.tableDir();
                 assertTrue(!table.startsWith(dir.resolve("host")), "read from a download: " + table);
-                var rows = Table.query(table, "SELECT count(*) AS n, count(DISTINCT shop_id || '|' || "
-                        + "CAST(target_date AS VARCHAR)) AS jobs FROM {table} WHERE run_id = 'external'");
+                var rows = Table.query(
+                        table,
+                        "SELECT count(*) AS n, count(DISTINCT shop_id || '|' || "
+                                + "CAST(target_date AS VARCHAR)) AS jobs FROM {table} WHERE run_id = 'external'");
                 assertEquals(40L, ((Number) rows.getFirst().get("n")).longValue());
                 assertEquals(40L, ((Number) rows.getFirst().get("jobs")).longValue());
             }

@@ -9,7 +9,8 @@ class LambdaInvokeServerTest {
     void functionNamesAreReadFromNamesQualifiedNamesAndArns() {
         assertEquals("rec-fanout", LambdaInvokeServer.functionName("rec-fanout"));
         assertEquals("rec-fanout", LambdaInvokeServer.functionName("rec-fanout:live"));
-        assertEquals("rec-fanout", LambdaInvokeServer.functionName(
-                "arn:aws:lambda:us-east-1:000000000000:function:rec-fanout:live"));
+        assertEquals(
+                "rec-fanout",
+                LambdaInvokeServer.functionName("arn:aws:lambda:us-east-1:000000000000:function:rec-fanout:live"));
     }
 }

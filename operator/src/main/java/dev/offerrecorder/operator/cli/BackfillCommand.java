@@ -18,17 +18,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /** {@code ./recorder backfill}: invokes fan-out with a backfill request and records the run's plan. */
-@Command(name = "backfill", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Starts a backfill: invokes the fan-out function with a backfill request (as 'sam remote "
-                + "invoke' would), prints its summary as JSON, and stores the plan as runs/RUN.json in the "
-                + "recording bucket so 'recorder status --run RUN' can show progress and an ETA.",
-                "Give the shops one way: --shops FROM-TO, --shop-ids A,B,C or --manifest s3://BUCKET/KEY."},
-        footer = {"", "Examples:",
-                "  ./recorder backfill --local --from 2024-01-01 --to 2024-01-31 --shops 1-300 --wait",
-                "  ./recorder backfill --stack offer-recorder --region ap-northeast-1 --from 2024-01-01 "
-                        + "--to 2024-12-31 --manifest s3://offer-recorder-raw/manifests/shops.csv --dry-run",
-                "", "Exit codes: 0 accepted (with --wait: every job recorded), 1 failed or stalled, 2 bad "
-                        + "arguments or a request fan-out rejected, 3 unreachable."})
+@Command(
+        name = "backfill",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Starts a backfill: invokes the fan-out function with a backfill request (as 'sam remote "
+                    + "invoke' would), prints its summary as JSON, and stores the plan as runs/RUN.json in the "
+                    + "recording bucket so 'recorder status --run RUN' can show progress and an ETA.",
+            "Give the shops one way: --shops FROM-TO, --shop-ids A,B,C or --manifest s3://BUCKET/KEY."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  ./recorder backfill --local --from 2024-01-01 --to 2024-01-31 --shops 1-300 --wait",
+            "  ./recorder backfill --stack offer-recorder --region ap-northeast-1 --from 2024-01-01 "
+                    + "--to 2024-12-31 --manifest s3://offer-recorder-raw/manifests/shops.csv --dry-run",
+            "",
+            "Exit codes: 0 accepted (with --wait: every job recorded), 1 failed or stalled, 2 bad "
+                    + "arguments or a request fan-out rejected, 3 unreachable."
+        })
 final class BackfillCommand extends StackCommand {
     private static final Pattern RANGE = Pattern.compile("(\\d{1,18})-(\\d{1,18})");
 
@@ -44,15 +53,19 @@ final class BackfillCommand extends StackCommand {
     @Option(names = "--shop-ids", paramLabel = "ID", split = ",", description = "Shop IDs, comma separated.")
     List<String> shopIds;
 
-    @Option(names = "--manifest", paramLabel = "s3://BUCKET/KEY",
+    @Option(
+            names = "--manifest",
+            paramLabel = "s3://BUCKET/KEY",
             description = "A shop list in S3 (CSV with header, or JSON Lines; gzip allowed).")
     String manifest;
 
     @Option(names = "--id-column", paramLabel = "NAME", description = "With --manifest: the ID column or field.")
     String idColumn;
 
-    @Option(names = "--run-id", paramLabel = "RUN", description = "Run ID (letters, digits, '-', '_'); fan-out "
-            + "makes one up when absent.")
+    @Option(
+            names = "--run-id",
+            paramLabel = "RUN",
+            description = "Run ID (letters, digits, '-', '_'); fan-out " + "makes one up when absent.")
     String runId;
 
     @Option(names = "--limit", paramLabel = "N", description = "Enqueue at most N jobs (a trial run).")
@@ -111,7 +124,8 @@ final class BackfillCommand extends StackCommand {
             if (!m.matches()) {
                 throw new IllegalStateException("validated before");
             }
-            request.putObject("shopRange").put("from", Long.parseLong(m.group(1)))
+            request.putObject("shopRange")
+                    .put("from", Long.parseLong(m.group(1)))
                     .put("to", Long.parseLong(m.group(2)));
         } else if (shopIds != null) {
             var ids = request.putArray("shopIds");
@@ -152,8 +166,14 @@ final class BackfillCommand extends StackCommand {
         }
         new RunManifest(1, run, from, to == null ? from : to, planned, started, request, summary)
                 .write(ops.clients().s3(), ops.stack().rawBucket());
-        ops.err().printf("run %s: %d jobs planned (%s); plan stored at s3://%s/%s%n", run, planned,
-                summary.path("status").asText("?"), ops.stack().rawBucket(), RunManifest.key(run));
+        ops.err()
+                .printf(
+                        "run %s: %d jobs planned (%s); plan stored at s3://%s/%s%n",
+                        run,
+                        planned,
+                        summary.path("status").asText("?"),
+                        ops.stack().rawBucket(),
+                        RunManifest.key(run));
         if (!await) {
             ops.err().printf("follow it with: recorder status %s --run %s --wait%n", describeTarget(), run);
             return RecorderCli.EXIT_OK;
@@ -162,7 +182,8 @@ final class BackfillCommand extends StackCommand {
     }
 
     private String describeTarget() {
-        return target.local ? "--local --data-dir " + target.localDataDir()
+        return target.local
+                ? "--local --data-dir " + target.localDataDir()
                 : "--stack " + target.stackName + (target.region != null ? " --region " + target.region : "");
     }
 }

@@ -11,8 +11,7 @@ import picocli.CommandLine.TypeConversionException;
 public final class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
-    public DurationConverter() {
-    }
+    public DurationConverter() {}
 
     @Override
     public Duration convert(String value) {

@@ -7,22 +7,22 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 
 /** Turns what went wrong into an exit code and one line a person can act on. */
 final class Failures {
-    private Failures() {
-    }
+    private Failures() {}
 
-    record Failure(int exitCode, String message) {
-    }
+    record Failure(int exitCode, String message) {}
 
     static Failure classify(Throwable e) {
         return switch (e) {
             case StackUnreachable u -> new Failure(RecorderCli.EXIT_UNREACHABLE, oneLine(u.getMessage()));
-            case SdkClientException c -> new Failure(RecorderCli.EXIT_UNREACHABLE, "cannot reach AWS: "
-                    + rootMessage(c));
-            case FunctionError f -> new Failure(f.rejectedRequest() ? RecorderCli.EXIT_USAGE : RecorderCli.EXIT_FAILED,
-                    oneLine(f.getMessage()));
+            case SdkClientException c ->
+                new Failure(RecorderCli.EXIT_UNREACHABLE, "cannot reach AWS: " + rootMessage(c));
+            case FunctionError f ->
+                new Failure(
+                        f.rejectedRequest() ? RecorderCli.EXIT_USAGE : RecorderCli.EXIT_FAILED,
+                        oneLine(f.getMessage()));
             case AwsServiceException a -> new Failure(RecorderCli.EXIT_FAILED, oneLine(awsMessage(a)));
-            default -> new Failure(RecorderCli.EXIT_FAILED, oneLine(e.getMessage() == null ? e.toString()
-                    : e.getMessage()));
+            default ->
+                new Failure(RecorderCli.EXIT_FAILED, oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         };
     }
 
@@ -31,8 +31,8 @@ final class Failures {
         if (details == null) {
             return a.getMessage();
         }
-        return details.serviceName() + " refused: " + details.errorCode() + ": " + details.errorMessage()
-                + " (HTTP " + a.statusCode() + ")";
+        return details.serviceName() + " refused: " + details.errorCode() + ": " + details.errorMessage() + " (HTTP "
+                + a.statusCode() + ")";
     }
 
     /** The innermost cause's message: "Connection refused" says more than the SDK's wrapper. */

@@ -11,8 +11,14 @@ import java.time.Clock;
 import java.time.Duration;
 
 /** What a stack command works with: the stack, its clients (built once), and where to write. */
-record Ops(StackInfo stack, OpsClients clients, ObjectCounter counter, PrintWriter out, PrintWriter err,
-           boolean interactive, Clock clock) {
+record Ops(
+        StackInfo stack,
+        OpsClients clients,
+        ObjectCounter counter,
+        PrintWriter out,
+        PrintWriter err,
+        boolean interactive,
+        Clock clock) {
 
     boolean local() {
         return stack.keys() != null;

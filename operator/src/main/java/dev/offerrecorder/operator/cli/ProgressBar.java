@@ -21,8 +21,8 @@ public final class ProgressBar {
     public void update(long done, String detail) {
         long shown = Math.max(0, Math.min(done, total));
         int filled = (int) (WIDTH * shown / total);
-        String line = "[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + 100 * shown / total + "% "
-                + detail;
+        String line =
+                "[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + 100 * shown / total + "% " + detail;
         if (terminal) {
             out.print("\r" + line + "\033[K");
             out.flush();

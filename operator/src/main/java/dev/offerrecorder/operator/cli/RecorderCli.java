@@ -15,7 +15,10 @@ import picocli.CommandLine.Command;
  * 3 the stack or endpoint is unreachable (nothing was changed), 4 refused (a replay already running, a data
  * directory already served).
  */
-@Command(name = "recorder", mixinStandardHelpOptions = true, version = "offer-recorder 1.0.0",
+@Command(
+        name = "recorder",
+        mixinStandardHelpOptions = true,
+        version = "offer-recorder 1.0.0",
         description = "Records what the calculation API answers for every (shop, date), and lands it as Parquet.",
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 refused."},
         subcommands = {BackfillCommand.class, StatusCommand.class, ReplayCommand.class})
@@ -52,8 +55,7 @@ public final class RecorderCli {
      * Runs one command line with {@code moreCommands} (picocli {@code @Command} objects) beside the operator's
      * own; returns the exit code.
      */
-    public static int run(boolean interactive, PrintWriter out, PrintWriter err, List<?> moreCommands,
-            String... args) {
+    public static int run(boolean interactive, PrintWriter out, PrintWriter err, List<?> moreCommands, String... args) {
         CommandLine cli = new CommandLine(new RecorderCli(interactive));
         moreCommands.forEach(cli::addSubcommand);
         cli.addSubcommand(new CommandLine.HelpCommand());

@@ -14,8 +14,7 @@ import java.util.List;
 final class Render {
     private static final ObjectMapper JSON = Json.newMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Render() {
-    }
+    private Render() {}
 
     static String json(Object value) {
         try {
@@ -31,15 +30,16 @@ final class Render {
             out.println("  nothing to sample");
             return;
         }
-        out.printf("  oldest %s: sent %s (%s ago)%n", peek.sampled() >= peek.visible() ? "message" : "in sample",
-                peek.oldestSentAt(), peek.oldestAgeSeconds() == null ? "?"
-                        : DurationConverter.human(peek.oldestAgeSeconds()));
+        out.printf(
+                "  oldest %s: sent %s (%s ago)%n",
+                peek.sampled() >= peek.visible() ? "message" : "in sample",
+                peek.oldestSentAt(),
+                peek.oldestAgeSeconds() == null ? "?" : DurationConverter.human(peek.oldestAgeSeconds()));
         out.printf("  sample of %d by failure reason:%n", peek.sampled());
         for (RedriveService.ReasonGroup group : peek.reasons()) {
             out.printf("  %6d  %s%n", group.count(), group.reason());
             for (RedriveService.Sample s : group.samples()) {
-                out.printf("          e.g. %s (received %d times, sent %s)%n", s.job(), s.receiveCount(),
-                        s.sentAt());
+                out.printf("          e.g. %s (received %d times, sent %s)%n", s.job(), s.receiveCount(), s.sentAt());
             }
         }
     }
@@ -51,8 +51,13 @@ final class Render {
         }
         out.printf("%-38s %-10s %14s %6s  %s%n", "task", "status", "moved/to move", "rate", "started");
         for (RedriveService.Task t : tasks) {
-            out.printf("%-38s %-10s %14s %6s  %s%s%n", t.taskHandle(), t.status(), t.moved() + "/" + t.toMove(),
-                    t.maxPerSecond() == null ? "-" : t.maxPerSecond() + "/s", t.startedAt(),
+            out.printf(
+                    "%-38s %-10s %14s %6s  %s%s%n",
+                    t.taskHandle(),
+                    t.status(),
+                    t.moved() + "/" + t.toMove(),
+                    t.maxPerSecond() == null ? "-" : t.maxPerSecond() + "/s",
+                    t.startedAt(),
                     t.failureReason() == null ? "" : "  " + t.failureReason());
         }
     }
@@ -64,11 +69,13 @@ final class Render {
             out.printf("%-15s %10d %10d %10d%n", q.name(), q.visible(), q.inFlight(), q.delayed());
         }
         if (!status.partitions().isEmpty()) {
-            out.printf("%n%-13s %12s %12s %14s %13s%n", "partition", "raw objects", "raw records", "parquet files",
-                    "parquet rows");
+            out.printf(
+                    "%n%-13s %12s %12s %14s %13s%n",
+                    "partition", "raw objects", "raw records", "parquet files", "parquet rows");
             for (StackStatus.Partition p : status.partitions()) {
-                out.printf("dt=%-10s %12d %12d %14d %13d%n", p.dt(), p.rawObjects(), p.rawRecords(),
-                        p.parquetFiles(), p.parquetRows());
+                out.printf(
+                        "dt=%-10s %12d %12d %14d %13d%n",
+                        p.dt(), p.rawObjects(), p.rawRecords(), p.parquetFiles(), p.parquetRows());
             }
         }
         if (status.run() != null) {
@@ -79,23 +86,34 @@ final class Render {
 
     static void run(PrintWriter out, StackStatus.Run run, long dlq) {
         if (run.planned() == null) {
-            out.printf("run %s: %d jobs recorded; planned jobs unknown (no runs/%s.json: pass --planned N)%n",
+            out.printf(
+                    "run %s: %d jobs recorded; planned jobs unknown (no runs/%s.json: pass --planned N)%n",
                     run.runId(), run.recorded(), run.runId());
         } else {
-            out.printf("run %s: %d of %d jobs recorded (%.1f %%), %d missing%n", run.runId(), run.recorded(),
-                    run.planned(), 100.0 * run.recorded() / Math.max(1, run.planned()), run.missing());
+            out.printf(
+                    "run %s: %d of %d jobs recorded (%.1f %%), %d missing%n",
+                    run.runId(),
+                    run.recorded(),
+                    run.planned(),
+                    100.0 * run.recorded() / Math.max(1, run.planned()),
+                    run.missing());
         }
-        out.printf("  %d raw records in %d objects; rate %.2f jobs/s over the last minute, %.2f on average; "
-                + "ETA %s%n", run.records(), run.objects(), run.recentPerSecond(), run.averagePerSecond(), eta(run));
-        out.printf("  started %s, last record %s%s%n", run.startedAt() == null ? "?" : run.startedAt(),
+        out.printf(
+                "  %d raw records in %d objects; rate %.2f jobs/s over the last minute, %.2f on average; " + "ETA %s%n",
+                run.records(), run.objects(), run.recentPerSecond(), run.averagePerSecond(), eta(run));
+        out.printf(
+                "  started %s, last record %s%s%n",
+                run.startedAt() == null ? "?" : run.startedAt(),
                 run.lastRecordAt() == null ? "-" : run.lastRecordAt(),
                 run.plannedFrom() == null ? "" : "; planned count from the " + run.plannedFrom());
         for (StackStatus.RunPartition p : run.partitions()) {
             out.printf("  dt=%s  %d records in %d objects%n", p.dt(), p.records(), p.objects());
         }
         if (!run.complete() && dlq > 0) {
-            out.printf("  the job DLQ holds %d messages: see them with 'recorder replay peek', replay with "
-                    + "'recorder replay start'%n", dlq);
+            out.printf(
+                    "  the job DLQ holds %d messages: see them with 'recorder replay peek', replay with "
+                            + "'recorder replay start'%n",
+                    dlq);
         }
     }
 

@@ -8,21 +8,29 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code ./recorder replay peek|start|list|cancel}: the job DLQ and its redrive, through the replay function, so
  * the rate it derives from the API's capacity and its one-task-at-a-time rule apply to every caller.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
         description = "Looks into the job DLQ and replays it into the job queue (SQS redrive) at a rate the API "
                 + "can take.",
-        subcommands = {ReplayCommand.Peek.class, ReplayCommand.Start.class, ReplayCommand.ListTasks.class,
-                ReplayCommand.Cancel.class},
-        footer = {"", "Exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 refused (a redrive is already "
-                + "running)."})
+        subcommands = {
+            ReplayCommand.Peek.class,
+            ReplayCommand.Start.class,
+            ReplayCommand.ListTasks.class,
+            ReplayCommand.Cancel.class
+        },
+        footer = {
+            "",
+            "Exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 refused (a redrive is already " + "running)."
+        })
 final class ReplayCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -32,12 +40,18 @@ final class ReplayCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "say what to do: peek, start, list or cancel");
     }
 
-    @Command(name = "peek", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(
+            name = "peek",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
             description = "Shows the DLQ's depth, its oldest message, and a sample grouped by failure reason, "
                     + "without consuming anything (sampled messages are made visible again at once; each peek "
                     + "adds one to their receive counts).")
     static final class Peek extends StackCommand {
-        @Option(names = "--sample", paramLabel = "N", defaultValue = "20",
+        @Option(
+                names = "--sample",
+                paramLabel = "N",
+                defaultValue = "20",
                 description = "Messages to sample, 0.." + RedriveService.MAX_SAMPLE + " (default ${DEFAULT-VALUE}).")
         int sample;
 
@@ -61,32 +75,51 @@ final class ReplayCommand implements Runnable {
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Shows what the DLQ holds, then starts moving it back to the job queue "
-                    + "(StartMessageMoveTask) at most --rate messages a second: by default the replay function's "
-                    + "API_CAPACITY_RPS x REPLAY_HEADROOM_PERCENT, never above the capacity.",
-                    "Refused (exit 4) while another redrive runs."},
-            footer = {"", "Exit codes: 0 started or nothing to replay (with --wait: every message moved), 1 failed,"
-                    + " 2 usage or a rate the function rejected, 3 unreachable, 4 refused."})
+    @Command(
+            name = "start",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Shows what the DLQ holds, then starts moving it back to the job queue "
+                        + "(StartMessageMoveTask) at most --rate messages a second: by default the replay function's "
+                        + "API_CAPACITY_RPS x REPLAY_HEADROOM_PERCENT, never above the capacity.",
+                "Refused (exit 4) while another redrive runs."
+            },
+            footer = {
+                "",
+                "Exit codes: 0 started or nothing to replay (with --wait: every message moved), 1 failed,"
+                        + " 2 usage or a rate the function rejected, 3 unreachable, 4 refused."
+            })
     static final class Start extends StackCommand {
-        @Option(names = "--rate", paramLabel = "PER_SECOND",
+        @Option(
+                names = "--rate",
+                paramLabel = "PER_SECOND",
                 description = "Messages per second, 1.." + RedriveService.SQS_MAX_RATE
                         + " (default: derived from the API's capacity).")
         Integer rate;
 
-        @Option(names = "--sample", paramLabel = "N", defaultValue = "20",
+        @Option(
+                names = "--sample",
+                paramLabel = "N",
+                defaultValue = "20",
                 description = "Messages to show before starting (default ${DEFAULT-VALUE}; 0: skip the look).")
         int sample;
 
         @Option(names = "--wait", description = "Follow the move with a progress bar until it completes.")
         boolean await;
 
-        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "6h",
+        @Option(
+                names = "--timeout",
+                paramLabel = "DURATION",
+                defaultValue = "6h",
                 converter = DurationConverter.class,
                 description = "With --wait: give up waiting after this long (default ${DEFAULT-VALUE}).")
         Duration timeout;
 
-        @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
+        @Option(
+                names = "--interval",
+                paramLabel = "DURATION",
+                converter = DurationConverter.class,
                 description = "With --wait: time between checks (default 1s local, 10s AWS).")
         Duration interval;
 
@@ -94,8 +127,10 @@ final class ReplayCommand implements Runnable {
         void validate() {
             checkSample(spec, sample);
             if (rate != null && (rate < 1 || rate > RedriveService.SQS_MAX_RATE)) {
-                throw new ParameterException(spec.commandLine(), "--rate must be 1.." + RedriveService.SQS_MAX_RATE
-                        + " messages a second (SQS's limit), got " + rate);
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--rate must be 1.." + RedriveService.SQS_MAX_RATE + " messages a second (SQS's limit), got "
+                                + rate);
             }
         }
 
@@ -129,33 +164,49 @@ final class ReplayCommand implements Runnable {
             var replay = ops.replay();
             while (true) {
                 Optional<RedriveService.Task> task = replay.list().stream()
-                        .filter(t -> started.taskHandle().equals(t.taskHandle())).findFirst();
+                        .filter(t -> started.taskHandle().equals(t.taskHandle()))
+                        .findFirst();
                 if (task.isEmpty()) {
                     bar.done();
                     // SQS forgets cancelled tasks (ElasticMQ at once): what is left in the DLQ tells the outcome.
-                    long left = ops.status().queue(StatusReader.JOB_DLQ, ops.stack().jobDlqUrl()).total();
-                    ops.err().printf("task %s is no longer listed; the job DLQ holds %d messages%n",
-                            started.taskHandle(), left);
+                    long left = ops.status()
+                            .queue(StatusReader.JOB_DLQ, ops.stack().jobDlqUrl())
+                            .total();
+                    ops.err()
+                            .printf(
+                                    "task %s is no longer listed; the job DLQ holds %d messages%n",
+                                    started.taskHandle(), left);
                     return left == 0 ? RecorderCli.EXIT_OK : RecorderCli.EXIT_FAILED;
                 }
                 RedriveService.Task t = task.get();
-                bar.update(t.moved(), t.status() + ", moved " + t.moved() + " of " + Math.max(t.toMove(),
-                        started.dlqMessages()) + " at most " + t.maxPerSecond() + "/s");
+                bar.update(
+                        t.moved(),
+                        t.status() + ", moved " + t.moved() + " of " + Math.max(t.toMove(), started.dlqMessages())
+                                + " at most " + t.maxPerSecond() + "/s");
                 if (!t.active()) {
                     bar.done();
                     if ("COMPLETED".equals(t.status())) {
-                        ops.out().printf("redrive %s completed: %d messages moved back to the job queue%n",
-                                t.taskHandle(), t.moved());
+                        ops.out()
+                                .printf(
+                                        "redrive %s completed: %d messages moved back to the job queue%n",
+                                        t.taskHandle(), t.moved());
                         return RecorderCli.EXIT_OK;
                     }
-                    ops.err().printf("redrive %s ended %s after %d messages%s%n", t.taskHandle(), t.status(),
-                            t.moved(), t.failureReason() == null ? "" : ": " + t.failureReason());
+                    ops.err()
+                            .printf(
+                                    "redrive %s ended %s after %d messages%s%n",
+                                    t.taskHandle(),
+                                    t.status(),
+                                    t.moved(),
+                                    t.failureReason() == null ? "" : ": " + t.failureReason());
                     return RecorderCli.EXIT_FAILED;
                 }
                 if (System.nanoTime() > deadline) {
                     bar.done();
-                    ops.err().printf("stopped waiting after %s; redrive %s still runs (moved %d)%n", timeout,
-                            t.taskHandle(), t.moved());
+                    ops.err()
+                            .printf(
+                                    "stopped waiting after %s; redrive %s still runs (moved %d)%n",
+                                    timeout, t.taskHandle(), t.moved());
                     return RecorderCli.EXIT_FAILED;
                 }
                 Thread.sleep(every.toMillis());
@@ -163,7 +214,10 @@ final class ReplayCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
             description = "Lists the DLQ's redrive tasks (SQS keeps recent ones), running or finished.")
     static final class ListTasks extends StackCommand {
         @Option(names = "--json", description = "Print JSON instead of text.")
@@ -181,7 +235,10 @@ final class ReplayCommand implements Runnable {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
             description = "Cancels a redrive: the one given, or the running one. Moved messages stay moved.")
     static final class Cancel extends StackCommand {
         @Parameters(arity = "0..1", paramLabel = "TASK_HANDLE", description = "The task (default: the running one).")
@@ -196,8 +253,8 @@ final class ReplayCommand implements Runnable {
 
     static void checkSample(CommandSpec spec, int sample) {
         if (sample < 0 || sample > RedriveService.MAX_SAMPLE) {
-            throw new ParameterException(spec.commandLine(), "--sample must be 0.." + RedriveService.MAX_SAMPLE
-                    + ", got " + sample);
+            throw new ParameterException(
+                    spec.commandLine(), "--sample must be 0.." + RedriveService.MAX_SAMPLE + ", got " + sample);
         }
     }
 }

@@ -23,8 +23,7 @@ abstract class StackCommand implements Callable<Integer> {
     StackOptions target;
 
     /** Argument checks beyond picocli's; throw {@link picocli.CommandLine.ParameterException}. */
-    void validate() {
-    }
+    void validate() {}
 
     abstract int run(Ops ops) throws Exception;
 
@@ -36,18 +35,26 @@ abstract class StackCommand implements Callable<Integer> {
         try {
             stack = target.resolve(spec);
         } catch (SdkClientException e) {
-            throw new StackUnreachable("cannot reach CloudFormation for stack " + target.stackName + ": "
-                    + Failures.rootMessage(e), e);
+            throw new StackUnreachable(
+                    "cannot reach CloudFormation for stack " + target.stackName + ": " + Failures.rootMessage(e), e);
         }
         RecorderCli root = (RecorderCli) spec.root().userObject();
-        try (OpsClients clients = new OpsClients(stack); ObjectCounter counter = new ObjectCounter(clients.s3())) {
-            return run(new Ops(stack, clients, counter, spec.commandLine().getOut(), spec.commandLine().getErr(),
-                    root.interactive(), Clock.systemUTC()));
+        try (OpsClients clients = new OpsClients(stack);
+                ObjectCounter counter = new ObjectCounter(clients.s3())) {
+            return run(new Ops(
+                    stack,
+                    clients,
+                    counter,
+                    spec.commandLine().getOut(),
+                    spec.commandLine().getErr(),
+                    root.interactive(),
+                    Clock.systemUTC()));
         } catch (SdkClientException e) {
-            String hint = stack.keys() != null ? "; is './recorder serve --data-dir " + target.localDataDir()
-                    + "' still running?" : "";
-            throw new StackUnreachable("cannot reach the " + stack.location() + ": " + Failures.rootMessage(e) + hint,
-                    e);
+            String hint = stack.keys() != null
+                    ? "; is './recorder serve --data-dir " + target.localDataDir() + "' still running?"
+                    : "";
+            throw new StackUnreachable(
+                    "cannot reach the " + stack.location() + ": " + Failures.rootMessage(e) + hint, e);
         }
     }
 }

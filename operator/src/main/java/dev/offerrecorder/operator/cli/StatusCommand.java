@@ -9,34 +9,49 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /** {@code ./recorder status}: queues, partitions, and a run's progress. */
-@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Shows the stack's queues (visible, in flight, delayed: jobs, job DLQ, fan-out, transform), "
-                + "records written per dt= partition (raw-log objects and lines, Parquet files and rows), and with "
-                + "--run a run's jobs planned vs recorded, rate and ETA.",
-                "Jobs planned come from runs/RUN.json, which 'recorder backfill' stores; for runs started otherwise "
-                        + "(sam remote invoke, the daily schedule) pass --planned N."},
-        footer = {"", "Examples:",
-                "  ./recorder status --local",
-                "  ./recorder status --stack offer-recorder --region ap-northeast-1 --run backfill-2024 --wait",
-                "", "Exit codes: 0 ok (with --wait: the run is complete), 1 failed or stalled, 2 usage, "
-                        + "3 unreachable."})
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Shows the stack's queues (visible, in flight, delayed: jobs, job DLQ, fan-out, transform), "
+                    + "records written per dt= partition (raw-log objects and lines, Parquet files and rows), and with "
+                    + "--run a run's jobs planned vs recorded, rate and ETA.",
+            "Jobs planned come from runs/RUN.json, which 'recorder backfill' stores; for runs started otherwise "
+                    + "(sam remote invoke, the daily schedule) pass --planned N."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  ./recorder status --local",
+            "  ./recorder status --stack offer-recorder --region ap-northeast-1 --run backfill-2024 --wait",
+            "",
+            "Exit codes: 0 ok (with --wait: the run is complete), 1 failed or stalled, 2 usage, " + "3 unreachable."
+        })
 final class StatusCommand extends StackCommand {
     @Option(names = "--run", paramLabel = "RUN", description = "Also show this run's progress.")
     String runId;
 
-    @Option(names = "--planned", paramLabel = "N", description = "With --run: the run's planned job count, when "
-            + "there is no runs/RUN.json.")
+    @Option(
+            names = "--planned",
+            paramLabel = "N",
+            description = "With --run: the run's planned job count, when " + "there is no runs/RUN.json.")
     Long planned;
 
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "7",
+    @Option(
+            names = "--partitions",
+            paramLabel = "N",
+            defaultValue = "7",
             description = "Count the latest N dt= partitions (default ${DEFAULT-VALUE}; 0: none).")
     int partitions;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
-    @Option(names = "--wait", description = "With --run: follow it with a progress bar until every job is "
-            + "recorded (exit 0) or it stalls (exit 1).")
+    @Option(
+            names = "--wait",
+            description = "With --run: follow it with a progress bar until every job is "
+                    + "recorded (exit 0) or it stalls (exit 1).")
     boolean await;
 
     @Mixin

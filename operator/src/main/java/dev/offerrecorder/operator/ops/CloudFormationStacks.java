@@ -10,8 +10,7 @@ import software.amazon.awssdk.services.cloudformation.model.Stack;
 
 /** Reads a deployed stack's outputs (DescribeStacks) into a {@link StackInfo}. */
 public final class CloudFormationStacks {
-    private CloudFormationStacks() {
-    }
+    private CloudFormationStacks() {}
 
     /**
      * @param endpoint an endpoint override for every service (LocalStack), or null for AWS
@@ -19,10 +18,13 @@ public final class CloudFormationStacks {
     public static StackInfo resolve(String stackName, String region, URI endpoint) {
         Stack stack;
         try (CloudFormationClient cfn = OpsClients.cloudFormation(region, endpoint)) {
-            stack = cfn.describeStacks(r -> r.stackName(stackName)).stacks().stream().findFirst()
+            stack = cfn.describeStacks(r -> r.stackName(stackName)).stacks().stream()
+                    .findFirst()
                     .orElseThrow(() -> notFound(stackName, region, "DescribeStacks returned nothing"));
         } catch (CloudFormationException e) {
-            String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+            String message = e.awsErrorDetails() == null
+                    ? e.getMessage()
+                    : e.awsErrorDetails().errorMessage();
             if (message != null && message.contains("does not exist")) {
                 throw notFound(stackName, region, message);
             }
@@ -32,8 +34,8 @@ public final class CloudFormationStacks {
         for (Output o : stack.outputs()) {
             outputs.put(o.outputKey(), o.outputValue());
         }
-        StackInfo.Endpoints endpoints = endpoint == null ? StackInfo.Endpoints.none()
-                : StackInfo.Endpoints.all(endpoint);
+        StackInfo.Endpoints endpoints =
+                endpoint == null ? StackInfo.Endpoints.none() : StackInfo.Endpoints.all(endpoint);
         return StackInfo.fromOutputs(stackName, region, outputs, endpoints);
     }
 

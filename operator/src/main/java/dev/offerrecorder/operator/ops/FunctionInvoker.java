@@ -25,7 +25,8 @@ public final class FunctionInvoker {
 
     public JsonNode invoke(String function, JsonNode request) {
         InvokeResponse response = lambda.invoke(r -> {
-            r.functionName(function).invocationType(InvocationType.REQUEST_RESPONSE)
+            r.functionName(function)
+                    .invocationType(InvocationType.REQUEST_RESPONSE)
                     .payload(SdkBytes.fromUtf8String(request.toString()));
             if (qualifier != null) {
                 r.qualifier(qualifier);
@@ -40,7 +41,9 @@ public final class FunctionInvoker {
                     + payload.substring(0, Math.min(200, payload.length())));
         }
         if (response.functionError() != null) {
-            throw new FunctionError(function, body.path("errorType").asText(null),
+            throw new FunctionError(
+                    function,
+                    body.path("errorType").asText(null),
                     body.path("errorMessage").asText(payload));
         }
         return body;

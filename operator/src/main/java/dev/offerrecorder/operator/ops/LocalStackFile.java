@@ -19,12 +19,10 @@ public final class LocalStackFile {
     public static final String NAME = "stack.json";
 
     /** The file's content. {@code apiCapacityPerSecond} is the simulator's W / L ceiling. */
-    public record Content(int v, long pid, Instant startedAt, String apiUrl, double apiCapacityPerSecond,
-                          StackInfo stack) {
-    }
+    public record Content(
+            int v, long pid, Instant startedAt, String apiUrl, double apiCapacityPerSecond, StackInfo stack) {}
 
-    private LocalStackFile() {
-    }
+    private LocalStackFile() {}
 
     public static Path path(Path dataDir) {
         return dataDir.resolve(NAME);
@@ -51,13 +49,14 @@ public final class LocalStackFile {
     public static StackInfo resolve(Path dataDir) {
         Content content;
         try {
-            content = read(dataDir).orElseThrow(() -> new StackUnreachable("no local stack: " + path(dataDir)
-                    + " does not exist; start one with ./recorder serve --data-dir " + dataDir));
+            content = read(dataDir)
+                    .orElseThrow(() -> new StackUnreachable("no local stack: " + path(dataDir)
+                            + " does not exist; start one with ./recorder serve --data-dir " + dataDir));
         } catch (IOException e) {
             throw new StackUnreachable("cannot read " + path(dataDir) + ": " + e.getMessage(), e);
         }
-        if (content.pid() != ProcessHandle.current().pid() && ProcessHandle.of(content.pid())
-                .map(p -> !p.isAlive()).orElse(true)) {
+        if (content.pid() != ProcessHandle.current().pid()
+                && ProcessHandle.of(content.pid()).map(p -> !p.isAlive()).orElse(true)) {
             throw new StackUnreachable("the local stack in " + dataDir + " is gone (serve process " + content.pid()
                     + " is not running; stale " + NAME + "); start it again with ./recorder serve --data-dir "
                     + dataDir);
@@ -69,7 +68,8 @@ public final class LocalStackFile {
     public static void removeIfOwned(Path dataDir) {
         try {
             Optional<Content> content = read(dataDir);
-            if (content.isPresent() && content.get().pid() == ProcessHandle.current().pid()) {
+            if (content.isPresent()
+                    && content.get().pid() == ProcessHandle.current().pid()) {
                 Files.deleteIfExists(path(dataDir));
             }
         } catch (IOException e) {

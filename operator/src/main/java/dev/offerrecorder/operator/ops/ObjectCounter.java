@@ -30,13 +30,12 @@ public final class ObjectCounter implements AutoCloseable {
     static final int PARALLEL_READS = 16;
 
     /** One raw-log object: its lines, and a hash of (shop, date) per line. */
-    public record RawCount(long lines, long[] jobHashes) {
-    }
+    public record RawCount(long lines, long[] jobHashes) {}
 
     private final S3Client s3;
     private final ObjectMapper mapper = Json.newMapper();
-    private final ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_READS,
-            Thread.ofPlatform().daemon().name("s3-read-", 0).factory());
+    private final ExecutorService pool = Executors.newFixedThreadPool(
+            PARALLEL_READS, Thread.ofPlatform().daemon().name("s3-read-", 0).factory());
     private final Map<String, RawCount> rawCache = new ConcurrentHashMap<>();
     private final Map<String, Long> parquetCache = new ConcurrentHashMap<>();
 
@@ -56,15 +55,17 @@ public final class ObjectCounter implements AutoCloseable {
         byte[] gz = s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asByteArray();
         List<Long> hashes = new ArrayList<>();
         long lines = 0;
-        try (var in = new BufferedReader(new InputStreamReader(new GZIPInputStream(new ByteArrayInputStream(gz)),
-                StandardCharsets.UTF_8))) {
+        try (var in = new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(new ByteArrayInputStream(gz)), StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.isBlank()) {
                     continue;
                 }
                 lines++;
                 JsonNode record = mapper.readTree(line);
-                hashes.add(jobHash(record.path("shopId").asText(), record.path("targetDate").asText()));
+                hashes.add(jobHash(
+                        record.path("shopId").asText(),
+                        record.path("targetDate").asText()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("s3://" + bucket + "/" + o.key() + " is not a gzip JSON Lines raw log", e);
@@ -78,8 +79,9 @@ public final class ObjectCounter implements AutoCloseable {
             throw new IllegalStateException("s3://" + bucket + "/" + o.key() + " is too small to be Parquet");
         }
         byte[] tail = range(bucket, o.key(), size - ParquetFooter.TAIL, size - 1);
-        long footerLength = ParquetFooter.length(tail).orElseThrow(() -> new IllegalStateException(
-                "s3://" + bucket + "/" + o.key() + " has no Parquet footer"));
+        long footerLength = ParquetFooter.length(tail)
+                .orElseThrow(
+                        () -> new IllegalStateException("s3://" + bucket + "/" + o.key() + " has no Parquet footer"));
         byte[] footer = range(bucket, o.key(), size - ParquetFooter.TAIL - footerLength, size - ParquetFooter.TAIL - 1);
         try {
             return ParquetFooter.rows(footer);
@@ -89,7 +91,8 @@ public final class ObjectCounter implements AutoCloseable {
     }
 
     private byte[] range(String bucket, String key, long first, long last) {
-        return s3.getObjectAsBytes(r -> r.bucket(bucket).key(key).range("bytes=" + first + "-" + last)).asByteArray();
+        return s3.getObjectAsBytes(r -> r.bucket(bucket).key(key).range("bytes=" + first + "-" + last))
+                .asByteArray();
     }
 
     /** FNV-1a over "shop|date": 64 bits make a collision among a run's jobs vanishingly unlikely. */

@@ -34,22 +34,37 @@ public final class OpsClients implements AutoCloseable {
     public OpsClients(StackInfo stack) {
         Region region = Region.of(stack.region());
         AwsCredentialsProvider credentials = credentials(stack.keys());
-        this.sqs = configure(SqsClient.builder(), region, credentials, stack.endpoints().sqs())
-                .httpClient(http(READ_TIMEOUT)).build();
-        var s3Builder = configure(S3Client.builder(), region, credentials, stack.endpoints().s3())
+        this.sqs = configure(
+                        SqsClient.builder(),
+                        region,
+                        credentials,
+                        stack.endpoints().sqs())
+                .httpClient(http(READ_TIMEOUT))
+                .build();
+        var s3Builder = configure(
+                        S3Client.builder(),
+                        region,
+                        credentials,
+                        stack.endpoints().s3())
                 .httpClient(http(READ_TIMEOUT));
         if (stack.endpoints().s3() != null) {
             s3Builder.forcePathStyle(true);
         }
         this.s3 = s3Builder.build();
-        this.lambda = configure(LambdaClient.builder(), region, credentials, stack.endpoints().lambda())
-                .httpClient(http(INVOKE_TIMEOUT)).build();
+        this.lambda = configure(
+                        LambdaClient.builder(),
+                        region,
+                        credentials,
+                        stack.endpoints().lambda())
+                .httpClient(http(INVOKE_TIMEOUT))
+                .build();
     }
 
     /** For reading a deployed stack's outputs; closed by the caller once they are read. */
     public static CloudFormationClient cloudFormation(String region, URI endpoint) {
         return configure(CloudFormationClient.builder(), Region.of(region), credentials(null), endpoint)
-                .httpClient(http(READ_TIMEOUT)).build();
+                .httpClient(http(READ_TIMEOUT))
+                .build();
     }
 
     public SqsClient sqs() {
@@ -64,11 +79,13 @@ public final class OpsClients implements AutoCloseable {
         return lambda;
     }
 
-    private static <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region region,
-                                                                 AwsCredentialsProvider credentials, URI endpoint) {
-        builder.region(region).credentialsProvider(credentials)
+    private static <B extends AwsClientBuilder<B, ?>> B configure(
+            B builder, Region region, AwsCredentialsProvider credentials, URI endpoint) {
+        builder.region(region)
+                .credentialsProvider(credentials)
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
-                        .retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+                        .retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .build());
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }
@@ -76,13 +93,16 @@ public final class OpsClients implements AutoCloseable {
     }
 
     private static AwsCredentialsProvider credentials(StackInfo.Keys keys) {
-        return keys == null ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(keys.accessKeyId(),
-                        keys.secretAccessKey()));
+        return keys == null
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(keys.accessKeyId(), keys.secretAccessKey()));
     }
 
     private static SdkHttpClient http(Duration readTimeout) {
-        return UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT).socketTimeout(readTimeout)
+        return UrlConnectionHttpClient.builder()
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .socketTimeout(readTimeout)
                 .build();
     }
 

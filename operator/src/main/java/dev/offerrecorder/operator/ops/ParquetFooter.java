@@ -14,16 +14,15 @@ public final class ParquetFooter {
     /** The trailing bytes to read first. */
     public static final int TAIL = 8;
 
-    private ParquetFooter() {
-    }
+    private ParquetFooter() {}
 
     /** The footer's length from a file's last {@value #TAIL} bytes; empty when they are not a Parquet tail. */
     public static OptionalLong length(byte[] tail) {
         if (tail.length != TAIL || tail[4] != 'P' || tail[5] != 'A' || tail[6] != 'R' || tail[7] != '1') {
             return OptionalLong.empty();
         }
-        return OptionalLong.of((tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16
-                | (tail[3] & 0xffL) << 24);
+        return OptionalLong.of(
+                (tail[0] & 0xffL) | (tail[1] & 0xffL) << 8 | (tail[2] & 0xffL) << 16 | (tail[3] & 0xffL) << 24);
     }
 
     /** The row count a footer records. */

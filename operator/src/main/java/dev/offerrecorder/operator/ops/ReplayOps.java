@@ -19,8 +19,7 @@ public final class ReplayOps {
     private final String function;
     private final ObjectMapper mapper = Json.newMapper();
 
-    public record Cancelled(String cancelled, String message) {
-    }
+    public record Cancelled(String cancelled, String message) {}
 
     public ReplayOps(FunctionInvoker invoker, String function) {
         this.invoker = invoker;
@@ -62,8 +61,9 @@ public final class ReplayOps {
         try {
             return mapper.treeToValue(reply, type);
         } catch (IOException e) {
-            throw new UncheckedIOException(function + " answered " + request.path("action").asText()
-                    + " with an unexpected shape: " + reply, e);
+            throw new UncheckedIOException(
+                    function + " answered " + request.path("action").asText() + " with an unexpected shape: " + reply,
+                    e);
         }
     }
 }

@@ -22,8 +22,15 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * @param fanout the fan-out's summary as it answered
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunManifest(int v, String runId, LocalDate from, LocalDate to, long jobsPlanned, Instant startedAt,
-                          JsonNode request, JsonNode fanout) {
+public record RunManifest(
+        int v,
+        String runId,
+        LocalDate from,
+        LocalDate to,
+        long jobsPlanned,
+        Instant startedAt,
+        JsonNode request,
+        JsonNode fanout) {
     public static final String PREFIX = "runs/";
 
     public static String key(String runId) {
@@ -34,8 +41,8 @@ public record RunManifest(int v, String runId, LocalDate from, LocalDate to, lon
     public void write(S3Client s3, String bucket) {
         try {
             byte[] body = Json.newMapper().writeValueAsBytes(this);
-            s3.putObject(r -> r.bucket(bucket).key(key(runId)).contentType("application/json"),
-                    RequestBody.fromBytes(body));
+            s3.putObject(
+                    r -> r.bucket(bucket).key(key(runId)).contentType("application/json"), RequestBody.fromBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,7 +51,8 @@ public record RunManifest(int v, String runId, LocalDate from, LocalDate to, lon
     public static Optional<RunManifest> read(S3Client s3, String bucket, String runId) {
         ObjectMapper mapper = Json.newMapper();
         try {
-            byte[] body = s3.getObjectAsBytes(r -> r.bucket(bucket).key(key(runId))).asByteArray();
+            byte[] body =
+                    s3.getObjectAsBytes(r -> r.bucket(bucket).key(key(runId))).asByteArray();
             return Optional.of(mapper.readValue(body, RunManifest.class));
         } catch (NoSuchKeyException e) {
             return Optional.empty();

@@ -34,8 +34,15 @@ public record StackInfo(
         Keys keys) {
 
     /** The outputs template.yaml declares that the CLI cannot work without. */
-    public static final List<String> REQUIRED_OUTPUTS = List.of("JobQueueUrl", "JobDlqUrl", "FanoutQueueUrl",
-            "TransformQueueUrl", "RawBucketName", "PlatformBucketName", "FanoutFunctionName", "ReplayFunctionName");
+    public static final List<String> REQUIRED_OUTPUTS = List.of(
+            "JobQueueUrl",
+            "JobDlqUrl",
+            "FanoutQueueUrl",
+            "TransformQueueUrl",
+            "RawBucketName",
+            "PlatformBucketName",
+            "FanoutFunctionName",
+            "ReplayFunctionName");
 
     public record Endpoints(URI sqs, URI s3, URI lambda) {
         public static Endpoints none() {
@@ -55,8 +62,8 @@ public record StackInfo(
     }
 
     /** A deployed stack from its CloudFormation outputs; names every missing output at once. */
-    public static StackInfo fromOutputs(String stackName, String region, Map<String, String> outputs,
-                                        Endpoints endpoints) {
+    public static StackInfo fromOutputs(
+            String stackName, String region, Map<String, String> outputs, Endpoints endpoints) {
         List<String> missing = new ArrayList<>();
         for (String key : REQUIRED_OUTPUTS) {
             String value = outputs.get(key);
@@ -69,10 +76,22 @@ public record StackInfo(
                     + String.join(", ", missing) + ": deploy the current template.yaml (sam deploy)");
         }
         String alias = outputs.get("FunctionAlias");
-        return new StackInfo(stackName, region, "CloudFormation stack " + stackName + " in " + region,
-                outputs.get("JobQueueUrl"), outputs.get("JobDlqUrl"), outputs.get("FanoutQueueUrl"),
-                outputs.get("FanoutDlqUrl"), outputs.get("TransformQueueUrl"), outputs.get("TransformDlqUrl"),
-                outputs.get("RawBucketName"), outputs.get("PlatformBucketName"), outputs.get("FanoutFunctionName"),
-                outputs.get("ReplayFunctionName"), alias == null || alias.isBlank() ? null : alias, endpoints, null);
+        return new StackInfo(
+                stackName,
+                region,
+                "CloudFormation stack " + stackName + " in " + region,
+                outputs.get("JobQueueUrl"),
+                outputs.get("JobDlqUrl"),
+                outputs.get("FanoutQueueUrl"),
+                outputs.get("FanoutDlqUrl"),
+                outputs.get("TransformQueueUrl"),
+                outputs.get("TransformDlqUrl"),
+                outputs.get("RawBucketName"),
+                outputs.get("PlatformBucketName"),
+                outputs.get("FanoutFunctionName"),
+                outputs.get("ReplayFunctionName"),
+                alias == null || alias.isBlank() ? null : alias,
+                endpoints,
+                null);
     }
 }

@@ -18,8 +18,18 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
         queues = List.copyOf(queues);
         partitions = List.copyOf(partitions);
         if (run != null && run.etaSeconds() != null && !run.complete() && drained(queues)) {
-            run = new Run(run.runId(), run.planned(), run.plannedFrom(), run.recorded(), run.records(), run.objects(),
-                    run.startedAt(), run.lastRecordAt(), run.recentPerSecond(), run.averagePerSecond(), null,
+            run = new Run(
+                    run.runId(),
+                    run.planned(),
+                    run.plannedFrom(),
+                    run.recorded(),
+                    run.records(),
+                    run.objects(),
+                    run.startedAt(),
+                    run.lastRecordAt(),
+                    run.recentPerSecond(),
+                    run.averagePerSecond(),
+                    null,
                     run.partitions());
         }
     }
@@ -32,12 +42,10 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
     }
 
     /** One {@code dt=} partition: raw-log objects and lines, and Parquet files and rows of the table. */
-    public record Partition(LocalDate dt, long rawObjects, long rawRecords, long parquetFiles, long parquetRows) {
-    }
+    public record Partition(LocalDate dt, long rawObjects, long rawRecords, long parquetFiles, long parquetRows) {}
 
     /** What one run wrote to one {@code dt=} partition of the recording bucket. */
-    public record RunPartition(LocalDate dt, long objects, long records) {
-    }
+    public record RunPartition(LocalDate dt, long objects, long records) {}
 
     /**
      * One run's progress.
@@ -50,9 +58,19 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
      * @param etaSeconds     time left at the recent rate, when it can be told
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Run(String runId, Long planned, String plannedFrom, long recorded, long records, long objects,
-                      Instant startedAt, Instant lastRecordAt, double recentPerSecond, double averagePerSecond,
-                      Long etaSeconds, List<RunPartition> partitions) {
+    public record Run(
+            String runId,
+            Long planned,
+            String plannedFrom,
+            long recorded,
+            long records,
+            long objects,
+            Instant startedAt,
+            Instant lastRecordAt,
+            double recentPerSecond,
+            double averagePerSecond,
+            Long etaSeconds,
+            List<RunPartition> partitions) {
         public boolean complete() {
             return planned != null && recorded >= planned;
         }
@@ -72,11 +90,14 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
     }
 
     private static boolean drained(List<Queue> queues) {
-        return queue(queues, StatusReader.JOBS).total() == 0 && queue(queues, StatusReader.FANOUT).total() == 0;
+        return queue(queues, StatusReader.JOBS).total() == 0
+                && queue(queues, StatusReader.FANOUT).total() == 0;
     }
 
     private static Queue queue(List<Queue> queues, String name) {
-        return queues.stream().filter(q -> q.name().equals(name)).findFirst()
+        return queues.stream()
+                .filter(q -> q.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no queue " + name + " in the status"));
     }
 }

@@ -1,9 +1,9 @@
 package dev.offerrecorder.operator.ops;
 
-import dev.offerrecorder.shared.table.TableKeys;
 import dev.offerrecorder.shared.aws.QueueCounts;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.table.TableKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,10 +90,13 @@ public final class StatusReader {
         List<StackStatus.Partition> out = new ArrayList<>();
         for (LocalDate dt : latest.reversed()) {
             List<S3Object> raw = list(stack.rawBucket(), RawLogKeys.PREFIX + "dt=" + dt + "/", RawLogKeys.SUFFIX);
-            List<S3Object> parquet = list(stack.platformBucket(), TableKeys.TABLE_PREFIX + "dt=" + dt + "/",
-                    ".parquet");
-            long lines = counter.raw(stack.rawBucket(), raw).stream().mapToLong(ObjectCounter.RawCount::lines).sum();
-            long rows = counter.parquetRows(stack.platformBucket(), parquet).stream().mapToLong(Long::longValue)
+            List<S3Object> parquet =
+                    list(stack.platformBucket(), TableKeys.TABLE_PREFIX + "dt=" + dt + "/", ".parquet");
+            long lines = counter.raw(stack.rawBucket(), raw).stream()
+                    .mapToLong(ObjectCounter.RawCount::lines)
+                    .sum();
+            long rows = counter.parquetRows(stack.platformBucket(), parquet).stream()
+                    .mapToLong(Long::longValue)
                     .sum();
             out.add(new StackStatus.Partition(dt, raw.size(), lines, parquet.size(), rows));
         }
@@ -104,13 +107,14 @@ public final class StatusReader {
         Job.requireId("runId", runId);
         Optional<RunManifest> manifest = RunManifest.read(s3, stack.rawBucket(), runId);
         List<LocalDate> dates = dtPartitions(stack.rawBucket(), RawLogKeys.PREFIX).stream()
-                .filter(d -> manifest.map(m -> !d.isBefore(m.from()) && !d.isAfter(m.to())).orElse(true))
+                .filter(d -> manifest.map(m -> !d.isBefore(m.from()) && !d.isAfter(m.to()))
+                        .orElse(true))
                 .toList();
         Map<LocalDate, List<S3Object>> byDate = new TreeMap<>();
         List<S3Object> all = new ArrayList<>();
         for (LocalDate dt : dates) {
-            List<S3Object> objects = list(stack.rawBucket(),
-                    RawLogKeys.PREFIX + "dt=" + dt + "/run=" + runId + "/", RawLogKeys.SUFFIX);
+            List<S3Object> objects =
+                    list(stack.rawBucket(), RawLogKeys.PREFIX + "dt=" + dt + "/run=" + runId + "/", RawLogKeys.SUFFIX);
             if (!objects.isEmpty()) {
                 byDate.put(dt, objects);
                 all.addAll(objects);
@@ -130,8 +134,10 @@ public final class StatusReader {
         }
 
         Instant now = clock.instant();
-        Instant firstWrite = all.stream().map(S3Object::lastModified).min(Instant::compareTo).orElse(null);
-        Instant lastWrite = all.stream().map(S3Object::lastModified).max(Instant::compareTo).orElse(null);
+        Instant firstWrite =
+                all.stream().map(S3Object::lastModified).min(Instant::compareTo).orElse(null);
+        Instant lastWrite =
+                all.stream().map(S3Object::lastModified).max(Instant::compareTo).orElse(null);
         Instant started = manifest.map(RunManifest::startedAt).orElse(firstWrite);
         Instant windowStart = now.minus(RECENT);
         if (started != null && started.isAfter(windowStart)) {
@@ -145,22 +151,37 @@ public final class StatusReader {
         }
         double windowSeconds = Math.max(1, Duration.between(windowStart, now).toMillis() / 1000.0);
         double recent = recentRecords / windowSeconds;
-        double average = started == null || lastWrite == null ? 0
+        double average = started == null || lastWrite == null
+                ? 0
                 : recorded / Math.max(1, Duration.between(started, lastWrite).toMillis() / 1000.0);
 
-        Long planned = plannedOverride != null ? plannedOverride
+        Long planned = plannedOverride != null
+                ? plannedOverride
                 : manifest.map(RunManifest::jobsPlanned).orElse(null);
         String plannedFrom = plannedOverride != null ? "argument" : manifest.isPresent() ? "manifest" : null;
         Long eta = planned != null && recorded < planned && recent > 0
-                ? (long) Math.ceil((planned - recorded) / recent) : null;
-        return new StackStatus.Run(runId, planned, plannedFrom, recorded, records, all.size(), started, lastWrite,
-                round(recent), round(average), eta, partitions);
+                ? (long) Math.ceil((planned - recorded) / recent)
+                : null;
+        return new StackStatus.Run(
+                runId,
+                planned,
+                plannedFrom,
+                recorded,
+                records,
+                all.size(),
+                started,
+                lastWrite,
+                round(recent),
+                round(average),
+                eta,
+                partitions);
     }
 
     /** The dates of the {@code dt=YYYY-MM-DD/} folders right under a prefix, from one delimited listing. */
     private List<LocalDate> dtPartitions(String bucket, String prefix) {
         List<LocalDate> dates = new ArrayList<>();
-        for (CommonPrefix p : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix).delimiter("/"))
+        for (CommonPrefix p : s3.listObjectsV2Paginator(
+                        r -> r.bucket(bucket).prefix(prefix).delimiter("/"))
                 .commonPrefixes()) {
             String folder = p.prefix().substring(prefix.length());
             if (folder.startsWith("dt=") && folder.endsWith("/")) {
@@ -176,11 +197,13 @@ public final class StatusReader {
 
     private List<S3Object> list(String bucket, String prefix, String suffix) {
         return s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents().stream()
-                .filter(o -> o.key().endsWith(suffix)).toList();
+                .filter(o -> o.key().endsWith(suffix))
+                .toList();
     }
 
     private static long distinct(List<ObjectCounter.RawCount> counts) {
-        long[] all = counts.stream().flatMapToLong(c -> Arrays.stream(c.jobHashes())).toArray();
+        long[] all =
+                counts.stream().flatMapToLong(c -> Arrays.stream(c.jobHashes())).toArray();
         Arrays.sort(all);
         long distinct = 0;
         for (int i = 0; i < all.length; i++) {

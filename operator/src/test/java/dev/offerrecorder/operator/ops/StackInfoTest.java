@@ -27,7 +27,8 @@ class StackInfoTest {
         Map<String, String> outputs = outputs();
         outputs.remove("JobDlqUrl");
         outputs.remove("ReplayFunctionName");
-        var e = assertThrows(IllegalStateException.class,
+        var e = assertThrows(
+                IllegalStateException.class,
                 () -> StackInfo.fromOutputs("rec", "eu-west-1", outputs, StackInfo.Endpoints.none()));
         assertTrue(e.getMessage().contains("JobDlqUrl, ReplayFunctionName"), e.getMessage());
         assertTrue(e.getMessage().contains("rec in eu-west-1"), e.getMessage());

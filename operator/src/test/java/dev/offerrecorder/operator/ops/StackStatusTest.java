@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StackStatusTest {
-    private static final StackStatus.Run HALF_DONE = new StackStatus.Run("r", 100L, "manifest", 50, 50, 5,
-            Instant.EPOCH, Instant.EPOCH, 5.0, 5.0, 10L, List.of());
+    private static final StackStatus.Run HALF_DONE = new StackStatus.Run(
+            "r", 100L, "manifest", 50, 50, 5, Instant.EPOCH, Instant.EPOCH, 5.0, 5.0, 10L, List.of());
 
     @Test
     void anEtaStandsWhileJobsAreQueued() {
@@ -29,9 +29,14 @@ class StackStatusTest {
     }
 
     private static StackStatus status(long queuedJobs, StackStatus.Run run) {
-        return new StackStatus("test", Instant.EPOCH, List.of(
-                new StackStatus.Queue(StatusReader.JOBS, "u1", queuedJobs, 0, 0),
-                new StackStatus.Queue(StatusReader.JOB_DLQ, "u2", 50, 0, 0),
-                new StackStatus.Queue(StatusReader.FANOUT, "u3", 0, 0, 0)), List.of(), run);
+        return new StackStatus(
+                "test",
+                Instant.EPOCH,
+                List.of(
+                        new StackStatus.Queue(StatusReader.JOBS, "u1", queuedJobs, 0, 0),
+                        new StackStatus.Queue(StatusReader.JOB_DLQ, "u2", 50, 0, 0),
+                        new StackStatus.Queue(StatusReader.FANOUT, "u3", 0, 0, 0)),
+                List.of(),
+                run);
     }
 }

@@ -21,8 +21,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * lazily, so nothing is cached across a SnapStart restore) and the lean URL-connection HTTP client.
  */
 public final class AwsClients {
-    private AwsClients() {
-    }
+    private AwsClients() {}
 
     public static S3Client s3(Env env) {
         var builder = configure(S3Client.builder(), env, "AWS_ENDPOINT_URL_S3");
@@ -39,9 +38,10 @@ public final class AwsClients {
      * Region, default credentials, the URL-connection HTTP client and the endpoint override ({@code
      * serviceVariable}, else {@code AWS_ENDPOINT_URL}) on any SDK client builder.
      */
-    public static <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(B builder, Env env,
-                                                                                              String serviceVariable) {
-        builder.region(region(env)).credentialsProvider(DefaultCredentialsProvider.builder().build());
+    public static <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(
+            B builder, Env env, String serviceVariable) {
+        builder.region(region(env))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build());
         builder.httpClient(httpClient());
         endpoint(env, serviceVariable).ifPresent(builder::endpointOverride);
         return builder;

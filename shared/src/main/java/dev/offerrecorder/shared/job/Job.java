@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 public record Job(String runId, String shopId, LocalDate date) {
     /** Letters, digits, '-' and '_' only: nothing that could traverse a path or inject into a key or URL. */
     static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
     public static final LocalDate EARLIEST_DATE = LocalDate.of(2000, 1, 1);
 
     public Job {
@@ -38,8 +39,8 @@ public record Job(String runId, String shopId, LocalDate date) {
             throw new InvalidJobException(field + " is missing or blank");
         }
         if (!ID.matcher(value).matches()) {
-            throw new InvalidJobException(field + " '" + abbreviate(value)
-                    + "' must be 1-64 characters of letters, digits, '-' or '_'");
+            throw new InvalidJobException(
+                    field + " '" + abbreviate(value) + "' must be 1-64 characters of letters, digits, '-' or '_'");
         }
     }
 

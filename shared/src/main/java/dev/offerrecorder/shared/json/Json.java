@@ -8,8 +8,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /** The one JSON configuration every function uses: ISO dates, unknown fields tolerated. */
 public final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     public static ObjectMapper newMapper() {
         return JsonMapper.builder()

@@ -10,8 +10,7 @@ import java.util.HexFormat;
  * a retried write overwrites rather than duplicates.
  */
 public final class Digests {
-    private Digests() {
-    }
+    private Digests() {}
 
     /** SHA-256 of each line followed by a newline, in the order given; the first {@code bytes} bytes in hex. */
     public static String ofLines(Iterable<String> lines, int bytes) {

@@ -14,8 +14,7 @@ public final class RawLogKeys {
     public static final String PREFIX = "raw/";
     public static final String SUFFIX = ".jsonl.gz";
 
-    private RawLogKeys() {
-    }
+    private RawLogKeys() {}
 
     public static String key(String runId, LocalDate date, Collection<Job> jobs) {
         Job.requireId("runId", runId);

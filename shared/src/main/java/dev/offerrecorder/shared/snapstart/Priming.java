@@ -19,17 +19,29 @@ import java.util.List;
  * per call, never from a generator seeded before the snapshot.
  */
 public final class Priming {
-    private Priming() {
-    }
+    private Priming() {}
 
     public static void primeShared() {
         JobCodec jobs = new JobCodec();
         Job job = jobs.decode(jobs.encode(new Job("prime", "1", LocalDate.of(2024, 1, 1))));
-        new RawLogCodec().encode(List.of(new RawRecord(RawRecord.VERSION, job.runId(), job.shopId(), job.date(),
-                "http://prime/v1/shops/1/offer?date=2024-01-01", 200, Outcome.OK, 1, 1, "{\"offer_amount\":1}",
-                Instant.parse("2024-01-02T00:00:00Z"), "prime", null)));
+        new RawLogCodec()
+                .encode(List.of(new RawRecord(
+                        RawRecord.VERSION,
+                        job.runId(),
+                        job.shopId(),
+                        job.date(),
+                        "http://prime/v1/shops/1/offer?date=2024-01-01",
+                        200,
+                        Outcome.OK,
+                        1,
+                        1,
+                        "{\"offer_amount\":1}",
+                        Instant.parse("2024-01-02T00:00:00Z"),
+                        "prime",
+                        null)));
         try {
-            Json.newMapper().readTree("{\"from\":\"2024-01-01\",\"to\":\"2024-01-02\",\"shopRange\":{\"from\":1,\"to\":2}}");
+            Json.newMapper()
+                    .readTree("{\"from\":\"2024-01-01\",\"to\":\"2024-01-02\",\"shopRange\":{\"from\":1,\"to\":2}}");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("priming JSON did not parse", e);
         }

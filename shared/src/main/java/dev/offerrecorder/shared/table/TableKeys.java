@@ -9,6 +9,5 @@ public final class TableKeys {
     public static final String TABLE_PREFIX = "offer_recordings/";
     public static final String QUARANTINE_PREFIX = "quarantine/";
 
-    private TableKeys() {
-    }
+    private TableKeys() {}
 }

@@ -18,8 +18,8 @@ import java.util.Set;
  * @param otherTraceIds distinct trace IDs other than the parent's, in batch order, at most {@link #MAX_LINKS}
  * @param otherTraces   how many distinct other traces there were, including those not kept
  */
-public record BatchParent(Map<String, String> parent, String parentTraceId, int carriers, List<String> otherTraceIds,
-                          int otherTraces) {
+public record BatchParent(
+        Map<String, String> parent, String parentTraceId, int carriers, List<String> otherTraceIds, int otherTraces) {
     /** Enough to follow a mixed batch; the attribute stays under New Relic's 255-character limit for values. */
     public static final int MAX_LINKS = 7;
 
@@ -54,7 +54,14 @@ public record BatchParent(Map<String, String> parent, String parentTraceId, int 
 
     /** Transaction attributes that say how this invocation links to its upstream traces. */
     public Map<String, Object> attributes() {
-        return Map.of("trace.carriers", carriers, "trace.parentTraceId", parentTraceId,
-                "trace.otherTraceCount", otherTraces, "trace.otherTraceIds", String.join(",", otherTraceIds));
+        return Map.of(
+                "trace.carriers",
+                carriers,
+                "trace.parentTraceId",
+                parentTraceId,
+                "trace.otherTraceCount",
+                otherTraces,
+                "trace.otherTraceIds",
+                String.join(",", otherTraceIds));
     }
 }

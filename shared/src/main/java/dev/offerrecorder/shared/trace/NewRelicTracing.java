@@ -39,26 +39,30 @@ public final class NewRelicTracing implements Tracing {
 
     @Override
     public Map<String, String> insertHeaders() {
-        return safely(() -> {
-            ConcurrentHashMapHeaders carrier = ConcurrentHashMapHeaders.build(HeaderType.MESSAGE);
-            NewRelic.getAgent().getTransaction().insertDistributedTraceHeaders(carrier);
-            return flatten(carrier);
-        }, Map.of());
+        return safely(
+                () -> {
+                    ConcurrentHashMapHeaders carrier = ConcurrentHashMapHeaders.build(HeaderType.MESSAGE);
+                    NewRelic.getAgent().getTransaction().insertDistributedTraceHeaders(carrier);
+                    return flatten(carrier);
+                },
+                Map.of());
     }
 
     @Override
     public void acceptQueueHeaders(Map<String, String> headers) {
         Map<String, String> picked = TraceHeaders.pick(headers);
         if (!picked.isEmpty()) {
-            run(() -> NewRelic.getAgent().getTransaction().acceptDistributedTraceHeaders(queue,
-                    ConcurrentHashMapHeaders.buildFromFlatMap(HeaderType.MESSAGE, picked)));
+            run(() -> NewRelic.getAgent()
+                    .getTransaction()
+                    .acceptDistributedTraceHeaders(
+                            queue, ConcurrentHashMapHeaders.buildFromFlatMap(HeaderType.MESSAGE, picked)));
         }
     }
 
     @Override
     public Segment segment(String name) {
-        com.newrelic.api.agent.Segment segment = safely(
-                () -> NewRelic.getAgent().getTransaction().startSegment(name), null);
+        com.newrelic.api.agent.Segment segment =
+                safely(() -> NewRelic.getAgent().getTransaction().startSegment(name), null);
         return segment == null ? NO_SEGMENT : new NewRelicSegment(segment);
     }
 
@@ -74,7 +78,8 @@ public final class NewRelicTracing implements Tracing {
 
     @Override
     public Handoff handoff() {
-        return new TokenHandoff(safely(() -> NewRelic.getAgent().getTransaction().getToken(), null));
+        return new TokenHandoff(
+                safely(() -> NewRelic.getAgent().getTransaction().getToken(), null));
     }
 
     /**
@@ -127,10 +132,12 @@ public final class NewRelicTracing implements Tracing {
     }
 
     private static void run(Runnable call) {
-        safely(() -> {
-            call.run();
-            return null;
-        }, null);
+        safely(
+                () -> {
+                    call.run();
+                    return null;
+                },
+                null);
     }
 
     private static final Segment NO_SEGMENT = new Segment() {
@@ -140,16 +147,13 @@ public final class NewRelicTracing implements Tracing {
         }
 
         @Override
-        public void addAttribute(String name, Object value) {
-        }
+        public void addAttribute(String name, Object value) {}
 
         @Override
-        public void reportHttp(URI uri, String method, int status) {
-        }
+        public void reportHttp(URI uri, String method, int status) {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     private record NewRelicSegment(com.newrelic.api.agent.Segment segment) implements Segment {
@@ -174,7 +178,7 @@ public final class NewRelicTracing implements Tracing {
         public void addAttribute(String name, Object value) {
             run(() -> {
                 switch (value) {
-                    case null -> { }
+                    case null -> {}
                     case Number n -> segment.addCustomAttribute(name, n);
                     case Boolean b -> segment.addCustomAttribute(name, b.booleanValue());
                     default -> segment.addCustomAttribute(name, value.toString());
@@ -185,7 +189,10 @@ public final class NewRelicTracing implements Tracing {
         @Override
         public void reportHttp(URI uri, String method, int status) {
             run(() -> {
-                var parameters = HttpParameters.library("JavaHttpClient").uri(uri).procedure(method).noInboundHeaders();
+                var parameters = HttpParameters.library("JavaHttpClient")
+                        .uri(uri)
+                        .procedure(method)
+                        .noInboundHeaders();
                 // No status when no response came (timeout, I/O error).
                 segment.reportAsExternal((status > 0 ? parameters.status(status, null) : parameters).build());
             });

@@ -18,8 +18,7 @@ public final class TraceHeaders {
     /** The trace ID inside New Relic's payload: {@code {"v":[0,1],"d":{...,"tr":"<id>",...}}}. */
     private static final Pattern NEWRELIC_TRACE_ID = Pattern.compile("\"tr\"\\s*:\\s*\"([0-9a-fA-F]{1,32})\"");
 
-    private TraceHeaders() {
-    }
+    private TraceHeaders() {}
 
     /** Only the trace-context entries of a message's attributes: nothing else may reach the API as a header. */
     public static Map<String, String> pick(Map<String, String> attributes) {
@@ -49,8 +48,8 @@ public final class TraceHeaders {
         String newrelic = headers.get("newrelic");
         if (newrelic != null) {
             try {
-                Matcher m = NEWRELIC_TRACE_ID.matcher(new String(Base64.getDecoder().decode(newrelic.trim()),
-                        StandardCharsets.UTF_8));
+                Matcher m = NEWRELIC_TRACE_ID.matcher(
+                        new String(Base64.getDecoder().decode(newrelic.trim()), StandardCharsets.UTF_8));
                 if (m.find()) {
                     return Optional.of(m.group(1).toLowerCase(java.util.Locale.ROOT));
                 }

@@ -30,11 +30,9 @@ public final class RecordingTracing implements Tracing {
     /** The root span of the transaction: what {@link #insertHeaders()} names as parent. */
     public static final String ROOT_SPAN = "00000000000000f0";
 
-    public record Accepted(Map<String, String> headers, boolean tookEffect, boolean bound) {
-    }
+    public record Accepted(Map<String, String> headers, boolean tookEffect, boolean bound) {}
 
-    public record Inserted(String spanId, Map<String, String> headers, boolean bound) {
-    }
+    public record Inserted(String spanId, Map<String, String> headers, boolean bound) {}
 
     /** One segment: its span ID, name, attributes (in order set) and whether it ended. */
     public static final class SegmentRecord {
@@ -81,8 +79,7 @@ public final class RecordingTracing implements Tracing {
         }
     }
 
-    public record Event(String type, Map<String, Object> attributes) {
-    }
+    public record Event(String type, Map<String, Object> attributes) {}
 
     private volatile String traceId;
     private volatile Thread transactionThread;
@@ -231,8 +228,12 @@ public final class RecordingTracing implements Tracing {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("traceparent", "00-" + trace + "-" + spanId + "-01");
         out.put("tracestate", "rec@nr=0-0-rec-app-" + spanId);
-        out.put("newrelic", Base64.getEncoder().encodeToString(("{\"v\":[0,1],\"d\":{\"ty\":\"App\",\"tr\":\""
-                + trace + "\",\"id\":\"" + spanId + "\"}}").getBytes(StandardCharsets.UTF_8)));
+        out.put(
+                "newrelic",
+                Base64.getEncoder()
+                        .encodeToString(("{\"v\":[0,1],\"d\":{\"ty\":\"App\",\"tr\":\"" + trace + "\",\"id\":\""
+                                        + spanId + "\"}}")
+                                .getBytes(StandardCharsets.UTF_8)));
         return Map.copyOf(out);
     }
 

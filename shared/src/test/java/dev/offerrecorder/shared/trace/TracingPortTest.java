@@ -36,12 +36,16 @@ class TracingPortTest {
     @Test
     void theTraceIdIsReadFromTraceparentOrFromTheNewRelicPayload() {
         assertEquals(Optional.of(TRACE_A), TraceHeaders.traceId(w3c(TRACE_A, "b7ad6b7169203331")));
-        String payload = Base64.getEncoder().encodeToString(("{\"v\":[0,1],\"d\":{\"ty\":\"App\",\"ac\":\"1\",\"tr\":\""
-                + TRACE_B + "\",\"id\":\"5f474d64b9cc9b2a\"}}").getBytes(StandardCharsets.UTF_8));
+        String payload = Base64.getEncoder()
+                .encodeToString(("{\"v\":[0,1],\"d\":{\"ty\":\"App\",\"ac\":\"1\",\"tr\":\"" + TRACE_B
+                                + "\",\"id\":\"5f474d64b9cc9b2a\"}}")
+                        .getBytes(StandardCharsets.UTF_8));
         assertEquals(Optional.of(TRACE_B), TraceHeaders.traceId(Map.of("newrelic", payload)));
         assertEquals(Optional.empty(), TraceHeaders.traceId(Map.of("traceparent", "garbage", "newrelic", "%%%")));
-        assertEquals(Optional.empty(), TraceHeaders.traceId(Map.of("traceparent",
-                "00-00000000000000000000000000000000-b7ad6b7169203331-01")), "the all-zero trace ID is invalid");
+        assertEquals(
+                Optional.empty(),
+                TraceHeaders.traceId(Map.of("traceparent", "00-00000000000000000000000000000000-b7ad6b7169203331-01")),
+                "the all-zero trace ID is invalid");
     }
 
     @Test
@@ -68,7 +72,8 @@ class TracingPortTest {
         assertEquals(19, wide.otherTraces());
         assertTrue(((String) wide.attributes().get("trace.otherTraceIds")).length() <= 255);
 
-        assertTrue(BatchParent.choose(List.of(Map.of(), Map.of("x", "y"))).parent().isEmpty());
+        assertTrue(
+                BatchParent.choose(List.of(Map.of(), Map.of("x", "y"))).parent().isEmpty());
     }
 
     @Test
@@ -77,38 +82,48 @@ class TracingPortTest {
         tracing.acceptQueueHeaders(w3c(TRACE_A, "b7ad6b7169203331")); // binds this thread, as the handler's
         tracing.acceptQueueHeaders(w3c(TRACE_B, "00000000000000b1"));
         assertEquals(TRACE_A, tracing.traceId(), "the first accepted context wins");
-        assertEquals(List.of(true, false), tracing.accepted().stream().map(RecordingTracing.Accepted::tookEffect).toList());
+        assertEquals(
+                List.of(true, false),
+                tracing.accepted().stream()
+                        .map(RecordingTracing.Accepted::tookEffect)
+                        .toList());
 
         AtomicReference<Map<String, String>> unlinked = new AtomicReference<>();
-        Thread.ofVirtual().start(() -> {
-            try (Tracing.Segment s = tracing.segment("CalcApi/call")) {
-                unlinked.set(s.insertHeaders());
-            }
-        }).join();
+        Thread.ofVirtual()
+                .start(() -> {
+                    try (Tracing.Segment s = tracing.segment("CalcApi/call")) {
+                        unlinked.set(s.insertHeaders());
+                    }
+                })
+                .join();
         assertEquals(Map.of(), unlinked.get(), "a thread never handed the transaction gets no context");
         assertEquals(1, tracing.unboundCalls());
 
         Tracing.Handoff handoff = tracing.handoff();
         AtomicReference<Map<String, String>> linked = new AtomicReference<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                handoff.call("Worker/job", () -> {
-                    try (Tracing.Segment s = tracing.segment("CalcApi/call")) {
-                        linked.set(s.insertHeaders());
+        Thread.ofVirtual()
+                .start(() -> {
+                    try {
+                        handoff.call("Worker/job", () -> {
+                            try (Tracing.Segment s = tracing.segment("CalcApi/call")) {
+                                linked.set(s.insertHeaders());
+                            }
+                            return null;
+                        });
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
                     }
-                    return null;
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-            tracing.segment("after").close(); // same thread, handoff done: no longer part of the transaction
-        }).join();
+                    tracing.segment("after").close(); // same thread, handoff done: no longer part of the transaction
+                })
+                .join();
         String traceparent = linked.get().get("traceparent");
         assertTrue(traceparent.startsWith("00-" + TRACE_A + "-"), traceparent);
         RecordingTracing.SegmentRecord call = tracing.segments("CalcApi/call").getLast();
         assertTrue(call.bound() && call.ended());
         assertEquals("00-" + TRACE_A + "-" + call.spanId() + "-01", traceparent, "the segment is the parent");
-        assertEquals(Optional.of(TRACE_A), TraceHeaders.traceId(Map.of("newrelic", linked.get().get("newrelic"))));
+        assertEquals(
+                Optional.of(TRACE_A),
+                TraceHeaders.traceId(Map.of("newrelic", linked.get().get("newrelic"))));
         assertTrue(tracing.segments("Worker/job").getFirst().bound(), "the handed-off work is a segment");
         assertFalse(tracing.segments("after").getFirst().bound(), "the link ends with the handed-off work");
         assertEquals(2, tracing.unboundCalls(), "only the unlinked segment and the one after the work");

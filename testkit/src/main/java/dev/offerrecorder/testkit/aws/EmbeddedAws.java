@@ -10,8 +10,8 @@ import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
 /**
  * AWS inside this JVM, on loopback: ElasticMQ speaks SQS, S3Proxy speaks S3 over a filesystem store under
@@ -29,6 +29,7 @@ public final class EmbeddedAws implements AutoCloseable {
     public static final String REGION = "us-east-1";
     /** An AWS-compatible endpoint to use instead of the in-JVM stand-ins (the {@code localstack} test profile). */
     public static final String ENDPOINT_PROPERTY = "offer-recorder.aws.endpoint";
+
     public static final String SQS_ENDPOINT_PROPERTY = "offer-recorder.aws.sqs-endpoint";
     public static final String S3_ENDPOINT_PROPERTY = "offer-recorder.aws.s3-endpoint";
 
@@ -60,7 +61,9 @@ public final class EmbeddedAws implements AutoCloseable {
         }
         useLocalCredentials();
 
-        SQSRestServer sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withDynamicPort().start();
+        SQSRestServer sqs = SQSRestServerBuilder.withInterface("127.0.0.1")
+                .withDynamicPort()
+                .start();
         SQSRestServer started = null;
         S3Proxy proxy = null;
         try {
@@ -78,12 +81,17 @@ public final class EmbeddedAws implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!"STARTED".equals(proxy.getState())) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("S3Proxy did not start within 30 s (state " + proxy.getState() + ")");
+                    throw new IllegalStateException(
+                            "S3Proxy did not start within 30 s (state " + proxy.getState() + ")");
                 }
                 Thread.sleep(10);
             }
-            return new EmbeddedAws(sqs, URI.create("http://127.0.0.1:" + sqsPort), proxy,
-                    URI.create("http://127.0.0.1:" + proxy.getPort()), s3Dir);
+            return new EmbeddedAws(
+                    sqs,
+                    URI.create("http://127.0.0.1:" + sqsPort),
+                    proxy,
+                    URI.create("http://127.0.0.1:" + proxy.getPort()),
+                    s3Dir);
         } catch (Exception e) {
             if (proxy != null) {
                 stopQuietly(proxy);

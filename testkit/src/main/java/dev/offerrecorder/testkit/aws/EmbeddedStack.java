@@ -1,7 +1,7 @@
 package dev.offerrecorder.testkit.aws;
 
-import dev.offerrecorder.shared.aws.QueueCounts;
 import dev.offerrecorder.shared.aws.AwsClients;
+import dev.offerrecorder.shared.aws.QueueCounts;
 import dev.offerrecorder.shared.config.Env;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,8 +60,14 @@ public final class EmbeddedStack implements AutoCloseable {
 
     private void create() {
         queueWithDlq(layout.jobQueue(), layout.jobDlq(), layout.jobVisibility().toSeconds());
-        queueWithDlq(layout.fanoutQueue(), layout.fanoutDlq(), layout.fanoutVisibility().toSeconds());
-        queueWithDlq(layout.transformQueue(), layout.transformDlq(), layout.transformVisibility().toSeconds());
+        queueWithDlq(
+                layout.fanoutQueue(),
+                layout.fanoutDlq(),
+                layout.fanoutVisibility().toSeconds());
+        queueWithDlq(
+                layout.transformQueue(),
+                layout.transformDlq(),
+                layout.transformVisibility().toSeconds());
         for (String bucket : new String[] {layout.rawBucket(), layout.platformBucket()}) {
             try {
                 s3.createBucket(r -> r.bucket(bucket));
@@ -72,20 +78,26 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private void queueWithDlq(String name, String dlqName, long visibilitySeconds) {
-        String dlqUrl = sqs.createQueue(r -> r.queueName(dlqName)
-                .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600"))).queueUrl();
+        String dlqUrl = sqs.createQueue(r ->
+                        r.queueName(dlqName).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600")))
+                .queueUrl();
         String dlqArn = arn(dlqUrl);
-        String url = sqs.createQueue(r -> r.queueName(name).attributes(Map.of(
-                QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(visibilitySeconds),
-                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn
-                        + "\",\"maxReceiveCount\":\"" + layout.maxReceiveCount() + "\"}"))).queueUrl();
+        String url = sqs.createQueue(r -> r.queueName(name)
+                        .attributes(Map.of(
+                                QueueAttributeName.VISIBILITY_TIMEOUT,
+                                Long.toString(visibilitySeconds),
+                                QueueAttributeName.REDRIVE_POLICY,
+                                "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                                        + layout.maxReceiveCount() + "\"}")))
+                .queueUrl();
         urls.put(name, url);
         urls.put(dlqName, dlqUrl);
     }
 
     public String arn(String queueUrl) {
         return sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
+                .attributes()
+                .get(QueueAttributeName.QUEUE_ARN);
     }
 
     public String url(String queueName) {
@@ -127,21 +139,15 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public Env workerEnv(String apiUrlTemplate) {
-        return baseEnv()
-                .with("CALC_API_URL_TEMPLATE", apiUrlTemplate)
-                .with("RAW_BUCKET", layout.rawBucket());
+        return baseEnv().with("CALC_API_URL_TEMPLATE", apiUrlTemplate).with("RAW_BUCKET", layout.rawBucket());
     }
 
     public Env transformEnv(Path workDir) {
-        return baseEnv()
-                .with("PLATFORM_BUCKET", layout.platformBucket())
-                .with("WORK_DIR", workDir.toString());
+        return baseEnv().with("PLATFORM_BUCKET", layout.platformBucket()).with("WORK_DIR", workDir.toString());
     }
 
     public Env replayEnv() {
-        return baseEnv()
-                .with("JOB_QUEUE_URL", url(layout.jobQueue()))
-                .with("JOB_DLQ_URL", url(layout.jobDlq()));
+        return baseEnv().with("JOB_QUEUE_URL", url(layout.jobQueue())).with("JOB_DLQ_URL", url(layout.jobDlq()));
     }
 
     /**
@@ -155,7 +161,8 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         Path root = Files.createTempDirectory("s3-copy-");
         String keyPrefix = prefix.endsWith("/") ? prefix : prefix + "/";
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(keyPrefix)).contents()) {
+        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(keyPrefix))
+                .contents()) {
             Path target = root.resolve(bucket).resolve(o.key()).normalize();
             if (!target.startsWith(root)) {
                 throw new IOException("object key " + o.key() + " escapes the copy directory");

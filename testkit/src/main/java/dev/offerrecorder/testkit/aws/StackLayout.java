@@ -15,8 +15,8 @@ public record StackLayout(
         Duration transformVisibility) {
 
     public static StackLayout local() {
-        return new StackLayout("offer-recorder", 3, Duration.ofSeconds(20), Duration.ofMinutes(16),
-                Duration.ofSeconds(30));
+        return new StackLayout(
+                "offer-recorder", 3, Duration.ofSeconds(20), Duration.ofMinutes(16), Duration.ofSeconds(30));
     }
 
     public StackLayout withPrefix(String newPrefix) {

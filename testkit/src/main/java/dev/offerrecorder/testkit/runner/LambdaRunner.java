@@ -68,7 +68,9 @@ public final class LambdaRunner implements AutoCloseable {
             Object handler = source.handlerFactory().get();
             // A second container for duplicate deliveries, built only if a fault plan asks for one.
             Supplier<Object> twin = memoize(source.handlerFactory());
-            Thread t = Thread.ofPlatform().daemon().name(source.functionName() + "-" + i)
+            Thread t = Thread.ofPlatform()
+                    .daemon()
+                    .name(source.functionName() + "-" + i)
                     .start(() -> poll(source, handler, twin));
             threads.add(t);
         }
@@ -132,10 +134,12 @@ public final class LambdaRunner implements AutoCloseable {
     }
 
     /** Invokes a stream handler directly, as {@code aws lambda invoke} / {@code sam remote invoke} would. */
-    public static String invokeDirect(RequestStreamHandler handler, String functionName, String json,
-                                      Duration timeout) throws Exception {
+    public static String invokeDirect(RequestStreamHandler handler, String functionName, String json, Duration timeout)
+            throws Exception {
         var out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), out,
+        handler.handleRequest(
+                new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
+                out,
                 new LocalContext(functionName, timeout.toMillis(), 512));
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -167,10 +171,12 @@ public final class LambdaRunner implements AutoCloseable {
         long windowEnd = System.nanoTime() + source.batchingWindow().toNanos();
         do {
             int want = Math.min(10, source.batchSize() - batch.size());
-            List<Message> got = sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(want)
-                    .waitTimeSeconds(batch.isEmpty() ? 1 : 0)
-                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
-                    .messageAttributeNames("All")).messages();
+            List<Message> got = sqs.receiveMessage(r -> r.queueUrl(source.queueUrl())
+                            .maxNumberOfMessages(want)
+                            .waitTimeSeconds(batch.isEmpty() ? 1 : 0)
+                            .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                            .messageAttributeNames("All"))
+                    .messages();
             batch.addAll(got);
             if (got.isEmpty() && (!batch.isEmpty() || !running.get())) {
                 break;
@@ -182,7 +188,8 @@ public final class LambdaRunner implements AutoCloseable {
     private void invoke(SqsEventSource source, Object handler, Supplier<Object> twin, List<Message> batch) {
         String eventJson = eventJson(source, batch);
         invocations.incrementAndGet();
-        long n = invocationsPerFunction.computeIfAbsent(source.functionName(), k -> new AtomicLong())
+        long n = invocationsPerFunction
+                .computeIfAbsent(source.functionName(), k -> new AtomicLong())
                 .incrementAndGet();
         InvocationFaults.Action action = faults.decide(source.functionName(), n);
         if (action != InvocationFaults.Action.RUN) {
@@ -220,8 +227,10 @@ public final class LambdaRunner implements AutoCloseable {
         List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
         for (Message m : batch) {
             if (!failed.contains(m.messageId())) {
-                done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
-                        .receiptHandle(m.receiptHandle()).build());
+                done.add(DeleteMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(done.size()))
+                        .receiptHandle(m.receiptHandle())
+                        .build());
             }
         }
         for (int i = 0; i < done.size(); i += 10) {
@@ -254,12 +263,13 @@ public final class LambdaRunner implements AutoCloseable {
      */
     private Set<String> runHandler(SqsEventSource source, Object handler, String eventJson) {
         Set<String> failed = new HashSet<>();
-        LocalContext context = new LocalContext(source.functionName(), source.timeout().toMillis(), 1024);
+        LocalContext context =
+                new LocalContext(source.functionName(), source.timeout().toMillis(), 1024);
         try {
             if (handler instanceof RequestStreamHandler stream) {
                 var out = new ByteArrayOutputStream();
-                stream.handleRequest(new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out,
-                        context);
+                stream.handleRequest(
+                        new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, context);
             } else if (handler instanceof RequestHandler<?, ?> typed) {
                 @SuppressWarnings("unchecked")
                 RequestHandler<SQSEvent, Object> h = (RequestHandler<SQSEvent, Object>) typed;

@@ -29,7 +29,8 @@ public final class S3NotificationBridge implements Runnable {
 
     @Override
     public synchronized void run() {
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+        for (S3Object o :
+                s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
             if (o.eTag() == null) {
                 // S3Proxy's filesystem store lists an object still being written without an ETag; S3 never shows
                 // it before the write completes. The next round sees it whole.

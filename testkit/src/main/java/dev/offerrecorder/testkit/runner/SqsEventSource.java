@@ -8,7 +8,12 @@ import java.util.function.Supplier;
  * batching window, how many concurrent invocations ({@code ScalingConfig.MaximumConcurrency}), and the function's
  * timeout. Each concurrent slot gets its own handler instance, as each Lambda container would.
  */
-public record SqsEventSource(String functionName, String queueUrl, String queueArn, int batchSize,
-                             Duration batchingWindow, int maximumConcurrency, Duration timeout,
-                             Supplier<Object> handlerFactory) {
-}
+public record SqsEventSource(
+        String functionName,
+        String queueUrl,
+        String queueArn,
+        int batchSize,
+        Duration batchingWindow,
+        int maximumConcurrency,
+        Duration timeout,
+        Supplier<Object> handlerFactory) {}

@@ -73,16 +73,14 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final long jitterMs;
     private volatile SimulatorFaults faults = SimulatorFaults.none();
 
-    public record Stats(long requests, int peakConcurrency, long rejected, long injectedErrors,
-                        long withTraceHeaders) {
-    }
+    public record Stats(
+            long requests, int peakConcurrency, long rejected, long injectedErrors, long withTraceHeaders) {}
 
     /**
      * What the fault settings did so far: 500s (errors, failing shops, outage), 429s, garbage 200s (garbage shops
      * and the garbage rate) and canned replies served.
      */
-    public record FaultCounts(long errors, long throttled, long garbage, long canned) {
-    }
+    public record FaultCounts(long errors, long throttled, long garbage, long canned) {}
 
     public CalcApiSimulator(int workers, int queueLimit, long latencyMs, long jitterMs) throws IOException {
         if (workers < 1 || queueLimit < 0 || latencyMs < 0 || jitterMs < 0) {
@@ -137,8 +135,8 @@ public final class CalcApiSimulator implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(requests.get(), peakActive.get(), rejected.get(), injectedErrors.get(),
-                withTraceHeaders.get());
+        return new Stats(
+                requests.get(), peakActive.get(), rejected.get(), injectedErrors.get(), withTraceHeaders.get());
     }
 
     public FaultCounts faultCounts() {
@@ -206,14 +204,18 @@ public final class CalcApiSimulator implements AutoCloseable {
                     recentTargets.removeFirst();
                 }
                 recentTargets.addLast(exchange.getRequestURI().getRawPath()
-                        + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+                        + (exchange.getRequestURI().getRawQuery() == null
+                                ? ""
+                                : "?" + exchange.getRequestURI().getRawQuery()));
             }
-            if (TRACE_HEADERS.stream().anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
+            if (TRACE_HEADERS.stream()
+                    .anyMatch(h -> exchange.getRequestHeaders().containsKey(h))) {
                 withTraceHeaders.incrementAndGet();
             }
             String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
-            String traceId = traceparent == null ? "" : TraceHeaders
-                    .traceId(Map.of("traceparent", traceparent)).orElse("");
+            String traceId = traceparent == null
+                    ? ""
+                    : TraceHeaders.traceId(Map.of("traceparent", traceparent)).orElse("");
             callsPerTraceId.computeIfAbsent(traceId, k -> new AtomicLong()).incrementAndGet();
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth != null && auth.equals(expectedAuthorization)) {
@@ -258,13 +260,13 @@ public final class CalcApiSimulator implements AutoCloseable {
         }
     }
 
-    private record Reply(int status, String body, Map<String, String> headers) {
-    }
+    private record Reply(int status, String body, Map<String, String> headers) {}
 
     private Reply serve(String shopId, String date) {
         callsPerJob.computeIfAbsent(shopId + "|" + date, k -> new AtomicLong()).incrementAndGet();
         SimulatorFaults f = faults;
-        long sleep = latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
+        long sleep =
+                latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
         sleep += f.extraLatencyMs();
         try {
             Thread.sleep(Math.max(0, sleep));

@@ -62,9 +62,13 @@ public final class S3FaultProxy implements AutoCloseable {
      * @param rejectedAttempts HTTP attempts refused
      * @param lostAttempts HTTP attempts stored and cut off
      */
-    public record Stats(long requests, long putCalls, long rejectedCalls, long lostCalls, long rejectedAttempts,
-                        long lostAttempts) {
-    }
+    public record Stats(
+            long requests,
+            long putCalls,
+            long rejectedCalls,
+            long lostCalls,
+            long rejectedAttempts,
+            long lostAttempts) {}
 
     private S3FaultProxy(ServerSocket server) {
         this.server = server;
@@ -96,8 +100,13 @@ public final class S3FaultProxy implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(requests.get(), coveredCalls.get(), rejectedCalls.get(), lostCalls.get(),
-                rejectedAttempts.get(), lostAttempts.get());
+        return new Stats(
+                requests.get(),
+                coveredCalls.get(),
+                rejectedCalls.get(),
+                lostCalls.get(),
+                rejectedAttempts.get(),
+                lostAttempts.get());
     }
 
     private void acceptLoop() {
@@ -136,9 +145,10 @@ public final class S3FaultProxy implements AutoCloseable {
                         relayBody(cin, OutputStream.nullOutputStream(), request.framing(false, 0));
                     }
                     byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code>"
-                            + "<Message>injected by S3FaultProxy</Message></Error>").getBytes(StandardCharsets.UTF_8);
+                                    + "<Message>injected by S3FaultProxy</Message></Error>")
+                            .getBytes(StandardCharsets.UTF_8);
                     cout.write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\n"
-                            + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
                     cout.write(body);
                     cout.flush();
@@ -234,8 +244,7 @@ public final class S3FaultProxy implements AutoCloseable {
             if (n % f.everyNth() == 0) {
                 mode = switch (f.mode()) {
                     case REJECT, LOSE_RESPONSE -> f.mode();
-                    case ALTERNATE -> (n / f.everyNth()) % 2 == 1 ? S3Faults.Mode.REJECT
-                            : S3Faults.Mode.LOSE_RESPONSE;
+                    case ALTERNATE -> (n / f.everyNth()) % 2 == 1 ? S3Faults.Mode.REJECT : S3Faults.Mode.LOSE_RESPONSE;
                 };
                 (mode == S3Faults.Mode.REJECT ? rejectedCalls : lostCalls).incrementAndGet();
             }
@@ -318,8 +327,7 @@ public final class S3FaultProxy implements AutoCloseable {
     }
 
     /** How a body is delimited: a length, chunked, or (responses only) the connection closing. */
-    private record Framing(long length, boolean chunked, boolean untilClose) {
-    }
+    private record Framing(long length, boolean chunked, boolean untilClose) {}
 
     /** A request or response head: its bytes as received, and what the relay needs from it. */
     private record Head(byte[] bytes, String firstLine, Map<String, List<String>> headers) {
@@ -349,8 +357,10 @@ public final class S3FaultProxy implements AutoCloseable {
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
                 if (colon > 0) {
-                    headers.computeIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                            k -> new ArrayList<>()).add(lines[i].substring(colon + 1).trim());
+                    headers.computeIfAbsent(
+                                    lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                                    k -> new ArrayList<>())
+                            .add(lines[i].substring(colon + 1).trim());
                 }
             }
             return new Head(bytes, lines[0], headers);

@@ -14,7 +14,11 @@ package dev.offerrecorder.testkit.sim;
  * </ul>
  */
 public record S3Faults(String bucket, String keyPrefix, int everyNth, Mode mode) {
-    public enum Mode { REJECT, LOSE_RESPONSE, ALTERNATE }
+    public enum Mode {
+        REJECT,
+        LOSE_RESPONSE,
+        ALTERNATE
+    }
 
     public S3Faults {
         if (everyNth < 0) {

@@ -8,19 +8,19 @@ import java.nio.file.Path;
 
 /** Finds files of the repository (events/, template.yaml) from wherever the test runs. */
 public final class RepoFiles {
-    private RepoFiles() {
-    }
+    private RepoFiles() {}
 
     public static Path root() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null) {
-            if (Files.exists(dir.resolve("template.yaml")) || Files.isDirectory(dir.resolve("events"))
-                    && Files.exists(dir.resolve("recorder"))) {
+            if (Files.exists(dir.resolve("template.yaml"))
+                    || Files.isDirectory(dir.resolve("events")) && Files.exists(dir.resolve("recorder"))) {
                 return dir;
             }
             dir = dir.getParent();
         }
-        throw new IllegalStateException("repository root not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "repository root not found above " + Path.of("").toAbsolutePath());
     }
 
     public static String event(String name) {

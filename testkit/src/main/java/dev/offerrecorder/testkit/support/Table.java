@@ -13,16 +13,15 @@ import java.util.Map;
 
 /** Reads the Parquet table from disk with DuckDB, an independent reader, as a data engineer would. */
 public final class Table {
-    private Table() {
-    }
+    private Table() {}
 
     /** Rows of {@code SELECT <select> FROM the table} as column-name maps. */
     public static List<Map<String, Object>> query(Path tableDir, String select) throws SQLException {
-        String source = "read_parquet('" + tableDir.toString().replace("'", "''")
-                + "/**/*.parquet', hive_partitioning = true)";
+        String source =
+                "read_parquet('" + tableDir.toString().replace("'", "''") + "/**/*.parquet', hive_partitioning = true)";
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             var st = c.createStatement();
-             ResultSet rs = st.executeQuery(select.replace("{table}", source))) {
+                var st = c.createStatement();
+                ResultSet rs = st.executeQuery(select.replace("{table}", source))) {
             ResultSetMetaData md = rs.getMetaData();
             List<Map<String, Object>> rows = new ArrayList<>();
             while (rs.next()) {
