@@ -15,7 +15,7 @@ import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.support.RepoFiles;
@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /** Every sample event in events/ drives its handler, built as Lambda builds it, against the embedded stack. */
+@WithEmbeddedStack(maxReceiveCount = 1)
 class SampleEventsTest {
     @TempDir
     static Path dir;
@@ -48,14 +49,12 @@ class SampleEventsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local().withMaxReceiveCount(1));
         api = new CalcApiSimulator(4, 16, 1, 0);
     }
 
     @AfterAll
     static void stop() {
         api.close();
-        stack.close();
     }
 
     private static SQSEvent sqsEvent(String file) {

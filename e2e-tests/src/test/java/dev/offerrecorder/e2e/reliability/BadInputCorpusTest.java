@@ -24,7 +24,7 @@ import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.table.TableKeys;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.runner.LocalContext;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
@@ -74,6 +74,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * (or recorded, or quarantined) with the error its index names, and nothing of it may reach the API, a raw-log
  * key or the table.
  */
+@WithEmbeddedStack(maxReceiveCount = 1)
 class BadInputCorpusTest {
     /** What a raw-log key may look like; nothing from a bad input may ever appear in one. */
     static final Pattern RAW_KEY =
@@ -88,7 +89,6 @@ class BadInputCorpusTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local().withMaxReceiveCount(1));
         api = new CalcApiSimulator(8, 64, 1, 0);
         stack.s3()
                 .putObject(
@@ -99,7 +99,6 @@ class BadInputCorpusTest {
     @AfterAll
     static void stop() {
         api.close();
-        stack.close();
     }
 
     /** A function built while stdout is captured, so its JSON log (bound at construction) can be read. */

@@ -19,7 +19,7 @@ import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.support.RawLogs;
@@ -61,6 +61,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * as themselves. The template's own security checks are the template tests (TemplateSecurityTest,
  * TemplateMutationTest).
  */
+@WithEmbeddedStack
 class HostileIdsTest {
     /** Never an ID: each must be refused wherever an ID is read. */
     static final List<String> HOSTILE = List.of(
@@ -156,14 +157,12 @@ class HostileIdsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
         api = new CalcApiSimulator(8, 64, 1, 0);
     }
 
     @AfterAll
     static void stop() {
         api.close();
-        stack.close();
     }
 
     private static String show(String id) {

@@ -12,12 +12,11 @@ import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.trace.RecordingTracing;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.runner.SqsEventSource;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.worker.WorkerHandler;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,11 +24,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -41,25 +37,13 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * the worker's calls into the API, so the API sees every call under the backfill's trace. The recording port
  * stands in for New Relic; each invocation gets its own, as each Lambda invocation is its own transaction.
  */
+@WithEmbeddedStack
 class FanoutTracingTest {
     static final String BACKFILL_TRACE = "0af7651916cd43dd8448eb211c80319c";
     static final String SLICE_TRACE = "22222222222222222222222222222222";
     static final String WORKER_TRACE = "11111111111111111111111111111111";
 
-    @TempDir
-    static Path dir;
-
     static EmbeddedStack stack;
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     @BeforeEach
     void purge() {

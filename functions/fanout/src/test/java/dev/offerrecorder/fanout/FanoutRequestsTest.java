@@ -10,20 +10,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -32,11 +29,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * message naming the problem and enqueue nothing; dry runs count and estimate; a manifest that changes under a
  * sliced run stops it; a job queue that refuses jobs hands the slice over at its confirmed prefix.
  */
+@WithEmbeddedStack
 class FanoutRequestsTest {
     private static final String FANOUT_ARN = "arn:aws:sqs:elasticmq:000000000000:offer-recorder-fanout";
-
-    @TempDir
-    static Path dir;
 
     static EmbeddedStack stack;
     static FanoutKit kit;
@@ -44,13 +39,7 @@ class FanoutRequestsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
         kit = new FanoutKit(stack);
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
     }
 
     @BeforeEach

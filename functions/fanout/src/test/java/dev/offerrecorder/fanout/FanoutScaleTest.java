@@ -6,50 +6,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A backfill of 100,000 manifest shops over 3 days (300,000 jobs), cut into slices by date and manifest range,
  * with every slice invocation given so little time that it must hand over again and again: every (shop, date)
  * must come out of the job queue exactly once.
  */
+@WithEmbeddedStack
 class FanoutScaleTest {
     static final int SHOPS = 100_000;
     static final int DAYS = 3;
     static final LocalDate FROM = LocalDate.of(2024, 2, 28);
-
-    @TempDir
-    static Path dir;
 
     static EmbeddedStack stack;
     static FanoutKit kit;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
         kit = new FanoutKit(stack);
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
     }
 
     /** A gzip CSV manifest with the ID in the second column, as exported from a shop database. */

@@ -7,28 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
-import java.nio.file.Path;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The daily schedule: one job per manifest shop for yesterday in Asia/Tokyo, from either kind of schedule. */
+@WithEmbeddedStack
 class FanoutScheduleTest {
-    @TempDir
-    static Path dir;
-
     static EmbeddedStack stack;
     static FanoutKit kit;
     static Env env;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
         kit = new FanoutKit(stack);
         // 300 shops, plus rows the run must skip and report: a blank ID and a repeated one.
         var csv = new StringBuilder("shop_id,name\n");
@@ -39,11 +33,6 @@ class FanoutScheduleTest {
             }
         }
         env = stack.fanoutEnv().with("SHOP_MANIFEST", kit.put("manifests/daily.csv", csv.toString()));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
     }
 
     @BeforeEach

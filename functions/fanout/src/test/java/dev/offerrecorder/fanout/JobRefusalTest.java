@@ -9,19 +9,16 @@ import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.testkit.aws.EmbeddedAws;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -38,22 +35,14 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  * interceptor on the fan-out's own client (ElasticMQ cannot be told to fail one request); everything else is the
  * embedded SQS.
  */
+@WithEmbeddedStack
 class JobRefusalTest {
-    @TempDir
-    static Path dir;
-
     static EmbeddedStack stack;
     static FanoutKit kit;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
         kit = new FanoutKit(stack);
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
     }
 
     /** Fails every SendMessageBatch to the job queue that carries shop 45's job, as SQS answering 500 would. */

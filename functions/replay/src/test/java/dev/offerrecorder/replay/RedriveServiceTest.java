@@ -8,41 +8,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /** The redrive service against ElasticMQ: peeking consumes nothing, one task at a time, rates as asked. */
+@WithEmbeddedStack(maxReceiveCount = 1)
 class RedriveServiceTest {
-    @TempDir
-    static Path dir;
-
     static EmbeddedStack stack;
     RedriveService redrive;
     String jobs;
     String dlq;
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local().withMaxReceiveCount(1));
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     @BeforeEach
     void empty() throws InterruptedException {

@@ -12,7 +12,7 @@ import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.support.RepoFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +49,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Partition compaction on the embedded S3: one row per job (the latest), sized files, safe deletes. */
+@WithEmbeddedStack
 class CompactionTest {
     @TempDir
     static Path dir;
@@ -60,17 +60,11 @@ class CompactionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
         transform = new TransformService(
                 stack.s3(),
                 stack.layout().platformBucket(),
                 Files.createDirectories(dir.resolve("transform-work")),
                 quietLog());
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
     }
 
     private static JsonLog quietLog() {

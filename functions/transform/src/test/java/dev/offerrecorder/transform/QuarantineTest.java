@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,22 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  * A raw object with broken lines, wrong types and a truncated gzip tail: good rows land, bad lines land in
  * quarantine with reason, source and line number, and the counts add up.
  */
+@WithEmbeddedStack
 class QuarantineTest {
     @TempDir
     static Path dir;
 
     static EmbeddedStack stack;
     final ObjectMapper mapper = Json.newMapper();
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     @Test
     void badLinesAndABrokenTailAreQuarantinedAndNothingVanishesFromTheCounts() throws Exception {

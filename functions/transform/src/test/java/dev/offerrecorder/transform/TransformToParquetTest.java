@@ -8,7 +8,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,28 +20,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The transform on the embedded S3, driven as Lambda drives it; its Parquet read back with DuckDB. */
+@WithEmbeddedStack
 class TransformToParquetTest {
     @TempDir
     static Path dir;
 
     static EmbeddedStack stack;
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     private List<String> keys(String prefix) {
         return stack

@@ -10,14 +10,13 @@ import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import dev.offerrecorder.testkit.support.RawLogs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,10 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -41,22 +37,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * The worker against the simulator over real HTTP and the embedded S3: capacity, retries, deadlines, garbage,
  * bad messages, failed writes. Each test uses its own run ID and reads back what it recorded.
  */
+@WithEmbeddedStack
 class WorkerServiceTest {
-    @TempDir
-    static Path dir;
-
     static EmbeddedStack stack;
     final JobCodec codec = new JobCodec();
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     private Env env(CalcApiSimulator api, Map<String, String> extra) {
         Env env = stack.workerEnv(api.urlTemplate())

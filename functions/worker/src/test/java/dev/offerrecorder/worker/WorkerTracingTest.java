@@ -13,7 +13,7 @@ import dev.offerrecorder.shared.trace.RecordingTracing;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.shared.trace.Tracing;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
-import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.runner.SqsEventSource;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
@@ -22,7 +22,6 @@ import dev.offerrecorder.testkit.support.RawLogs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -32,10 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
@@ -43,26 +39,14 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * The worker's tracing against the simulator over real HTTP, the embedded S3 and (for the SQS trip) the embedded
  * SQS driven by the Lambda runner: the recording port stands in for New Relic, which cannot run here.
  */
+@WithEmbeddedStack
 class WorkerTracingTest {
     static final String FANOUT_TRACE = "0af7651916cd43dd8448eb211c80319c";
     static final String OTHER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     static final String WORKER_TRACE = "11111111111111111111111111111111";
 
-    @TempDir
-    static Path dir;
-
     static EmbeddedStack stack;
     final JobCodec codec = new JobCodec();
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = EmbeddedStack.start(dir, StackLayout.local());
-    }
-
-    @AfterAll
-    static void stop() {
-        stack.close();
-    }
 
     private Env env(CalcApiSimulator api) {
         return stack.workerEnv(api.urlTemplate())
