@@ -35,7 +35,7 @@ class ReplayEndToEndTest {
     void failedJobsGoToTheDlqAndAReplayRecordsEveryJobExactlyOnce() throws Exception {
         var options = PipelineOptions.defaults(dir)
                 .withApi(8, 5, 1, 0.0)
-                .withLayout(StackLayout.local().withMaxReceiveCount(2).withJobVisibility(Duration.ofSeconds(3)))
+                .withLayout(StackLayout.local().withMaxReceiveCount(2))
                 .withWorkerEnv(Map.of("API_MAX_ATTEMPTS", "2"));
         int shops = 20;
         int days = 3;

@@ -60,8 +60,8 @@ class FaultInjectionTest {
 
     @Test
     void aFullOutageParksJobsInTheDlqAndReplayRecordsThem() throws Exception {
-        // maxReceiveCount 2 with 2 s visibility: a 4.5 s outage outlasts every job's receives.
-        var settings = FaultRig.Settings.defaults().withQueue(Duration.ofSeconds(2), 2);
+        // maxReceiveCount 2 with retry delays of 1-2 s: a 4.5 s outage outlasts every job's receives.
+        var settings = FaultRig.Settings.defaults().withMaxReceiveCount(2);
         try (FaultRig rig = FaultRig.start(dir, "api-outage", settings)) {
             CalcApiSimulator api = rig.pipeline().api();
             api.setFaults(SimulatorFaults.none().withOutage(true));
@@ -92,9 +92,7 @@ class FaultInjectionTest {
     @Test
     void a429StormWithRetryAfterIsWaitedOut() throws Exception {
         // Retry-After: 1 s, so an invocation needs room for a wait and a second attempt.
-        var settings = FaultRig.Settings.defaults()
-                .withQueue(Duration.ofSeconds(3), 3)
-                .withWorkerTimeout(Duration.ofMillis(2500));
+        var settings = FaultRig.Settings.defaults().withMaxReceiveCount(3).withWorkerTimeout(Duration.ofMillis(2500));
         try (FaultRig rig = FaultRig.start(dir, "api-429-storm", settings)) {
             CalcApiSimulator api = rig.pipeline().api();
             api.setFaults(SimulatorFaults.none().withThrottleRate(0.8));
@@ -179,7 +177,7 @@ class FaultInjectionTest {
 
     @Test
     void workerCrashesBeforeAndAfterItsWorkLoseNothing() throws Exception {
-        var settings = FaultRig.Settings.defaults().withQueue(Duration.ofSeconds(2), 4);
+        var settings = FaultRig.Settings.defaults().withMaxReceiveCount(4);
         try (FaultRig rig = FaultRig.start(dir, "worker-crashes", settings)) {
             var runner = rig.pipeline().runner();
             runner.setInvocationFaults(InvocationFaults.everyNth("worker", 4, Action.CRASH_AFTER_HANDLER)

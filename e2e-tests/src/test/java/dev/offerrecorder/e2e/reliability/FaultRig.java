@@ -47,24 +47,28 @@ final class FaultRig implements AutoCloseable {
     static final int SHOPS = 100;
     static final Duration QUIET_TIMEOUT = Duration.ofSeconds(90);
 
-    /** How a scenario's pipeline differs from the default: queue settings, worker timeout and environment. */
-    record Settings(Duration visibility, int maxReceiveCount, Duration workerTimeout, Map<String, String> workerEnv) {
+    /**
+     * How a scenario's pipeline differs from the default: the job queue's maxReceiveCount, the worker's timeout (the
+     * job queue's visibility is 6x it, as in the template) and environment. A failed job comes back after the
+     * worker's retry delay (1, 2, 4 s); a crashed or timed-out invocation's batch after the visibility timeout.
+     */
+    record Settings(int maxReceiveCount, Duration workerTimeout, Map<String, String> workerEnv) {
         static Settings defaults() {
-            return new Settings(Duration.ofSeconds(2), 3, Duration.ofMillis(1500), Map.of());
+            return new Settings(3, Duration.ofMillis(1500), Map.of());
         }
 
-        Settings withQueue(Duration newVisibility, int newMaxReceiveCount) {
-            return new Settings(newVisibility, newMaxReceiveCount, workerTimeout, workerEnv);
+        Settings withMaxReceiveCount(int newMaxReceiveCount) {
+            return new Settings(newMaxReceiveCount, workerTimeout, workerEnv);
         }
 
         Settings withWorkerTimeout(Duration timeout) {
-            return new Settings(visibility, maxReceiveCount, timeout, workerEnv);
+            return new Settings(maxReceiveCount, timeout, workerEnv);
         }
 
         Settings withWorkerEnv(Map<String, String> extra) {
             Map<String, String> merged = new HashMap<>(workerEnv);
             merged.putAll(extra);
-            return new Settings(visibility, maxReceiveCount, workerTimeout, merged);
+            return new Settings(maxReceiveCount, workerTimeout, merged);
         }
     }
 
@@ -105,10 +109,8 @@ final class FaultRig implements AutoCloseable {
         workerEnv.putAll(settings.workerEnv());
         PipelineOptions options = PipelineOptions.defaults(dir)
                 .withApi(16, 2, 1, 0.0)
+                .withLayout(StackLayout.local().withMaxReceiveCount(settings.maxReceiveCount()))
                 .withWorker(10, 2, settings.workerTimeout())
-                .withLayout(StackLayout.local()
-                        .withJobVisibility(settings.visibility())
-                        .withMaxReceiveCount(settings.maxReceiveCount()))
                 .withWorkerEnv(workerEnv);
         WorkerLogTap tap = WorkerLogTap.install();
         S3FaultProxy proxy = null;

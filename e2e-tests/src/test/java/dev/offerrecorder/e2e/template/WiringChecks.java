@@ -116,9 +116,9 @@ final class WiringChecks {
             // A message keeps its original enqueue time in the DLQ: a shorter DLQ retention drops it early.
             long sourceRetention = numberOr(props.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
             long dlqRetention = numberOr(dlqProps.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
-            if (dlqRetention < sourceRetention) {
-                v.add(dlq.get() + ": MessageRetentionPeriod " + dlqRetention + " is shorter than " + queue + "'s "
-                        + sourceRetention);
+            if (dlqRetention <= sourceRetention) {
+                v.add(dlq.get() + ": MessageRetentionPeriod " + dlqRetention + " must be longer than " + queue
+                        + "'s (a moved message keeps its enqueue time) " + sourceRetention);
             }
         }
         return v;

@@ -59,18 +59,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--max-receive-count",
             paramLabel = "N",
-            defaultValue = "3",
+            defaultValue = "5",
             description = "Job queue redrive policy: deliveries before a job goes to the DLQ (default "
                     + "${DEFAULT-VALUE}).")
     int maxReceiveCount;
 
     @Option(
-            names = "--job-visibility",
+            names = "--worker-timeout",
             paramLabel = "DURATION",
-            defaultValue = "20s",
+            defaultValue = "60s",
             converter = DurationConverter.class,
-            description = "Job queue visibility timeout: how soon a failed job is retried (default ${DEFAULT-VALUE}).")
-    Duration jobVisibility;
+            description = "The worker's timeout; the job queue's visibility timeout is 6x it, as in template.yaml "
+                    + "(default ${DEFAULT-VALUE}). A failed job comes back after 1, 2, 4... s.")
+    Duration workerTimeout;
 
     @Option(
             names = "--fail-shops",
@@ -97,8 +98,8 @@ final class ServeCommand implements Callable<Integer> {
         if (maxReceiveCount < 1 || maxReceiveCount > 1000) {
             throw new ParameterException(spec.commandLine(), "--max-receive-count must be 1..1000");
         }
-        if (jobVisibility.isNegative() || jobVisibility.toSeconds() > 43_200) {
-            throw new ParameterException(spec.commandLine(), "--job-visibility must be 0s..12h");
+        if (workerTimeout.toMillis() < 100 || workerTimeout.toSeconds() > 900) {
+            throw new ParameterException(spec.commandLine(), "--worker-timeout must be 100ms..15m (Lambda's limit)");
         }
         if (failFor != null && failShops == null) {
             throw new ParameterException(spec.commandLine(), "--fail-for goes with --fail-shops");
@@ -117,7 +118,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         var base = pipelineArgs.options(dir);
         var options = base.withLayout(
-                base.layout().withMaxReceiveCount(maxReceiveCount).withJobVisibility(jobVisibility));
+                base.layout().withMaxReceiveCount(maxReceiveCount).withWorkerTimeout(workerTimeout));
         // The functions log JSON lines to stdout, as in Lambda: keep them in a file so this console stays readable.
         Path logFile = dir.resolve("logs").resolve("functions.log");
         Files.createDirectories(logFile.getParent());
@@ -187,8 +188,8 @@ final class ServeCommand implements Callable<Integer> {
                 server.apiCapacity(),
                 server.defaultReplayRate());
         err.printf(
-                "  job queue: maxReceiveCount %d, visibility %s; function logs %s%n",
-                maxReceiveCount, jobVisibility, logFile);
+                "  job queue: maxReceiveCount %d, worker timeout %s (visibility 6x); function logs %s%n",
+                maxReceiveCount, workerTimeout, logFile);
         err.printf(
                 "try: ./recorder backfill --local --data-dir %s --from 2024-01-01 --to 2024-01-03 --shops 1-100 "
                         + "--wait%n",

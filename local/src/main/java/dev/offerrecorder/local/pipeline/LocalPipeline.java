@@ -79,7 +79,7 @@ public final class LocalPipeline implements AutoCloseable {
                 1,
                 Duration.ZERO,
                 2,
-                Duration.ofMinutes(15),
+                layout.fanoutTimeout(),
                 () -> new FanoutHandler(fanoutEnv)));
         runner.start(new SqsEventSource(
                 "worker",
@@ -88,7 +88,7 @@ public final class LocalPipeline implements AutoCloseable {
                 options.workerBatchSize(),
                 options.workerBatchWindow(),
                 options.workerConcurrency(),
-                options.workerTimeout(),
+                layout.workerTimeout(),
                 () -> new WorkerHandler(finalWorkerEnv)));
         runner.start(new SqsEventSource(
                 "transform",
@@ -97,7 +97,7 @@ public final class LocalPipeline implements AutoCloseable {
                 10,
                 Duration.ofMillis(200),
                 2,
-                Duration.ofMinutes(5),
+                layout.transformTimeout(),
                 () -> new TransformHandler(transformEnv)));
         this.notifications = new S3NotificationBridge(
                 stack.s3(), stack.sqs(), layout.rawBucket(), RawLogKeys.PREFIX, stack.url(layout.transformQueue()));

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * How a local pipeline is set up: the simulated API (W workers, latency, jitter, queue, error rate), the worker's
- * event source (batch size, window, MaximumConcurrency, timeout) and any extra worker environment.
+ * event source (batch size, window, MaximumConcurrency), the stack (queues, function timeouts) and any extra worker
+ * environment.
  */
 public record PipelineOptions(
         Path dataDir,
@@ -19,7 +20,6 @@ public record PipelineOptions(
         int workerBatchSize,
         Duration workerBatchWindow,
         int workerConcurrency,
-        Duration workerTimeout,
         StackLayout layout,
         Map<String, String> workerEnv) {
 
@@ -34,7 +34,6 @@ public record PipelineOptions(
                 100,
                 Duration.ofMillis(500),
                 2,
-                Duration.ofSeconds(60),
                 StackLayout.local(),
                 Map.of(
                         "API_CALL_TIMEOUT_MS",
@@ -58,11 +57,11 @@ public record PipelineOptions(
                 workerBatchSize,
                 workerBatchWindow,
                 workerConcurrency,
-                workerTimeout,
                 layout,
                 workerEnv);
     }
 
+    /** The worker's event source and timeout; the job queue's visibility follows from the timeout (6x). */
     public PipelineOptions withWorker(int batchSize, int concurrency, Duration timeout) {
         return new PipelineOptions(
                 dataDir,
@@ -74,8 +73,7 @@ public record PipelineOptions(
                 batchSize,
                 workerBatchWindow,
                 concurrency,
-                timeout,
-                layout,
+                layout.withWorkerTimeout(timeout),
                 workerEnv);
     }
 
@@ -90,7 +88,6 @@ public record PipelineOptions(
                 workerBatchSize,
                 workerBatchWindow,
                 workerConcurrency,
-                workerTimeout,
                 newLayout,
                 workerEnv);
     }
@@ -108,7 +105,6 @@ public record PipelineOptions(
                 workerBatchSize,
                 workerBatchWindow,
                 workerConcurrency,
-                workerTimeout,
                 layout,
                 Map.copyOf(merged));
     }

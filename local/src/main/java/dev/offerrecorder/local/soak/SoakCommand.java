@@ -229,8 +229,10 @@ public final class SoakCommand implements Callable<Integer> {
         String runId = "soak-" + System.currentTimeMillis();
         PipelineOptions options = PipelineOptions.defaults(dir)
                 .withApi(apiWorkers, apiLatencyMs, apiLatencyMs / 2, 0.0)
+                // The template's queues and receive counts; a 10 s worker timeout, so abandoned batches come back
+                // within the run (visibility 6x, 60 s) and failed jobs after the retry delay.
+                .withLayout(StackLayout.local())
                 .withWorker(workerBatch, workerConcurrency, Duration.ofSeconds(10))
-                .withLayout(layout())
                 .withWorkerEnv(Map.of(
                         "API_CALL_TIMEOUT_MS",
                         "2000",
@@ -380,21 +382,6 @@ public final class SoakCommand implements Callable<Integer> {
             functionLogs.close();
             heap.stop();
         }
-    }
-
-    /**
-     * Job visibility short enough that abandoned batches come back within the run and long enough for a slow batch;
-     * fan-out and transform visibilities as template.yaml sets them (6x their function timeouts), because a 100k-job
-     * slice takes minutes locally and must not be redelivered while it still runs (StackLayout.local() gives the
-     * fan-out queue 60 s against LocalPipeline's 15-minute fan-out timeout).
-     */
-    private static StackLayout layout() {
-        return new StackLayout(
-                StackLayout.local().prefix(),
-                5,
-                Duration.ofSeconds(15),
-                Duration.ofSeconds(5400),
-                Duration.ofSeconds(1800));
     }
 
     /** Every row of the table's Parquet files (one run, so shop and date identify the job). */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -59,15 +60,14 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private void create() {
-        queueWithDlq(layout.jobQueue(), layout.jobDlq(), layout.jobVisibility().toSeconds());
+        queueWithDlq(layout.jobQueue(), layout.jobDlq(), layout.jobVisibility(), layout.jobMaxReceiveCount());
         queueWithDlq(
-                layout.fanoutQueue(),
-                layout.fanoutDlq(),
-                layout.fanoutVisibility().toSeconds());
+                layout.fanoutQueue(), layout.fanoutDlq(), layout.fanoutVisibility(), StackLayout.FANOUT_MAX_RECEIVES);
         queueWithDlq(
                 layout.transformQueue(),
                 layout.transformDlq(),
-                layout.transformVisibility().toSeconds());
+                layout.transformVisibility(),
+                StackLayout.TRANSFORM_MAX_RECEIVES);
         for (String bucket : new String[] {layout.rawBucket(), layout.platformBucket()}) {
             try {
                 s3.createBucket(r -> r.bucket(bucket));
@@ -77,21 +77,29 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
-    private void queueWithDlq(String name, String dlqName, long visibilitySeconds) {
-        String dlqUrl = sqs.createQueue(r ->
-                        r.queueName(dlqName).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600")))
+    private void queueWithDlq(String name, String dlqName, Duration visibility, int maxReceiveCount) {
+        String dlqUrl = sqs.createQueue(r -> r.queueName(dlqName)
+                        .attributes(
+                                Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, seconds(layout.dlqRetention()))))
                 .queueUrl();
         String dlqArn = arn(dlqUrl);
         String url = sqs.createQueue(r -> r.queueName(name)
                         .attributes(Map.of(
                                 QueueAttributeName.VISIBILITY_TIMEOUT,
-                                Long.toString(visibilitySeconds),
+                                seconds(visibility),
+                                QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+                                seconds(layout.queueRetention()),
                                 QueueAttributeName.REDRIVE_POLICY,
-                                "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
-                                        + layout.maxReceiveCount() + "\"}")))
+                                "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount
+                                        + "\"}")))
                 .queueUrl();
         urls.put(name, url);
         urls.put(dlqName, dlqUrl);
+    }
+
+    private static String seconds(Duration d) {
+        // SQS takes whole seconds; round a sub-second test timeout's visibility up, never down to 0.
+        return Long.toString((d.toMillis() + 999) / 1000);
     }
 
     public String arn(String queueUrl) {
@@ -139,7 +147,12 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public Env workerEnv(String apiUrlTemplate) {
-        return baseEnv().with("CALC_API_URL_TEMPLATE", apiUrlTemplate).with("RAW_BUCKET", layout.rawBucket());
+        // A failed job comes back after 1, 2, 4... s: the template's 30 s base on the local time scale.
+        return baseEnv()
+                .with("CALC_API_URL_TEMPLATE", apiUrlTemplate)
+                .with("RAW_BUCKET", layout.rawBucket())
+                .with("JOB_QUEUE_URL", url(layout.jobQueue()))
+                .with("RETRY_DELAY_SECONDS", "1");
     }
 
     public Env transformEnv(Path workDir) {

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSer
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,12 +18,16 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +36,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Drives handlers the way Lambda does. For each SQS event source it runs MaximumConcurrency pollers, each with
@@ -45,6 +51,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * soak run.
  */
 public final class LambdaRunner implements AutoCloseable {
+
     private final SqsClient sqs;
     private final String region;
     private final PojoSerializer<SQSEvent> sqsEvents =
@@ -54,6 +61,7 @@ public final class LambdaRunner implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong invocations = new AtomicLong();
     private final AtomicLong handlerErrors = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
     private final Map<String, AtomicLong> invocationsPerFunction = new ConcurrentHashMap<>();
     private final Map<InvocationFaults.Action, AtomicLong> faultsApplied = new ConcurrentHashMap<>();
     private volatile InvocationFaults faults = InvocationFaults.none();
@@ -63,15 +71,30 @@ public final class LambdaRunner implements AutoCloseable {
         this.region = region;
     }
 
+    /**
+     * Starts the source's pollers. Refuses a queue whose visibility timeout is below {@value
+     * StackLayout#VISIBILITY_PER_TIMEOUT}x the function's timeout, the rule template.yaml follows: below it, a batch still being
+     * worked on becomes visible again and is delivered twice.
+     */
     public void start(SqsEventSource source) {
+        long visibilitySeconds = Long.parseLong(sqs.getQueueAttributes(
+                        r -> r.queueUrl(source.queueUrl()).attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT))
+                .attributes()
+                .get(QueueAttributeName.VISIBILITY_TIMEOUT));
+        if (visibilitySeconds * 1000
+                < StackLayout.VISIBILITY_PER_TIMEOUT * source.timeout().toMillis()) {
+            throw new IllegalStateException("queue " + source.queueUrl() + " has a visibility timeout of "
+                    + visibilitySeconds + " s, below " + StackLayout.VISIBILITY_PER_TIMEOUT + "x "
+                    + source.functionName()
+                    + "'s timeout of " + source.timeout() + " (template.yaml's rule for every SQS event source)");
+        }
         for (int i = 0; i < source.maximumConcurrency(); i++) {
-            Object handler = source.handlerFactory().get();
             // A second container for duplicate deliveries, built only if a fault plan asks for one.
             Supplier<Object> twin = memoize(source.handlerFactory());
             Thread t = Thread.ofPlatform()
                     .daemon()
                     .name(source.functionName() + "-" + i)
-                    .start(() -> poll(source, handler, twin));
+                    .start(() -> poll(source, twin));
             threads.add(t);
         }
     }
@@ -144,7 +167,8 @@ public final class LambdaRunner implements AutoCloseable {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private void poll(SqsEventSource source, Object handler, Supplier<Object> twin) {
+    private void poll(SqsEventSource source, Supplier<Object> twin) {
+        Object handler = source.handlerFactory().get();
         while (running.get()) {
             try {
                 List<Message> batch = receiveBatch(source);
@@ -153,7 +177,10 @@ public final class LambdaRunner implements AutoCloseable {
                 }
                 inFlight.incrementAndGet();
                 try {
-                    invoke(source, handler, twin, batch);
+                    if (invoke(source, handler, twin, batch) == Container.GONE) {
+                        // Lambda replaces a container whose invocation timed out: the next batch gets a cold one.
+                        handler = source.handlerFactory().get();
+                    }
                 } finally {
                     inFlight.decrementAndGet();
                 }
@@ -185,7 +212,12 @@ public final class LambdaRunner implements AutoCloseable {
         return batch;
     }
 
-    private void invoke(SqsEventSource source, Object handler, Supplier<Object> twin, List<Message> batch) {
+    private enum Container {
+        KEPT,
+        GONE
+    }
+
+    private Container invoke(SqsEventSource source, Object handler, Supplier<Object> twin, List<Message> batch) {
         String eventJson = eventJson(source, batch);
         invocations.incrementAndGet();
         long n = invocationsPerFunction
@@ -199,7 +231,7 @@ public final class LambdaRunner implements AutoCloseable {
         switch (action) {
             case CRASH_BEFORE_HANDLER -> {
                 // As a container that died: no work, no deletes; the batch reappears after its visibility timeout.
-                return;
+                return Container.KEPT;
             }
             case DELIVER_TWICE -> {
                 // Both deliveries run at once, each on its own handler instance, as on two containers. A message is
@@ -214,13 +246,17 @@ public final class LambdaRunner implements AutoCloseable {
                 }
             }
             default -> {
-                failed = runHandler(source, handler, eventJson);
+                try {
+                    failed = runHandler(source, handler, eventJson);
+                } catch (TimeoutException e) {
+                    return Container.GONE;
+                }
                 if (failed == null) {
-                    return;
+                    return Container.KEPT;
                 }
                 if (action == InvocationFaults.Action.CRASH_AFTER_HANDLER) {
                     // The work is done but the poller never hears of it: nothing is deleted.
-                    return;
+                    return Container.KEPT;
                 }
             }
         }
@@ -237,6 +273,7 @@ public final class LambdaRunner implements AutoCloseable {
             List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
             sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(chunk));
         }
+        return Container.KEPT;
     }
 
     private static Set<String> failedOrAll(Future<Set<String>> delivery, List<Message> batch) {
@@ -259,33 +296,62 @@ public final class LambdaRunner implements AutoCloseable {
 
     /**
      * Runs one handler on the event; returns the message IDs it reported failed, or null when it threw (as in
-     * Lambda, the whole batch then returns to the queue after its visibility timeout).
+     * Lambda, the whole batch then returns to the queue after its visibility timeout). A handler still running at
+     * the function's timeout is stopped (interrupted, and never heard from again) and {@link TimeoutException} is
+     * thrown: Lambda ends such an invocation with an error, returns the batch, and replaces the container.
      */
-    private Set<String> runHandler(SqsEventSource source, Object handler, String eventJson) {
-        Set<String> failed = new HashSet<>();
+    private Set<String> runHandler(SqsEventSource source, Object handler, String eventJson) throws TimeoutException {
         LocalContext context =
                 new LocalContext(source.functionName(), source.timeout().toMillis(), 1024);
+        FutureTask<Set<String>> invocation = new FutureTask<>(() -> call(handler, eventJson, context));
+        Thread thread = Thread.ofPlatform()
+                .daemon()
+                .name(source.functionName() + "-invocation")
+                .start(invocation);
         try {
-            if (handler instanceof RequestStreamHandler stream) {
-                var out = new ByteArrayOutputStream();
-                stream.handleRequest(
-                        new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, context);
-            } else if (handler instanceof RequestHandler<?, ?> typed) {
-                @SuppressWarnings("unchecked")
-                RequestHandler<SQSEvent, Object> h = (RequestHandler<SQSEvent, Object>) typed;
-                Object response = h.handleRequest(sqsEvents.fromJson(eventJson), context);
-                if (response instanceof SQSBatchResponse r && r.getBatchItemFailures() != null) {
-                    r.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
-                }
-            } else {
-                throw new IllegalArgumentException("not a Lambda handler: " + handler.getClass());
-            }
-        } catch (Exception e) {
+            return invocation.get(source.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            thread.interrupt();
+            timeouts.incrementAndGet();
             handlerErrors.incrementAndGet();
-            System.err.println(source.functionName() + " invocation failed: " + e);
+            System.err.printf(
+                    Locale.ROOT,
+                    "%s: Task timed out after %.2f seconds%n",
+                    source.functionName(),
+                    source.timeout().toMillis() / 1000.0);
+            throw e;
+        } catch (ExecutionException e) {
+            handlerErrors.incrementAndGet();
+            System.err.println(source.functionName() + " invocation failed: " + e.getCause());
+            return null;
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    private Set<String> call(Object handler, String eventJson, LocalContext context) throws Exception {
+        Set<String> failed = new HashSet<>();
+        if (handler instanceof RequestStreamHandler stream) {
+            var out = new ByteArrayOutputStream();
+            stream.handleRequest(new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, context);
+        } else if (handler instanceof RequestHandler<?, ?> typed) {
+            @SuppressWarnings("unchecked")
+            RequestHandler<SQSEvent, Object> h = (RequestHandler<SQSEvent, Object>) typed;
+            Object response = h.handleRequest(sqsEvents.fromJson(eventJson), context);
+            if (response instanceof SQSBatchResponse r && r.getBatchItemFailures() != null) {
+                r.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
+            }
+        } else {
+            throw new IllegalArgumentException("not a Lambda handler: " + handler.getClass());
+        }
         return failed;
+    }
+
+    /** Invocations stopped at the function's timeout so far. */
+    public long timeouts() {
+        return timeouts.get();
     }
 
     private String eventJson(SqsEventSource source, List<Message> batch) {
