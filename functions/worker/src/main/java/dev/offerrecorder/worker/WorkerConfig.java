@@ -5,7 +5,12 @@ import dev.offerrecorder.shared.config.Env;
 import java.time.Duration;
 import java.util.Optional;
 
-/** The worker's settings, read and checked once per container. */
+/**
+ * The worker's settings, read and checked once per container.
+ *
+ * @param jobQueueUrl where failed jobs are handed back with {@code retryDelay} (see {@link RetryScheduler}); without
+ *     it they wait out the queue's visibility timeout
+ */
 public record WorkerConfig(
         String apiUrlTemplate,
         String rawBucket,
@@ -18,7 +23,9 @@ public record WorkerConfig(
         ApiConcurrencyGate.Algorithm limitAlgorithm,
         Duration writeReserve,
         Optional<String> tokenSecret,
-        Optional<String> tokenParameter) {
+        Optional<String> tokenParameter,
+        Optional<String> jobQueueUrl,
+        Duration retryDelay) {
 
     static ApiConcurrencyGate.Algorithm algorithm(String name) {
         try {
@@ -50,6 +57,8 @@ public record WorkerConfig(
                 algorithm(env.get("API_LIMIT_ALGORITHM", "vegas")),
                 Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 0, 600_000)),
                 env.optional("CALC_API_TOKEN_SECRET"),
-                env.optional("CALC_API_TOKEN_PARAMETER"));
+                env.optional("CALC_API_TOKEN_PARAMETER"),
+                env.optional("JOB_QUEUE_URL"),
+                Duration.ofSeconds(env.getInt("RETRY_DELAY_SECONDS", 30, 0, RetryScheduler.MAX_DELAY_SECONDS)));
     }
 }

@@ -13,12 +13,14 @@ import dev.offerrecorder.shared.trace.Tracing;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.crac.Resource;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /** Lambda entry point: SQS batch in, partial batch failures out. Wiring only; {@link WorkerService} does the work. */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
     private final WorkerService service;
+    private final RetryScheduler retries;
     private final JsonLog log = new JsonLog("worker");
 
     public WorkerHandler() {
@@ -34,6 +36,11 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         WorkerConfig config = WorkerConfig.from(env);
         this.service =
                 WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log, tracing);
+        this.retries = new RetryScheduler(
+                config.jobQueueUrl().isPresent() ? AwsClients.sqs(env) : null,
+                config.jobQueueUrl(),
+                config.retryDelay(),
+                log);
         org.crac.Core.getGlobalContext().register(this);
     }
 
@@ -50,6 +57,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             throw new IllegalStateException("worker interrupted", e);
         }
         log.info("batch done", Map.of("result", result));
+        retries.schedule(event, Set.copyOf(result.failedMessageIds()));
         return SQSBatchResponse.builder()
                 .withBatchItemFailures(result.failedMessageIds().stream()
                         .map(id -> SQSBatchResponse.BatchItemFailure.builder()
