@@ -8,6 +8,7 @@ import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.operator.cli.ProgressBar;
 import dev.offerrecorder.operator.cli.RecorderCli;
 import dev.offerrecorder.shared.json.Json;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +73,9 @@ public final class DemoCommand implements Callable<Integer> {
         PrintStream stdout = System.out;
         long started = System.nanoTime();
         Path dir = dataDir.toAbsolutePath();
+        if (clearPreviousOutput(dir)) {
+            err.printf("demo: cleared the objects an earlier demo left in %s%n", dir);
+        }
         // The functions log JSON lines to stdout, as in Lambda; keep them in a file so the summary stays readable.
         Path logFile = dir.resolve("logs").resolve("functions.log");
         Files.createDirectories(logFile.getParent());
@@ -155,6 +162,25 @@ public final class DemoCommand implements Callable<Integer> {
                     ? 0
                     : RecorderCli.EXIT_FAILED;
         }
+    }
+
+    /**
+     * A demo counts what its run recorded against what it planned, so it starts from an empty store: the objects
+     * and work files an earlier demo left in this data directory go (logs are overwritten anyway).
+     */
+    private static boolean clearPreviousOutput(Path dir) throws IOException {
+        boolean cleared = false;
+        for (Path sub : List.of(dir.resolve("s3"), dir.resolve("work"))) {
+            if (Files.isDirectory(sub)) {
+                try (Stream<Path> paths = Files.walk(sub)) {
+                    for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+                cleared = true;
+            }
+        }
+        return cleared;
     }
 
     private static double round(double v) {
