@@ -102,6 +102,24 @@ public final class NewRelicTracing implements Tracing {
         }
     }
 
+    /**
+     * The agent's linking metadata for logs in context ({@code trace.id}, {@code span.id}, {@code entity.guid},
+     * {@code entity.name}, ...), blank values left out: empty without the agent (the API's no-op answers nothing).
+     */
+    public static Map<String, String> linkingMetadata() {
+        Map<String, String> metadata = safely(() -> NewRelic.getAgent().getLinkingMetadata(), Map.of());
+        if (metadata == null || metadata.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> {
+            if (k != null && v != null && !v.isBlank()) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     /** The API takes String, Number and Boolean values only; anything else goes as its string form. */
     private static Map<String, Object> values(Map<String, ?> attributes) {
         Map<String, Object> out = new HashMap<>();
