@@ -1,5 +1,7 @@
 -- offer_recordings for Amazon Athena (engine v3), with partition projection: no crawler, no MSCK REPAIR,
--- new dt= partitions are visible as soon as their files land. Replace PLATFORM_BUCKET (see query-recipes.md).
+-- new dt= partitions are visible as soon as their files land. `sam deploy` already creates this table in the Glue
+-- Data Catalog (template.yaml: CatalogDatabase, OfferRecordingsTable; GlueTableTest keeps both in step); this DDL
+-- is the hand-made alternative, e.g. for another account or catalog. Replace PLATFORM_BUCKET (see query-recipes.md).
 -- The column list must match OfferColumns.TABLE in functions/transform (QueryRecipesTest checks it).
 CREATE EXTERNAL TABLE IF NOT EXISTS offer_recordings (
   shop_id        string,
