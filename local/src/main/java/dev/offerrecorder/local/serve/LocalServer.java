@@ -7,9 +7,11 @@ import dev.offerrecorder.operator.ops.LocalStackFile;
 import dev.offerrecorder.operator.ops.StackInfo;
 import dev.offerrecorder.replay.RedriveService;
 import dev.offerrecorder.replay.ReplayHandler;
+import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedAws;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.aws.StackLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +23,9 @@ import java.util.Map;
  * how to reach all of it. The replay function's API capacity is the simulator's ceiling (W / L).
  */
 public final class LocalServer implements AutoCloseable {
+    /** {@code sam local invoke --env-vars DATA_DIR/sam-env-vars.json} points the functions at this stack. */
+    public static final String SAM_ENV_VARS = "sam-env-vars.json";
+
     private final LocalPipeline pipeline;
     private final LambdaInvokeServer functions;
     private final StackInfo stack;
@@ -92,6 +97,15 @@ public final class LocalServer implements AutoCloseable {
                             pipeline.api().baseUri().toString(),
                             capacity,
                             stack));
+            String jobQueueUrl = stack.jobQueueUrl();
+            SamEnvVars samEnv = new SamEnvVars(
+                    embedded.aws().sqsEndpoint().toString(),
+                    embedded.aws().s3Endpoint().toString(),
+                    jobQueueUrl.substring(0, jobQueueUrl.lastIndexOf('/')),
+                    pipeline.api().urlTemplate());
+            Files.writeString(
+                    dataDir.resolve(SAM_ENV_VARS),
+                    Json.newMapper().writerWithDefaultPrettyPrinter().writeValueAsString(samEnv.byFunction(layout)));
             return new LocalServer(pipeline, functions, stack, dataDir, capacity);
         } catch (Exception e) {
             if (functions != null) {

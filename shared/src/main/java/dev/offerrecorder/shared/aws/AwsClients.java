@@ -4,6 +4,7 @@ import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -21,6 +22,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * lazily, so nothing is cached across a SnapStart restore) and the lean URL-connection HTTP client.
  */
 public final class AwsClients {
+    /** The prefix of the endpoint variables {@code sam local invoke --env-vars} sets (see {@link #endpoint}). */
+    public static final String LOCAL_ENDPOINT_URL = "LOCAL_ENDPOINT_URL";
+
     private AwsClients() {}
 
     public static S3Client s3(Env env) {
@@ -51,19 +55,33 @@ public final class AwsClients {
         return Region.of(env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")));
     }
 
+    /**
+     * The endpoint override: {@code AWS_ENDPOINT_URL_<SERVICE>}, else {@code LOCAL_ENDPOINT_URL_<SERVICE>}, else
+     * {@code AWS_ENDPOINT_URL}, else {@code LOCAL_ENDPOINT_URL}. The LOCAL_ names exist for {@code sam local
+     * invoke}: SAM only sets variables the template declares, and the template declares these as absent in AWS
+     * (an empty {@code AWS_ENDPOINT_URL} would break the SDK's own reading of it).
+     */
     static Optional<URI> endpoint(Env env, String serviceVariable) {
-        String variable = env.optional(serviceVariable).isPresent() ? serviceVariable : "AWS_ENDPOINT_URL";
-        return env.optional(variable).map(value -> {
-            try {
-                URI uri = URI.create(value);
-                if (uri.getScheme() == null || uri.getHost() == null) {
-                    throw new IllegalArgumentException("no scheme or host");
-                }
-                return uri;
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(variable, "is not a URL: '" + value + "'");
+        String localService = serviceVariable.replace("AWS_ENDPOINT_URL", LOCAL_ENDPOINT_URL);
+        for (String variable : List.of(serviceVariable, localService, "AWS_ENDPOINT_URL", LOCAL_ENDPOINT_URL)) {
+            Optional<String> value = env.optional(variable);
+            if (value.isPresent()) {
+                return Optional.of(uri(variable, value.get()));
             }
-        });
+        }
+        return Optional.empty();
+    }
+
+    private static URI uri(String variable, String value) {
+        try {
+            URI uri = URI.create(value);
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                throw new IllegalArgumentException("no scheme or host");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(variable, "is not a URL: '" + value + "'");
+        }
     }
 
     private static SdkHttpClient httpClient() {
