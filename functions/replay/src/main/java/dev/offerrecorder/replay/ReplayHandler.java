@@ -43,11 +43,10 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     }
 
     public ReplayHandler(Env env) {
-        this.redrive =
-                new RedriveService(AwsClients.sqs(env), env.require("JOB_DLQ_URL"), env.require("JOB_QUEUE_URL"));
-        this.capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
-        int headroomPercent = env.getInt("REPLAY_HEADROOM_PERCENT", 50, 1, 100);
-        this.defaultRate = RedriveService.rateFor(capacity, headroomPercent / 100.0);
+        ReplayConfig config = ReplayConfig.from(env);
+        this.redrive = new RedriveService(AwsClients.sqs(env), config.dlqUrl(), config.jobQueueUrl());
+        this.capacity = config.apiCapacityRps();
+        this.defaultRate = config.defaultRate();
         org.crac.Core.getGlobalContext().register(this);
     }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.aws.AwsClients;
-import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
@@ -14,9 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -30,9 +27,7 @@ import java.util.Map;
  * "compact the partition {@code COMPACTION_LAG_DAYS} days before the event's time" in {@code TIME_ZONE}.
  * Returns the {@link CompactionResult} as JSON.
  *
- * <p>Environment: {@code PLATFORM_BUCKET} (required), {@code COMPACTION_TARGET_MB} (default 128),
- * {@code COMPACTION_LAG_DAYS} (default 1), {@code TIME_ZONE} (default UTC), {@code WORK_DIR} (default
- * java.io.tmpdir; needs room for one partition's files twice).
+ * <p>Environment: see {@link CompactionConfig}.
  */
 public final class CompactionHandler implements RequestStreamHandler {
     private final CompactionService service;
@@ -51,21 +46,12 @@ public final class CompactionHandler implements RequestStreamHandler {
     }
 
     public CompactionHandler(Env env, Clock clock) {
-        long targetBytes = env.getInt("COMPACTION_TARGET_MB", 128, 1, 1024) * 1024L * 1024L;
-        this.lagDays = env.getInt("COMPACTION_LAG_DAYS", 1, 0, 3650);
-        String zoneName = env.get("TIME_ZONE", "UTC");
-        try {
-            this.zone = ZoneId.of(zoneName);
-        } catch (DateTimeException e) {
-            throw new ConfigException("TIME_ZONE", "is not a time zone: '" + zoneName + "'");
-        }
+        CompactionConfig config = CompactionConfig.from(env);
+        this.lagDays = config.lagDays();
+        this.zone = config.timeZone();
         this.clock = clock;
         this.service = new CompactionService(
-                AwsClients.s3(env),
-                env.require("PLATFORM_BUCKET"),
-                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))),
-                targetBytes,
-                log);
+                AwsClients.s3(env), config.platformBucket(), config.workDir(), config.targetBytes(), log);
     }
 
     @Override
