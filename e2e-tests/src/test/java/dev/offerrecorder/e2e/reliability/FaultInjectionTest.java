@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Faults injected end to end on the embedded AWS: the whole pipeline runs one backfill of 200 jobs while the API,
  * S3, the worker's containers or SQS misbehave, then every job is accounted for: in the table exactly once after
  * compaction, or in the job DLQ with the reason the worker gave; none lost. Where jobs end in the DLQ, the replay
- * function redrives them once the fault is gone, and then every job must be in the table exactly once.
+ * function replays them once the fault is gone, and then every job must be in the table exactly once.
  *
  * <p>Each scenario prints one line per stage ({@code RELIABILITY ...}); docs/reliability.md quotes them. Run alone:
  * {@code ./mvnw -pl local test-compile surefire:test -Dgroups=faults}.
@@ -272,17 +272,17 @@ class FaultInjectionTest {
         }
     }
 
-    /** Checks the settled state, then redrives the DLQ if anything is parked and checks again. */
+    /** Checks the settled state, then replays the DLQ if anything is parked and checks again. */
     private static void finish(FaultRig rig, Reconciliation r, String noLoggedReason) throws Exception {
         FaultRig.assertAccountedFor(r);
         if (r.inDlq() > 0) {
             Reconciliation replayed = rig.replayDlqAndSettle(noLoggedReason);
             FaultRig.assertAccountedFor(replayed);
-            assertEquals(0, replayed.inDlq(), "the redrive emptied the DLQ -- " + replayed.line());
+            assertEquals(0, replayed.inDlq(), "the replay emptied the DLQ -- " + replayed.line());
             assertEquals(
                     replayed.jobsIn(),
                     replayed.recorded(),
-                    "every job recorded after the redrive -- " + replayed.line());
+                    "every job recorded after the replay -- " + replayed.line());
         } else {
             assertEquals(r.jobsIn(), r.recorded(), "nothing parked, so everything recorded -- " + r.line());
         }

@@ -30,6 +30,6 @@ public record ReplayConfig(String dlqUrl, String jobQueueUrl, int apiCapacityRps
 
     /** The rate a replay runs at when none is asked for. */
     public int defaultRate() {
-        return RedriveService.rateFor(apiCapacityRps, headroomPercent / 100.0);
+        return ReplayService.rateFor(apiCapacityRps, headroomPercent / 100.0);
     }
 }
