@@ -19,17 +19,26 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
- * Lambda entry point of partition compaction ({@link CompactionService}). Input is either
- * {@code {"date":"YYYY-MM-DD"}} (compact that partition; invoke it by hand or from a backfill) or a scheduled
- * event (EventBridge rule or Scheduler: {@code "detail-type":"Scheduled Event"}, or an empty object), meaning
- * "compact the partition {@code COMPACTION_LAG_DAYS} days before the event's time" in {@code TIME_ZONE}.
- * Returns the {@link CompactionResult} as JSON.
+ * Lambda entry point of partition compaction ({@link CompactionService}). Input is one of
+ * <ul>
+ *   <li>{@code {"date":"YYYY-MM-DD"}}: compact that partition (by hand); returns its {@link CompactionResult};</li>
+ *   <li>{@code {"upTo":"YYYY-MM-DD"}}: compact every marked partition (written since its last compaction) dated
+ *       then or earlier, e.g. right after a backfill; returns a {@link PendingCompaction};</li>
+ *   <li>a scheduled event (EventBridge rule or Scheduler: {@code "detail-type":"Scheduled Event"}, or an empty
+ *       object): as {@code upTo} the day {@code COMPACTION_LAG_DAYS} before the event's time in {@code TIME_ZONE}.
+ *       Younger partitions wait, as the daily run may still be writing them; their markers keep them pending.</li>
+ * </ul>
+ * A run over marked partitions starts a partition only while the invocation has time left for it (twice the
+ * slowest partition so far, at least a minute); the rest stay marked for the next run. It fails (so the schedule
+ * retries and the error alarm fires) when a partition failed, after the others were done.
  *
  * <p>Environment: see {@link CompactionConfig}.
  */
 public final class CompactionHandler implements RequestStreamHandler {
+    private static final long MIN_TIME_LEFT_MS = 10_000;
     private final CompactionService service;
     private final int lagDays;
     private final ZoneId zone;
@@ -57,13 +66,42 @@ public final class CompactionHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         byte[] body = input.readAllBytes();
-        LocalDate date = partitionDate(new String(body, StandardCharsets.UTF_8));
-        CompactionResult result = service.compact(date);
-        output.write(mapper.writeValueAsBytes(result));
+        Request request = request(new String(body, StandardCharsets.UTF_8));
+        if (request.date() != null) {
+            output.write(mapper.writeValueAsBytes(service.compact(request.date())));
+            return;
+        }
+        PendingCompaction run = service.compactPending(request.upTo(), timeLeft(context));
+        output.write(mapper.writeValueAsBytes(run));
+        output.flush();
+        if (!run.failed().isEmpty()) {
+            throw new IllegalStateException(
+                    run.failed().size() + " partition(s) failed to compact (markers kept): " + run.failed());
+        }
     }
 
-    /** The partition an input asks for; IllegalArgumentException saying what is wrong with the input. */
-    LocalDate partitionDate(String input) {
+    /** One partition ({@code date}) or every marked partition up to {@code upTo}: exactly one is set. */
+    record Request(LocalDate date, LocalDate upTo) {}
+
+    /** Starts another partition only with twice the slowest one so far left, and at least 10 s. */
+    private static BooleanSupplier timeLeft(Context context) {
+        if (context == null) {
+            return () -> true;
+        }
+        long[] slowest = {0};
+        long[] started = {-1};
+        return () -> {
+            long now = System.nanoTime();
+            if (started[0] >= 0) {
+                slowest[0] = Math.max(slowest[0], (now - started[0]) / 1_000_000);
+            }
+            started[0] = now;
+            return context.getRemainingTimeInMillis() > Math.max(MIN_TIME_LEFT_MS, 2 * slowest[0]);
+        };
+    }
+
+    /** What an input asks for; IllegalArgumentException saying what is wrong with the input. */
+    Request request(String input) {
         JsonNode node;
         try {
             node = input.isBlank() ? mapper.createObjectNode() : mapper.readTree(input);
@@ -75,17 +113,17 @@ public final class CompactionHandler implements RequestStreamHandler {
         }
         JsonNode date = node.get("date");
         if (date != null) {
-            try {
-                return LocalDate.parse(date.asText());
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("compaction input 'date' must be YYYY-MM-DD, got " + date);
-            }
+            return new Request(date(date, "date"), null);
+        }
+        JsonNode upTo = node.get("upTo");
+        if (upTo != null) {
+            return new Request(null, date(upTo, "upTo"));
         }
         boolean scheduled = node.isEmpty()
                 || "Scheduled Event".equals(node.path("detail-type").asText());
         if (!scheduled) {
-            throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"} or a scheduled "
-                    + "event, got fields " + fieldNames(node));
+            throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"}, "
+                    + "{\"upTo\":\"YYYY-MM-DD\"} or a scheduled event, got fields " + fieldNames(node));
         }
         Instant at;
         try {
@@ -93,9 +131,9 @@ public final class CompactionHandler implements RequestStreamHandler {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
         }
-        LocalDate partition = LocalDate.ofInstant(at, zone).minusDays(lagDays);
+        LocalDate last = LocalDate.ofInstant(at, zone).minusDays(lagDays);
         log.info(
-                "scheduled compaction",
+                "scheduled compaction of marked partitions",
                 Map.of(
                         "eventTime",
                         at.toString(),
@@ -103,9 +141,17 @@ public final class CompactionHandler implements RequestStreamHandler {
                         lagDays,
                         "timeZone",
                         zone.getId(),
-                        "date",
-                        partition.toString()));
-        return partition;
+                        "upTo",
+                        last.toString()));
+        return new Request(null, last);
+    }
+
+    private static LocalDate date(JsonNode value, String field) {
+        try {
+            return LocalDate.parse(value.asText());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("compaction input '" + field + "' must be YYYY-MM-DD, got " + value);
+        }
     }
 
     private static String fieldNames(JsonNode node) {
