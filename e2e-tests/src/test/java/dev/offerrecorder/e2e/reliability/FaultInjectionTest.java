@@ -15,8 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
@@ -54,6 +57,57 @@ class FaultInjectionTest {
             api.setFaults(SimulatorFaults.none());
             Reconciliation r = rig.settle("final", null);
             assertTrue(api.faultCounts().errors() > 0, "the bursts must have failed some calls");
+            finish(rig, r, null);
+        }
+    }
+
+    /**
+     * S3 as unkind as it is: every second raw-log notification delivered twice, an s3:TestEvent among them, the
+     * backfill submitted twice, and compaction of the marked partitions running again and again while the
+     * transforms are still writing. After
+     * the pipeline settles, one more scheduled-style run (no per-date compaction) must leave one row per job.
+     */
+    @Test
+    void duplicateNotificationsAndCompactionDuringTransformsLeaveOneRowPerJob() throws Exception {
+        try (FaultRig rig = FaultRig.start(dir, "unkind-notifications", FaultRig.Settings.defaults())) {
+            rig.pipeline().notifications().unkind(2, true);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger compactions = new AtomicInteger();
+            List<String> compactionErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread compactor = Thread.ofPlatform()
+                    .name("compaction-during-transform")
+                    .start(() -> {
+                        while (!stop.get()) {
+                            try {
+                                rig.pipeline().invokePendingCompaction(FaultRig.TO);
+                                compactions.incrementAndGet();
+                                Thread.sleep(200);
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (Exception e) {
+                                compactionErrors.add(String.valueOf(e));
+                            }
+                        }
+                    });
+            // Submitted twice: every job recorded twice, in raw logs of other compositions, so rows are duplicated
+            // in the table until compaction (the notification duplicates alone rewrite the same parts).
+            rig.submitBackfill();
+            rig.submitBackfill();
+            rig.pipeline().awaitQuiet(Duration.ofMinutes(2), p -> {});
+            stop.set(true);
+            compactor.join();
+            assertEquals(List.of(), compactionErrors, "compaction during the transforms must not fail");
+            assertTrue(compactions.get() > 1, "compaction must have run while the pipeline worked");
+            assertTrue(rig.pipeline().notifications().duplicatesSent() > 0, "duplicate notifications were sent");
+
+            JsonNode last = rig.pipeline().invokePendingCompaction(FaultRig.TO);
+            assertEquals(0, last.path("failed").size(), last.toString());
+            Map<String, Long> counts = rig.tableCounts();
+            assertEquals(
+                    counts.size(),
+                    counts.values().stream().mapToLong(Long::longValue).sum(),
+                    "count(*) == count(DISTINCT shop_id, target_date) after the scheduled-style run alone");
+            Reconciliation r = rig.settle("final", null);
             finish(rig, r, null);
         }
     }
