@@ -58,12 +58,12 @@ class ReplayCliTest {
 
         Cli.Result started = Cli.run("replay", "start", "--local", "--data-dir", dir, "--rate", "1");
         assertEquals(0, started.exitCode(), started.toString());
-        assertTrue(started.out().contains("redrive started"), started.toString());
+        assertTrue(started.out().contains("replay started"), started.toString());
         assertTrue(started.err().contains("job DLQ: 200 messages visible"), "shows the DLQ before: " + started);
 
         Cli.Result refused = Cli.run("replay", "start", "--local", "--data-dir", dir, "--rate", "1", "--sample", "0");
         assertEquals(RecorderCli.EXIT_REFUSED, refused.exitCode(), refused.toString());
-        assertTrue(refused.err().contains("refused: a redrive is already running"), refused.toString());
+        assertTrue(refused.err().contains("refused: a replay is already running"), refused.toString());
 
         Cli.Result list = Cli.run("replay", "list", "--local", "--data-dir", dir);
         assertEquals(0, list.exitCode(), list.toString());

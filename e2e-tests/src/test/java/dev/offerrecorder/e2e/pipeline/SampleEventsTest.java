@@ -196,7 +196,7 @@ class SampleEventsTest {
     }
 
     @Test
-    void replaySamplesListAndStartARedrive() throws Exception {
+    void replaySamplesListAndStartsAReplay() throws Exception {
         String dlq = stack.url(stack.layout().jobDlq());
         stack.sqs().sendMessage(r -> r.queueUrl(dlq)
                 .messageBody("{\"v\":1,\"runId\":\"r\",\"shopId\":\"5\"," + "\"date\":\"2024-01-01\"}"));

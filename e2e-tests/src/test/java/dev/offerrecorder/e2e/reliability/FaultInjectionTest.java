@@ -15,8 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
@@ -27,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Faults injected end to end on the embedded AWS: the whole pipeline runs one backfill of 200 jobs while the API,
  * S3, the worker's containers or SQS misbehave, then every job is accounted for: in the table exactly once after
  * compaction, or in the job DLQ with the reason the worker gave; none lost. Where jobs end in the DLQ, the replay
- * function redrives them once the fault is gone, and then every job must be in the table exactly once.
+ * function replays them once the fault is gone, and then every job must be in the table exactly once.
  *
  * <p>Each scenario prints one line per stage ({@code RELIABILITY ...}); docs/reliability.md quotes them. Run alone:
  * {@code ./mvnw -pl local test-compile surefire:test -Dgroups=faults}.
@@ -54,6 +57,57 @@ class FaultInjectionTest {
             api.setFaults(SimulatorFaults.none());
             Reconciliation r = rig.settle("final", null);
             assertTrue(api.faultCounts().errors() > 0, "the bursts must have failed some calls");
+            finish(rig, r, null);
+        }
+    }
+
+    /**
+     * S3 as unkind as it is: every second raw-log notification delivered twice, an s3:TestEvent among them, the
+     * backfill submitted twice, and compaction of the marked partitions running again and again while the
+     * transforms are still writing. After
+     * the pipeline settles, one more scheduled-style run (no per-date compaction) must leave one row per job.
+     */
+    @Test
+    void duplicateNotificationsAndCompactionDuringTransformsLeaveOneRowPerJob() throws Exception {
+        try (FaultRig rig = FaultRig.start(dir, "unkind-notifications", FaultRig.Settings.defaults())) {
+            rig.pipeline().notifications().unkind(2, true);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger compactions = new AtomicInteger();
+            List<String> compactionErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread compactor = Thread.ofPlatform()
+                    .name("compaction-during-transform")
+                    .start(() -> {
+                        while (!stop.get()) {
+                            try {
+                                rig.pipeline().invokePendingCompaction(FaultRig.TO);
+                                compactions.incrementAndGet();
+                                Thread.sleep(200);
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (Exception e) {
+                                compactionErrors.add(String.valueOf(e));
+                            }
+                        }
+                    });
+            // Submitted twice: every job recorded twice, in raw logs of other compositions, so rows are duplicated
+            // in the table until compaction (the notification duplicates alone rewrite the same parts).
+            rig.submitBackfill();
+            rig.submitBackfill();
+            rig.pipeline().awaitQuiet(Duration.ofMinutes(2), p -> {});
+            stop.set(true);
+            compactor.join();
+            assertEquals(List.of(), compactionErrors, "compaction during the transforms must not fail");
+            assertTrue(compactions.get() > 1, "compaction must have run while the pipeline worked");
+            assertTrue(rig.pipeline().notifications().duplicatesSent() > 0, "duplicate notifications were sent");
+
+            JsonNode last = rig.pipeline().invokePendingCompaction(FaultRig.TO);
+            assertEquals(0, last.path("failed").size(), last.toString());
+            Map<String, Long> counts = rig.tableCounts();
+            assertEquals(
+                    counts.size(),
+                    counts.values().stream().mapToLong(Long::longValue).sum(),
+                    "count(*) == count(DISTINCT shop_id, target_date) after the scheduled-style run alone");
+            Reconciliation r = rig.settle("final", null);
             finish(rig, r, null);
         }
     }
@@ -270,17 +324,17 @@ class FaultInjectionTest {
         }
     }
 
-    /** Checks the settled state, then redrives the DLQ if anything is parked and checks again. */
+    /** Checks the settled state, then replays the DLQ if anything is parked and checks again. */
     private static void finish(FaultRig rig, Reconciliation r, String noLoggedReason) throws Exception {
         FaultRig.assertAccountedFor(r);
         if (r.inDlq() > 0) {
             Reconciliation replayed = rig.replayDlqAndSettle(noLoggedReason);
             FaultRig.assertAccountedFor(replayed);
-            assertEquals(0, replayed.inDlq(), "the redrive emptied the DLQ -- " + replayed.line());
+            assertEquals(0, replayed.inDlq(), "the replay emptied the DLQ -- " + replayed.line());
             assertEquals(
                     replayed.jobsIn(),
                     replayed.recorded(),
-                    "every job recorded after the redrive -- " + replayed.line());
+                    "every job recorded after the replay -- " + replayed.line());
         } else {
             assertEquals(r.jobsIn(), r.recorded(), "nothing parked, so everything recorded -- " + r.line());
         }

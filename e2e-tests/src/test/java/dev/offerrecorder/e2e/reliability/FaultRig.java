@@ -252,7 +252,7 @@ final class FaultRig implements AutoCloseable {
     static final String NO_REASON = "NO REASON LOGGED";
 
     /**
-     * Redrives the job DLQ with the replay function (faults must be off by now), waits until it is empty and the
+     * Replays the job DLQ with the replay function (faults must be off by now), waits until it is empty and the
      * pipeline quiet, then settles again: everything must be recorded, once.
      */
     Reconciliation replayDlqAndSettle(String noLoggedReason) throws Exception {
@@ -264,7 +264,7 @@ final class FaultRig implements AutoCloseable {
         while (pipeline.stack().depth(layout.jobDlq()).total() > 0) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(
-                        "DLQ not drained by the redrive within " + QUIET_TIMEOUT + ": " + started);
+                        "DLQ not drained by the replay within " + QUIET_TIMEOUT + ": " + started);
             }
             Thread.sleep(200);
         }
@@ -343,7 +343,7 @@ final class FaultRig implements AutoCloseable {
 
     /**
      * Every message in the job DLQ, by job, with its reason. Read without deleting: each message is hidden while
-     * the whole queue is read, then made visible again for a redrive.
+     * the whole queue is read, then made visible again for a replay.
      */
     private Map<String, String> dlqJobs(String noLoggedReason) {
         var sqs = pipeline.stack().sqs();

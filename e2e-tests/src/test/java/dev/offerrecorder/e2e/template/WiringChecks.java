@@ -314,18 +314,22 @@ final class WiringChecks {
         for (String action : List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject")) {
             requireAllowed(t, v, "CompactRole", action, platform + "/" + table + "*");
         }
+        String markers = TableKeys.COMPACTION_PENDING_PREFIX;
+        requireAllowed(t, v, "TransformRole", "s3:PutObject", platform + "/" + markers + "*");
+        requireAllowed(t, v, "CompactRole", "s3:DeleteObject", platform + "/" + markers + "*");
         boolean lists = SecurityChecks.identityStatements(t).stream()
                 .anyMatch(s -> s.owner().equals("CompactRole")
                         && s.actions().contains("s3:ListBucket")
                         && s.resources().stream().anyMatch(r -> Cfn.stringOrSub(r)
                                 .filter(platform::equals)
                                 .isPresent())
-                        && (table + "*")
+                        && List.of(table + "*", TableKeys.COMPACTION_PENDING_PREFIX + "*")
                                 .equals(Cfn.map(Cfn.map(s.raw().get("Condition"))
                                                 .get("StringLike"))
                                         .get("s3:prefix")));
         if (!lists) {
-            v.add("CompactRole must allow s3:ListBucket on " + platform + " limited to s3:prefix " + table + "*");
+            v.add("CompactRole must allow s3:ListBucket on " + platform + " limited to s3:prefix [" + table + "*, "
+                    + TableKeys.COMPACTION_PENDING_PREFIX + "*]");
         }
         return v;
     }

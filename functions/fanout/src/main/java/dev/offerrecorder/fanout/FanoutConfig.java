@@ -2,7 +2,6 @@ package dev.offerrecorder.fanout;
 
 import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
-import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.Optional;
 
@@ -19,13 +18,7 @@ public record FanoutConfig(
         double apiRatePerSecond) {
 
     public static FanoutConfig from(Env env) {
-        ZoneId zone;
-        String tz = env.get("TIME_ZONE", "Asia/Tokyo");
-        try {
-            zone = ZoneId.of(tz);
-        } catch (DateTimeException e) {
-            throw new ConfigException("TIME_ZONE", "is not a time-zone ID: '" + tz + "'");
-        }
+        ZoneId zone = env.zone("TIME_ZONE", "Asia/Tokyo");
         Optional<String> manifest = env.optional("SHOP_MANIFEST");
         manifest.ifPresent(uri -> {
             // Checked at cold start, not first when the daily schedule fires.

@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.sqs.model.StartMessageMoveTaskRequest;
  * Lambda entry point, invoked directly ({@code sam remote invoke}, {@code ./recorder replay}); no action means peek:
  * <ul>
  *   <li>{@code {"action":"peek", "sample"?: 20}}: DLQ depth, oldest age, a sample grouped by failure reason;</li>
- *   <li>{@code {"action":"start", "maxPerSecond"?}}: redrive at that rate, by default {@code API_CAPACITY_RPS} x
+ *   <li>{@code {"action":"start", "maxPerSecond"?}}: replay at that rate, by default {@code API_CAPACITY_RPS} x
  *       {@code REPLAY_HEADROOM_PERCENT}; never above the API's capacity. Replies REFUSED while a task runs;</li>
  *   <li>{@code {"action":"list"}}: the DLQ's move tasks (an array);</li>
  *   <li>{@code {"action":"cancel", "taskHandle"?}}: cancels that task, or the running one.</li>
@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.sqs.model.StartMessageMoveTaskRequest;
 public final class ReplayHandler implements RequestStreamHandler, Resource {
     static final int DEFAULT_SAMPLE = 20;
 
-    private final RedriveService redrive;
+    private final ReplayService replay;
     private final int capacity;
     private final int defaultRate;
     private final ObjectMapper mapper = Json.newMapper();
@@ -43,11 +43,10 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     }
 
     public ReplayHandler(Env env) {
-        this.redrive =
-                new RedriveService(AwsClients.sqs(env), env.require("JOB_DLQ_URL"), env.require("JOB_QUEUE_URL"));
-        this.capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
-        int headroomPercent = env.getInt("REPLAY_HEADROOM_PERCENT", 50, 1, 100);
-        this.defaultRate = RedriveService.rateFor(capacity, headroomPercent / 100.0);
+        ReplayConfig config = ReplayConfig.from(env);
+        this.replay = new ReplayService(AwsClients.sqs(env), config.dlqUrl(), config.jobQueueUrl());
+        this.capacity = config.apiCapacityRps();
+        this.defaultRate = config.defaultRate();
         org.crac.Core.getGlobalContext().register(this);
     }
 
@@ -65,13 +64,13 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
         if (!request.isObject()) {
             throw new IllegalArgumentException("request must be a JSON object like {\"action\":\"peek\"}");
         }
-        // Without an action, only look: starting a redrive must be asked for.
+        // Without an action, only look: starting a replay must be asked for.
         String action = request.path("action").asText("peek");
         Object result =
                 switch (action) {
-                    case "peek" -> redrive.peek(intField(request, "sample", DEFAULT_SAMPLE));
-                    case "start" -> redrive.start(rate(request));
-                    case "list" -> redrive.list();
+                    case "peek" -> replay.peek(intField(request, "sample", DEFAULT_SAMPLE));
+                    case "start" -> replay.start(rate(request));
+                    case "list" -> replay.list();
                     case "cancel" -> cancel(request.path("taskHandle").asText(""));
                     default ->
                         throw new IllegalArgumentException(
@@ -93,17 +92,16 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     private Map<String, Object> cancel(String handle) {
         Map<String, Object> reply = new HashMap<>();
         if (handle.isEmpty()) {
-            var cancelled = redrive.cancelRunning();
-            reply.put(
-                    "cancelled", cancelled.map(RedriveService.Task::taskHandle).orElse(null));
+            var cancelled = replay.cancelRunning();
+            reply.put("cancelled", cancelled.map(ReplayService.Task::taskHandle).orElse(null));
             reply.put(
                     "message",
                     cancelled
                             .map(t -> "cancelled task " + t.taskHandle() + " after " + t.moved() + " of " + t.toMove()
                                     + " messages")
-                            .orElse("no redrive is running"));
+                            .orElse("no replay is running"));
         } else {
-            redrive.cancel(handle);
+            replay.cancel(handle);
             reply.put("cancelled", handle);
             reply.put("message", "cancelled task " + handle);
         }

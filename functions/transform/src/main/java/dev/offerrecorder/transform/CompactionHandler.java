@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.aws.AwsClients;
-import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
@@ -14,27 +13,32 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
- * Lambda entry point of partition compaction ({@link CompactionService}). Input is either
- * {@code {"date":"YYYY-MM-DD"}} (compact that partition; invoke it by hand or from a backfill) or a scheduled
- * event (EventBridge rule or Scheduler: {@code "detail-type":"Scheduled Event"}, or an empty object), meaning
- * "compact the partition {@code COMPACTION_LAG_DAYS} days before the event's time" in {@code TIME_ZONE}.
- * Returns the {@link CompactionResult} as JSON.
+ * Lambda entry point of partition compaction ({@link CompactionService}). Input is one of
+ * <ul>
+ *   <li>{@code {"date":"YYYY-MM-DD"}}: compact that partition (by hand); returns its {@link CompactionResult};</li>
+ *   <li>{@code {"upTo":"YYYY-MM-DD"}}: compact every marked partition (written since its last compaction) dated
+ *       then or earlier, e.g. right after a backfill; returns a {@link PendingCompaction};</li>
+ *   <li>a scheduled event (EventBridge rule or Scheduler: {@code "detail-type":"Scheduled Event"}, or an empty
+ *       object): as {@code upTo} the day {@code COMPACTION_LAG_DAYS} before the event's time in {@code TIME_ZONE}.
+ *       Younger partitions wait, as the daily run may still be writing them; their markers keep them pending.</li>
+ * </ul>
+ * A run over marked partitions starts a partition only while the invocation has time left for it (twice the
+ * slowest partition so far, at least a minute); the rest stay marked for the next run. It fails (so the schedule
+ * retries and the error alarm fires) when a partition failed, after the others were done.
  *
- * <p>Environment: {@code PLATFORM_BUCKET} (required), {@code COMPACTION_TARGET_MB} (default 128),
- * {@code COMPACTION_LAG_DAYS} (default 1), {@code TIME_ZONE} (default UTC), {@code WORK_DIR} (default
- * java.io.tmpdir; needs room for one partition's files twice).
+ * <p>Environment: see {@link CompactionConfig}.
  */
 public final class CompactionHandler implements RequestStreamHandler {
+    private static final long MIN_TIME_LEFT_MS = 10_000;
     private final CompactionService service;
     private final int lagDays;
     private final ZoneId zone;
@@ -51,33 +55,53 @@ public final class CompactionHandler implements RequestStreamHandler {
     }
 
     public CompactionHandler(Env env, Clock clock) {
-        long targetBytes = env.getInt("COMPACTION_TARGET_MB", 128, 1, 1024) * 1024L * 1024L;
-        this.lagDays = env.getInt("COMPACTION_LAG_DAYS", 1, 0, 3650);
-        String zoneName = env.get("TIME_ZONE", "UTC");
-        try {
-            this.zone = ZoneId.of(zoneName);
-        } catch (DateTimeException e) {
-            throw new ConfigException("TIME_ZONE", "is not a time zone: '" + zoneName + "'");
-        }
+        CompactionConfig config = CompactionConfig.from(env);
+        this.lagDays = config.lagDays();
+        this.zone = config.timeZone();
         this.clock = clock;
         this.service = new CompactionService(
-                AwsClients.s3(env),
-                env.require("PLATFORM_BUCKET"),
-                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))),
-                targetBytes,
-                log);
+                AwsClients.s3(env), config.platformBucket(), config.workDir(), config.targetBytes(), log);
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         byte[] body = input.readAllBytes();
-        LocalDate date = partitionDate(new String(body, StandardCharsets.UTF_8));
-        CompactionResult result = service.compact(date);
-        output.write(mapper.writeValueAsBytes(result));
+        Request request = request(new String(body, StandardCharsets.UTF_8));
+        if (request.date() != null) {
+            output.write(mapper.writeValueAsBytes(service.compact(request.date())));
+            return;
+        }
+        PendingCompaction run = service.compactPending(request.upTo(), timeLeft(context));
+        output.write(mapper.writeValueAsBytes(run));
+        output.flush();
+        if (!run.failed().isEmpty()) {
+            throw new IllegalStateException(
+                    run.failed().size() + " partition(s) failed to compact (markers kept): " + run.failed());
+        }
     }
 
-    /** The partition an input asks for; IllegalArgumentException saying what is wrong with the input. */
-    LocalDate partitionDate(String input) {
+    /** One partition ({@code date}) or every marked partition up to {@code upTo}: exactly one is set. */
+    record Request(LocalDate date, LocalDate upTo) {}
+
+    /** Starts another partition only with twice the slowest one so far left, and at least 10 s. */
+    private static BooleanSupplier timeLeft(Context context) {
+        if (context == null) {
+            return () -> true;
+        }
+        long[] slowest = {0};
+        long[] started = {-1};
+        return () -> {
+            long now = System.nanoTime();
+            if (started[0] >= 0) {
+                slowest[0] = Math.max(slowest[0], (now - started[0]) / 1_000_000);
+            }
+            started[0] = now;
+            return context.getRemainingTimeInMillis() > Math.max(MIN_TIME_LEFT_MS, 2 * slowest[0]);
+        };
+    }
+
+    /** What an input asks for; IllegalArgumentException saying what is wrong with the input. */
+    Request request(String input) {
         JsonNode node;
         try {
             node = input.isBlank() ? mapper.createObjectNode() : mapper.readTree(input);
@@ -89,17 +113,17 @@ public final class CompactionHandler implements RequestStreamHandler {
         }
         JsonNode date = node.get("date");
         if (date != null) {
-            try {
-                return LocalDate.parse(date.asText());
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("compaction input 'date' must be YYYY-MM-DD, got " + date);
-            }
+            return new Request(date(date, "date"), null);
+        }
+        JsonNode upTo = node.get("upTo");
+        if (upTo != null) {
+            return new Request(null, date(upTo, "upTo"));
         }
         boolean scheduled = node.isEmpty()
                 || "Scheduled Event".equals(node.path("detail-type").asText());
         if (!scheduled) {
-            throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"} or a scheduled "
-                    + "event, got fields " + fieldNames(node));
+            throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"}, "
+                    + "{\"upTo\":\"YYYY-MM-DD\"} or a scheduled event, got fields " + fieldNames(node));
         }
         Instant at;
         try {
@@ -107,9 +131,9 @@ public final class CompactionHandler implements RequestStreamHandler {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
         }
-        LocalDate partition = LocalDate.ofInstant(at, zone).minusDays(lagDays);
+        LocalDate last = LocalDate.ofInstant(at, zone).minusDays(lagDays);
         log.info(
-                "scheduled compaction",
+                "scheduled compaction of marked partitions",
                 Map.of(
                         "eventTime",
                         at.toString(),
@@ -117,9 +141,17 @@ public final class CompactionHandler implements RequestStreamHandler {
                         lagDays,
                         "timeZone",
                         zone.getId(),
-                        "date",
-                        partition.toString()));
-        return partition;
+                        "upTo",
+                        last.toString()));
+        return new Request(null, last);
+    }
+
+    private static LocalDate date(JsonNode value, String field) {
+        try {
+            return LocalDate.parse(value.asText());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("compaction input '" + field + "' must be YYYY-MM-DD, got " + value);
+        }
     }
 
     private static String fieldNames(JsonNode node) {

@@ -2,10 +2,13 @@ package dev.offerrecorder.transform;
 
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What one compaction did to a partition: files and rows in, the deduplicated rows and files out, and the
- * replaced files it deleted. {@code skipped} with its reason when there was nothing to do.
+ * What one compaction did to a partition: files and rows in, the rows kept and files out, the replaced files it
+ * deleted and the markers it cleared. Of the rows not kept, {@code duplicatesDropped} had a kept row of their own
+ * run; {@code supersededByRun} counts, per run, rows replaced by another run's row (see
+ * {@link CompactionService}'s precedence). {@code skipped} with its reason when there was nothing to rewrite.
  */
 public record CompactionResult(
         LocalDate date,
@@ -16,10 +19,14 @@ public record CompactionResult(
         long bytesIn,
         long rowsIn,
         long rowsOut,
+        long duplicatesDropped,
+        Map<String, Long> supersededByRun,
         List<String> outputs,
         long bytesOut,
-        List<String> deleted) {
+        List<String> deleted,
+        int markersCleared) {
     public CompactionResult {
+        supersededByRun = Map.copyOf(supersededByRun);
         outputs = List.copyOf(outputs);
         deleted = List.copyOf(deleted);
     }

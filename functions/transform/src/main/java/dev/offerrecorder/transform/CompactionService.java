@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -27,8 +28,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Compacts one partition {@code offer_recordings/dt=DATE/}: rewrites its files into files of about the target
- * size holding one row per (shop_id, target_date), the one with the latest recorded_at, then deletes the files
- * it read.
+ * size holding one row per (shop_id, target_date), then deletes the files it read and clears the partition's
+ * compaction markers it listed before reading ({@link CompactionMarkers}). {@link #compactPending} does this for
+ * every marked partition, so backfilled days and parts re-created after a compaction are compacted too.
+ *
+ * <p>Which row is kept (the precedence): an answer of the API about the shop ({@code OK}, {@code NOT_FOUND})
+ * beats an error row ({@code CLIENT_ERROR}, {@code GARBAGE}), whatever their times, so a definitive answer is
+ * never replaced by a later error; within the same class the latest recorded_at wins. Rows not kept are counted
+ * in the result and the log: {@code duplicatesDropped} when the kept row is of the same run (a redelivery or
+ * retry), {@code supersededByRun} per run when it is of another run, so runs are never merged silently.
  *
  * <ul>
  *   <li>Outputs are named {@code compacted-HASH-N.parquet}, HASH a digest of the sorted input keys: never a
@@ -43,7 +51,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *   <li>A partition with no transform part and one generation of compacted files is already compact: skipped.</li>
  * </ul>
  *
- * Ties on recorded_at go to the row read last (inputs in key order, rows in file order), so the result is a
+ * Ties (same class and recorded_at) go to the row read last (inputs in key order, rows in file order), so the result is a
  * function of the inputs.
  */
 public final class CompactionService {
@@ -54,6 +62,7 @@ public final class CompactionService {
     private final String bucket;
     private final Path workDir;
     private final long targetBytes;
+    private final CompactionMarkers markers;
     private final JsonLog log;
 
     public CompactionService(S3Client s3, String bucket, Path workDir, long targetBytes, JsonLog log) {
@@ -61,14 +70,64 @@ public final class CompactionService {
         this.bucket = bucket;
         this.workDir = workDir;
         this.targetBytes = targetBytes;
+        this.markers = new CompactionMarkers(s3, bucket);
         this.log = log;
     }
 
-    /** The row kept for a shop so far: where it is (file, row) and its recorded_at in microseconds. */
-    private record Pick(long recordedAtMicros, int file, int row) {}
+    /** The row kept for a shop so far: its precedence, recorded_at in microseconds, where it is, and its run. */
+    private record Pick(int rank, long recordedAtMicros, int file, int row, String runId) {
+        boolean losesTo(int otherRank, long otherMicros) {
+            return otherRank > rank || (otherRank == rank && otherMicros >= recordedAtMicros);
+        }
+    }
+
+    /** Answers about the shop outrank error rows; an unknown outcome ranks last. */
+    static int rank(String outcome) {
+        if (outcome == null) {
+            return 0;
+        }
+        return switch (outcome) {
+            case "OK", "NOT_FOUND" -> 2;
+            case "CLIENT_ERROR", "GARBAGE" -> 1;
+            default -> 0;
+        };
+    }
+
+    /**
+     * Compacts every partition with a compaction marker dated {@code upTo} or earlier, oldest first, while
+     * {@code haveTime} says a next partition still fits; a partition that fails is reported and the others go on.
+     */
+    public PendingCompaction compactPending(LocalDate upTo, java.util.function.BooleanSupplier haveTime) {
+        List<LocalDate> pending =
+                markers.pendingDates().stream().filter(d -> !d.isAfter(upTo)).toList();
+        List<CompactionResult> done = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        List<LocalDate> remaining = new ArrayList<>();
+        for (LocalDate date : pending) {
+            if (!haveTime.getAsBoolean()) {
+                remaining.add(date);
+                continue;
+            }
+            try {
+                done.add(compact(date));
+            } catch (IOException | RuntimeException e) {
+                log.error(
+                        "compaction of a partition failed; its markers stay for the next run",
+                        Map.of("date", date.toString(), "error", String.valueOf(e)));
+                failed.add(date + ": " + e.getMessage());
+            }
+        }
+        var result = new PendingCompaction(upTo, done, remaining, failed);
+        if (!remaining.isEmpty()) {
+            log.warn("compaction ran out of time; the next run continues", Map.of("remaining", remaining.toString()));
+        }
+        return result;
+    }
 
     public CompactionResult compact(LocalDate date) throws IOException {
         String prefix = TransformService.partitionPrefix(date.toString());
+        // Markers first, the partition after: the order CompactionMarkers relies on.
+        List<String> marked = markers.list(date);
         List<S3Object> inputs = new ArrayList<>();
         for (S3Object o :
                 s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
@@ -83,8 +142,22 @@ public final class CompactionService {
 
         String skip = skipReason(prefix, keys);
         if (skip != null) {
-            var result =
-                    new CompactionResult(date, prefix, true, skip, keys.size(), bytesIn, 0, 0, List.of(), 0, List.of());
+            markers.clear(marked);
+            var result = new CompactionResult(
+                    date,
+                    prefix,
+                    true,
+                    skip,
+                    keys.size(),
+                    bytesIn,
+                    0,
+                    0,
+                    0,
+                    Map.of(),
+                    List.of(),
+                    0,
+                    List.of(),
+                    marked.size());
             log.info("compaction skipped", Map.of("result", result));
             return result;
         }
@@ -104,6 +177,7 @@ public final class CompactionService {
             // shop_id alone is the key. A day of ~1.6M shops is ~1.6M entries (~200 MB of heap), fine for a
             // Lambda with 1-2 GB; full rows are never held, they stream through pass 2.
             Map<String, Pick> picks = new HashMap<>();
+            Map<String, String> runIds = new HashMap<>(); // one String per run, not one per row
             long rowsIn = 0;
             for (int f = 0; f < local.size(); f++) {
                 int row = 0;
@@ -115,9 +189,11 @@ public final class CompactionService {
                                     + k.targetDate() + " in partition dt=" + date + ": refusing to compact");
                         }
                         long micros = ChronoUnit.MICROS.between(Instant.EPOCH, k.recordedAt());
+                        int rank = rank(k.outcome());
                         Pick best = picks.get(k.shopId());
-                        if (best == null || micros >= best.recordedAtMicros()) {
-                            picks.put(k.shopId(), new Pick(micros, f, row));
+                        if (best == null || best.losesTo(rank, micros)) {
+                            String run = k.runId() == null ? "" : runIds.computeIfAbsent(k.runId(), r -> r);
+                            picks.put(k.shopId(), new Pick(rank, micros, f, row, run));
                         }
                         row++;
                     }
@@ -126,7 +202,10 @@ public final class CompactionService {
             }
 
             // Pass 2 streams every row again and writes the picked ones.
+            // A row not kept is a duplicate of its own run or superseded by another run's row: counted per run.
             long rowsOut = 0;
+            long duplicates = 0;
+            Map<String, Long> superseded = new TreeMap<>();
             for (int f = 0; f < local.size(); f++) {
                 int row = 0;
                 try (CloseableIterator<OfferRow> it = OfferParquet.read(local.get(f))) {
@@ -136,6 +215,13 @@ public final class CompactionService {
                         if (p != null && p.file() == f && p.row() == row) {
                             writer.write(r);
                             rowsOut++;
+                        } else if (p != null) {
+                            String run = r.runId() == null ? "" : r.runId();
+                            if (run.equals(p.runId())) {
+                                duplicates++;
+                            } else {
+                                superseded.merge(run, 1L, Long::sum);
+                            }
                         }
                         row++;
                     }
@@ -161,9 +247,27 @@ public final class CompactionService {
             List<String> toDelete =
                     keys.stream().filter(k -> !outputs.contains(k)).toList();
             delete(toDelete);
+            markers.clear(marked);
             var result = new CompactionResult(
-                    date, prefix, false, null, keys.size(), bytesIn, rowsIn, rowsOut, outputs, bytesOut, toDelete);
-            log.info("compaction done", Map.of("result", result));
+                    date,
+                    prefix,
+                    false,
+                    null,
+                    keys.size(),
+                    bytesIn,
+                    rowsIn,
+                    rowsOut,
+                    duplicates,
+                    superseded,
+                    outputs,
+                    bytesOut,
+                    toDelete,
+                    marked.size());
+            if (superseded.isEmpty()) {
+                log.info("compaction done", Map.of("result", result));
+            } else {
+                log.warn("compaction done, rows of other runs superseded", Map.of("result", result));
+            }
             return result;
         } finally {
             deleteTree(dir);

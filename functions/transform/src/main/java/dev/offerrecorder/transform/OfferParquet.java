@@ -100,7 +100,7 @@ public final class OfferParquet {
     }
 
     /** The columns compaction needs to pick one row per shop: read alone, so the first pass stays cheap. */
-    public record DedupKey(String shopId, LocalDate targetDate, Instant recordedAt) {}
+    public record DedupKey(String shopId, LocalDate targetDate, Instant recordedAt, String outcome, String runId) {}
 
     public static CloseableIterator<DedupKey> readKeys(Path file) {
         return new CarpetReader<>(new FileSystemInputFile(file.toFile()), DedupKey.class)

@@ -15,6 +15,7 @@ public record OfferRow(Object[] values) {
     private static final int SHOP_ID = OfferColumns.index("shop_id");
     private static final int TARGET_DATE = OfferColumns.index("target_date");
     private static final int RECORDED_AT = OfferColumns.index("recorded_at");
+    private static final int RUN_ID = OfferColumns.index("run_id");
 
     public OfferRow {
         if (values.length != OfferColumns.TABLE.size()) {
@@ -37,6 +38,10 @@ public record OfferRow(Object[] values) {
 
     public Instant recordedAt() {
         return (Instant) values[RECORDED_AT];
+    }
+
+    public String runId() {
+        return (String) values[RUN_ID];
     }
 
     @Override

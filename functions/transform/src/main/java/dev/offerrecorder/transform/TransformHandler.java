@@ -10,7 +10,6 @@ import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +37,8 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
 
     public TransformHandler(Env env, Tracing tracing) {
         this.tracing = tracing;
-        this.service = new TransformService(
-                AwsClients.s3(env),
-                env.require("PLATFORM_BUCKET"),
-                Path.of(env.get("WORK_DIR", System.getProperty("java.io.tmpdir"))),
-                log);
+        TransformConfig config = TransformConfig.from(env);
+        this.service = new TransformService(AwsClients.s3(env), config.platformBucket(), config.workDir(), log);
         org.crac.Core.getGlobalContext().register(this);
     }
 

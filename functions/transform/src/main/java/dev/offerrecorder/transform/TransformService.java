@@ -7,9 +7,12 @@ import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.naming.Digests;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -20,7 +23,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * in the platform bucket (a date that needed more than one file also gets {@code part-HASH-1.parquet}, ...).
  * HASH derives from the source URI, so a retried or redelivered transform overwrites its own output instead of
  * adding a copy. Lines that cannot become rows go to {@code quarantine/<source key>.jsonl} with reason, source
- * and line number. Parquet is spilled to {@code workDir} while written, so memory does not grow with the input.
+ * and line number. Each partition written gets a compaction marker after its parts ({@link CompactionMarkers}),
+ * so the next scheduled compaction dedupes it. Parquet is spilled to {@code workDir} while written, so memory does not grow with the input.
  */
 public final class TransformService {
     public static final String PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet";
@@ -29,12 +33,14 @@ public final class TransformService {
     private final String platformBucket;
     private final Path workDir;
     private final RawLogConverter converter = new RawLogConverter();
+    private final CompactionMarkers markers;
     private final JsonLog log;
 
     public TransformService(S3Client s3, String platformBucket, Path workDir, JsonLog log) {
         this.s3 = s3;
         this.platformBucket = platformBucket;
         this.workDir = workDir;
+        this.markers = new CompactionMarkers(s3, platformBucket);
         this.log = log;
     }
 
@@ -50,6 +56,7 @@ public final class TransformService {
                 QuarantineFile quarantine = new QuarantineFile(workDir, source)) {
             Long length = raw.response().contentLength();
             counts = converter.convert(raw, length == null ? -1 : length, source, writer, quarantine);
+            Set<LocalDate> dates = new TreeSet<>();
             for (ParquetPartitionWriter.Written w : writer.finish()) {
                 String outKey = partitionPrefix(w.date().toString()) + part
                         + (w.segment() == 0 ? "" : "-" + w.segment()) + ".parquet";
@@ -57,6 +64,11 @@ public final class TransformService {
                         r -> r.bucket(platformBucket).key(outKey).contentType(PARQUET_CONTENT_TYPE),
                         RequestBody.fromFile(w.file()));
                 outputs.add(outKey);
+                dates.add(w.date());
+            }
+            // After the parts, never before: see CompactionMarkers for why this order cannot lose a part.
+            for (LocalDate date : dates) {
+                markers.mark(date, part);
             }
             if (quarantine.count() > 0) {
                 String qk = QUARANTINE_PREFIX + key + ".jsonl";

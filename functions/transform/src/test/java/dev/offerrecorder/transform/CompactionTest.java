@@ -269,6 +269,180 @@ class CompactionTest {
                 3,
                 RawObjects.query(stack, "SELECT shop_id FROM {table} WHERE dt = DATE '2033-05-01'")
                         .size());
+
+        // The late part's marker was written after compaction listed the markers, so it survived: the next run
+        // over marked partitions compacts the late part too.
+        assertEquals(
+                1,
+                new CompactionMarkers(stack.s3(), stack.layout().platformBucket())
+                        .list(date)
+                        .size());
+        PendingCompaction next = service.compactPending(date, () -> true);
+        assertEquals(1, next.partitions().size(), next.toString());
+        assertEquals(List.of(), new CompactionMarkers(stack.s3(), stack.layout().platformBucket()).list(date));
+        assertTrue(
+                names(date).stream().allMatch(n -> n.startsWith("compacted-")),
+                names(date).toString());
+    }
+
+    /**
+     * A transform that completes while compaction runs, right after compaction listed the partition, and a
+     * redelivered transform rewriting a part compaction already listed: neither part is lost or left
+     * uncompacted once the marked partitions are compacted again.
+     */
+    @Test
+    void aTransformFinishingAfterThePartitionWasListedStaysMarked() throws Exception {
+        LocalDate date = LocalDate.of(2033, 6, 1);
+        Instant at = Instant.parse("2033-06-02T00:00:00Z");
+        String first = "raw/dt=2033-06-01/run=r1/part-1.jsonl.gz";
+        transformed(first, List.of(RawObjects.ok("r1", "1", date, 1, at), RawObjects.ok("r1", "2", date, 2, at)));
+        String lateRaw = "raw/dt=2033-06-01/run=r2/part-2.jsonl.gz";
+        // Run r2 records shop 2 again (a duplicate across runs) and shop 3.
+        RawObjects.put(
+                stack,
+                lateRaw,
+                RawObjects.gzipRecords(List.of(
+                        RawObjects.ok("r2", "2", date, 22, at.plusSeconds(5)),
+                        RawObjects.ok("r2", "3", date, 3, at.plusSeconds(5)))));
+        String partitionPrefix = TransformService.partitionPrefix(date.toString());
+        AtomicBoolean raced = new AtomicBoolean();
+        S3Client racing = new DelegatingS3(stack.s3()) {
+            @Override
+            public ListObjectsV2Response listObjectsV2(ListObjectsV2Request request) {
+                ListObjectsV2Response listing = super.listObjectsV2(request);
+                if (partitionPrefix.equals(request.prefix()) && raced.compareAndSet(false, true)) {
+                    try {
+                        transform.transform(stack.layout().rawBucket(), lateRaw); // new part, new marker
+                        transform.transform(stack.layout().rawBucket(), first); // listed part rewritten
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                return listing;
+            }
+        };
+        var service = new CompactionService(
+                racing,
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("compact-race")),
+                128L * 1024 * 1024,
+                quietLog());
+        CompactionResult during = service.compact(date);
+        assertTrue(raced.get());
+        assertEquals(1, during.filesIn(), during.toString());
+        assertEquals(1, during.markersCleared(), "only the marker listed before the partition: " + during);
+        var markers = new CompactionMarkers(stack.s3(), stack.layout().platformBucket());
+        assertEquals(2, markers.list(date).size(), "the racing writes' markers survive");
+
+        PendingCompaction after = service.compactPending(date, () -> true);
+        assertEquals(List.of(), after.failed());
+        assertEquals(List.of(), markers.list(date));
+        assertEquals(
+                List.of(Map.of("n", 3L, "distinct_jobs", 3L)),
+                RawObjects.query(
+                        stack,
+                        "SELECT count(*) AS n, count(DISTINCT (shop_id, target_date)) AS distinct_jobs FROM {table} "
+                                + "WHERE dt = DATE '2033-06-01'"));
+        assertEquals(
+                List.of(Map.of("run_id", "r2", "offer_amount", 22L)),
+                RawObjects.query(
+                        stack,
+                        "SELECT run_id, offer_amount FROM {table} WHERE dt = DATE '2033-06-01' AND shop_id = '2'"));
+        long superseded = after.partitions().stream()
+                .mapToLong(r -> r.supersededByRun().getOrDefault("r1", 0L))
+                .sum();
+        assertEquals(1, superseded, "run r1's row of shop 2 is counted as superseded by run r2: " + after);
+    }
+
+    /**
+     * Backfilled days far behind the schedule's own day, and a part re-created after its day was compacted: the
+     * schedule compacts every marked partition up to its lag, not only the day lag days back.
+     */
+    @Test
+    void theScheduleCompactsEveryMarkedPartitionAndLeavesYoungerOnesMarked() throws Exception {
+        Instant at = Instant.parse("2032-02-01T00:00:00Z");
+        List<LocalDate> backfill =
+                List.of(LocalDate.of(2032, 1, 5), LocalDate.of(2032, 1, 6), LocalDate.of(2032, 1, 7));
+        for (LocalDate d : backfill) {
+            // Each day recorded twice by the same run (a redelivered raw log under another key).
+            for (String copy : List.of("a", "b")) {
+                transformed(
+                        "raw/dt=" + d + "/run=bf/part-" + copy + ".jsonl.gz",
+                        List.of(RawObjects.ok("bf", "1", d, 1, at), RawObjects.ok("bf", "2", d, 2, at)));
+            }
+        }
+        String where = " FROM {table} WHERE dt BETWEEN DATE '2032-01-05' AND DATE '2032-01-07'";
+        assertEquals(List.of(Map.of("n", 12L)), RawObjects.query(stack, "SELECT count(*) AS n" + where));
+
+        // The schedule fires on 2032-01-09 (UTC), lag 2: up to 2032-01-07, the backfill's end included.
+        var handler = new CompactionHandler(
+                env("compact-sched").with("COMPACTION_LAG_DAYS", "2"),
+                Clock.fixed(Instant.parse("2032-01-09T06:00:00Z"), ZoneOffset.UTC));
+        JsonNode run = invoke(handler, "{\"detail-type\":\"Scheduled Event\",\"time\":\"2032-01-08T06:00:00Z\"}");
+        assertEquals("2032-01-06", run.path("upTo").asText(), run.toString());
+        assertEquals(2, run.path("partitions").size(), run.toString());
+        assertEquals(2, run.path("partitions").get(0).path("duplicatesDropped").asLong(), run.toString());
+        var markers = new CompactionMarkers(stack.s3(), stack.layout().platformBucket());
+        assertEquals(List.of(), markers.list(backfill.get(0)));
+        assertEquals(2, markers.list(backfill.get(2)).size(), "younger than the lag: still marked");
+
+        run = invoke(handler, "{}"); // the clock's day 2032-01-09, lag 2: the backfill's end
+        assertEquals(1, run.path("partitions").size(), run.toString());
+        assertEquals(
+                List.of(Map.of("n", 6L, "distinct_jobs", 6L)),
+                RawObjects.query(
+                        stack,
+                        "SELECT count(*) AS n, count(DISTINCT (shop_id, target_date)) AS distinct_jobs" + where));
+
+        // A part re-created after compaction (a transform retry or a replayed raw log) is compacted next time.
+        transformed(
+                "raw/dt=2032-01-05/run=bf/part-a.jsonl.gz",
+                List.of(
+                        RawObjects.ok("bf", "1", backfill.get(0), 1, at),
+                        RawObjects.ok("bf", "2", backfill.get(0), 2, at)));
+        assertEquals(List.of(Map.of("n", 8L)), RawObjects.query(stack, "SELECT count(*) AS n" + where));
+        run = invoke(handler, "{}");
+        assertEquals(1, run.path("partitions").size(), run.toString());
+        assertEquals(List.of(Map.of("n", 6L)), RawObjects.query(stack, "SELECT count(*) AS n" + where));
+    }
+
+    /** A definitive answer is never replaced by a later error row, whichever run wrote it. */
+    @Test
+    void aLaterErrorRowNeverReplacesAnAnswer() throws Exception {
+        LocalDate date = LocalDate.of(2033, 7, 1);
+        Instant t1 = Instant.parse("2033-07-02T00:00:00Z");
+        Instant t2 = t1.plusSeconds(3600);
+        transformed(
+                "raw/dt=2033-07-01/run=daily/part-1.jsonl.gz",
+                List.of(RawObjects.ok("daily", "1", date, 10, t1), RawObjects.notFound("daily", "2", date, t1)));
+        transformed(
+                "raw/dt=2033-07-01/run=rerun/part-2.jsonl.gz",
+                List.of(
+                        RawObjects.error("rerun", "1", date, 401, t2),
+                        RawObjects.error("rerun", "2", date, 403, t2),
+                        RawObjects.error("rerun", "3", date, 400, t1),
+                        RawObjects.ok("rerun", "4", date, 40, t1)));
+        transformed(
+                "raw/dt=2033-07-01/run=later/part-3.jsonl.gz",
+                List.of(RawObjects.error("later", "3", date, 422, t2), RawObjects.ok("later", "4", date, 44, t2)));
+        var service = new CompactionService(
+                stack.s3(),
+                stack.layout().platformBucket(),
+                Files.createDirectories(dir.resolve("compact-precedence")),
+                128L * 1024 * 1024,
+                quietLog());
+        CompactionResult result = service.compact(date);
+        assertEquals(4, result.rowsOut());
+        assertEquals(Map.of("rerun", 4L), result.supersededByRun(), result.toString());
+        assertEquals(
+                List.of(
+                        Map.of("shop_id", "1", "outcome", "OK", "run_id", "daily"),
+                        Map.of("shop_id", "2", "outcome", "NOT_FOUND", "run_id", "daily"),
+                        Map.of("shop_id", "3", "outcome", "CLIENT_ERROR", "run_id", "later"),
+                        Map.of("shop_id", "4", "outcome", "OK", "run_id", "later")),
+                RawObjects.query(
+                        stack,
+                        "SELECT shop_id, outcome, run_id FROM {table} WHERE dt = DATE '2033-07-01' ORDER BY shop_id"));
     }
 
     @Test
@@ -283,8 +457,10 @@ class CompactionTest {
         var handler = new CompactionHandler(
                 env("compact-4").with("COMPACTION_LAG_DAYS", "2"),
                 Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC));
-        JsonNode result = invoke(handler, RepoFiles.event("schedule.json"));
-        assertEquals("2024-02-28", result.path("date").asText(), result.toString());
+        JsonNode run = invoke(handler, RepoFiles.event("schedule.json"));
+        assertEquals("2024-02-28", run.path("upTo").asText(), run.toString());
+        JsonNode result = run.path("partitions").get(0);
+        assertEquals("2024-02-28", result.path("date").asText(), run.toString());
         assertEquals(1, result.path("rowsOut").asLong());
         assertEquals(
                 List.of(Map.of("run_id", "s2")),
@@ -292,8 +468,8 @@ class CompactionTest {
 
         // No event time (an empty Scheduler payload): the clock's day, lag 2 days back.
         JsonNode empty = invoke(handler, "{}");
-        assertEquals("2029-12-30", empty.path("date").asText(), empty.toString());
-        assertTrue(empty.path("skipped").asBoolean());
+        assertEquals("2029-12-30", empty.path("upTo").asText(), empty.toString());
+        assertEquals(0, empty.path("partitions").size(), "nothing else marked up to then: " + empty);
     }
 
     @Test

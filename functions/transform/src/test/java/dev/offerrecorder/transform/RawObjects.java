@@ -74,6 +74,24 @@ final class RawObjects {
                 null);
     }
 
+    /** A definitive 4xx other than 404, recorded as CLIENT_ERROR (as the worker records a 400, 401, 403, 422). */
+    static RawRecord error(String run, String shop, LocalDate date, int status, Instant recordedAt) {
+        return new RawRecord(
+                RawRecord.VERSION,
+                run,
+                shop,
+                date,
+                "http://api/v1/shops/" + shop + "/offer?date=" + date,
+                status,
+                Outcome.CLIENT_ERROR,
+                5,
+                1,
+                "{\"error\":\"HTTP " + status + "\"}",
+                recordedAt,
+                "m-" + shop,
+                "HTTP " + status);
+    }
+
     static String line(RawRecord r) {
         try {
             return MAPPER.writeValueAsString(r);

@@ -208,4 +208,18 @@ class TransformToParquetTest {
                         .toList());
         assertEquals(1, keys("offer_recordings/dt=2031-07-01/").size(), "the good message still lands");
     }
+
+    /** The message S3 sends when a notification configuration is set is acknowledged, not failed or retried. */
+    @Test
+    void acknowledgesTheS3TestEvent() throws Exception {
+        var handler = new TransformHandler(stack.transformEnv(Files.createDirectories(dir.resolve("work-test"))));
+        var message = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+        message.setMessageId("test-event");
+        message.setBody("{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Time\":\"2024-01-01T00:00:00Z\","
+                + "\"Bucket\":\"" + stack.layout().rawBucket() + "\",\"RequestId\":\"R\",\"HostId\":\"H\"}");
+        var event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+        event.setRecords(List.of(message));
+        assertEquals(
+                List.of(), handler.handleRequest(event, RawObjects.context()).getBatchItemFailures());
+    }
 }

@@ -159,6 +159,23 @@ public final class LocalPipeline implements AutoCloseable {
                 handler, "compaction", "{\"date\":\"" + date + "\"}", Duration.ofMinutes(15)));
     }
 
+    /**
+     * Invokes the compaction function over every marked partition up to {@code upTo} (what its schedule does,
+     * without the lag), returning its PendingCompaction.
+     */
+    public JsonNode invokePendingCompaction(LocalDate upTo) throws Exception {
+        var handler = new CompactionHandler(stack.baseEnv()
+                .with("PLATFORM_BUCKET", stack.layout().platformBucket())
+                .with("WORK_DIR", workDir.toString()));
+        return mapper.readTree(LambdaRunner.invokeDirect(
+                handler, "compaction", "{\"upTo\":\"" + upTo + "\"}", Duration.ofMinutes(15)));
+    }
+
+    /** The raw bucket's notification bridge, e.g. to make it deliver duplicates ({@link S3NotificationBridge#unkind}). */
+    public S3NotificationBridge notifications() {
+        return notifications;
+    }
+
     public record Progress(
             long jobsQueued, long jobsInFlight, long dlq, long rawObjects, long transformQueued, long apiRequests) {}
 

@@ -5,8 +5,8 @@ import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.local.pipeline.PipelineOptions;
 import dev.offerrecorder.operator.ops.LocalStackFile;
 import dev.offerrecorder.operator.ops.StackInfo;
-import dev.offerrecorder.replay.RedriveService;
 import dev.offerrecorder.replay.ReplayHandler;
+import dev.offerrecorder.replay.ReplayService;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedAws;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
@@ -135,7 +135,7 @@ public final class LocalServer implements AutoCloseable {
 
     /** The rate a replay gets by default here (REPLAY_HEADROOM_PERCENT's default share of the capacity). */
     public int defaultReplayRate() {
-        return RedriveService.rateFor(capacity, 0.5);
+        return ReplayService.rateFor(capacity, 0.5);
     }
 
     @Override

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.offerrecorder.operator.ops.StackStatus;
 import dev.offerrecorder.operator.ops.StatusReader;
-import dev.offerrecorder.replay.RedriveService;
+import dev.offerrecorder.replay.ReplayService;
 import dev.offerrecorder.shared.json.Json;
 import java.io.PrintWriter;
 import java.util.List;
@@ -24,7 +24,7 @@ final class Render {
         }
     }
 
-    static void peek(PrintWriter out, RedriveService.DlqPeek peek) {
+    static void peek(PrintWriter out, ReplayService.DlqPeek peek) {
         out.printf("job DLQ: %d messages visible, %d in flight%n", peek.visible(), peek.inFlight());
         if (peek.sampled() == 0) {
             out.println("  nothing to sample");
@@ -36,21 +36,21 @@ final class Render {
                 peek.oldestSentAt(),
                 peek.oldestAgeSeconds() == null ? "?" : DurationConverter.human(peek.oldestAgeSeconds()));
         out.printf("  sample of %d by failure reason:%n", peek.sampled());
-        for (RedriveService.ReasonGroup group : peek.reasons()) {
+        for (ReplayService.ReasonGroup group : peek.reasons()) {
             out.printf("  %6d  %s%n", group.count(), group.reason());
-            for (RedriveService.Sample s : group.samples()) {
+            for (ReplayService.Sample s : group.samples()) {
                 out.printf("          e.g. %s (received %d times, sent %s)%n", s.job(), s.receiveCount(), s.sentAt());
             }
         }
     }
 
-    static void tasks(PrintWriter out, List<RedriveService.Task> tasks) {
+    static void tasks(PrintWriter out, List<ReplayService.Task> tasks) {
         if (tasks.isEmpty()) {
-            out.println("no redrive tasks on the job DLQ");
+            out.println("no replay tasks on the job DLQ");
             return;
         }
         out.printf("%-38s %-10s %14s %6s  %s%n", "task", "status", "moved/to move", "rate", "started");
-        for (RedriveService.Task t : tasks) {
+        for (ReplayService.Task t : tasks) {
             out.printf(
                     "%-38s %-10s %14s %6s  %s%s%n",
                     t.taskHandle(),

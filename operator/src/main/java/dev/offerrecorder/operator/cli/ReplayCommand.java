@@ -1,7 +1,7 @@
 package dev.offerrecorder.operator.cli;
 
 import dev.offerrecorder.operator.ops.StatusReader;
-import dev.offerrecorder.replay.RedriveService;
+import dev.offerrecorder.replay.ReplayService;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ./recorder replay peek|start|list|cancel}: the job DLQ and its redrive, through the replay function, so
+ * {@code ./recorder replay peek|start|list|cancel}: the job DLQ and its replay, through the replay function, so
  * the rate it derives from the API's capacity and its one-task-at-a-time rule apply to every caller.
  */
 @Command(
@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 refused (a redrive is already " + "running)."
+            "Exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 refused (a replay is already " + "running)."
         })
 final class ReplayCommand implements Runnable {
     @Spec
@@ -52,7 +52,7 @@ final class ReplayCommand implements Runnable {
                 names = "--sample",
                 paramLabel = "N",
                 defaultValue = "20",
-                description = "Messages to sample, 0.." + RedriveService.MAX_SAMPLE + " (default ${DEFAULT-VALUE}).")
+                description = "Messages to sample, 0.." + ReplayService.MAX_SAMPLE + " (default ${DEFAULT-VALUE}).")
         int sample;
 
         @Option(names = "--json", description = "Print JSON instead of text.")
@@ -65,7 +65,7 @@ final class ReplayCommand implements Runnable {
 
         @Override
         int run(Ops ops) {
-            RedriveService.DlqPeek peek = ops.replay().peek(sample);
+            ReplayService.DlqPeek peek = ops.replay().peek(sample);
             if (json) {
                 ops.out().println(Render.json(peek));
             } else {
@@ -83,7 +83,7 @@ final class ReplayCommand implements Runnable {
                 "Shows what the DLQ holds, then starts moving it back to the job queue "
                         + "(StartMessageMoveTask) at most --rate messages a second: by default the replay function's "
                         + "API_CAPACITY_RPS x REPLAY_HEADROOM_PERCENT, never above the capacity.",
-                "Refused (exit 4) while another redrive runs."
+                "Refused (exit 4) while another replay runs."
             },
             footer = {
                 "",
@@ -94,7 +94,7 @@ final class ReplayCommand implements Runnable {
         @Option(
                 names = "--rate",
                 paramLabel = "PER_SECOND",
-                description = "Messages per second, 1.." + RedriveService.SQS_MAX_RATE
+                description = "Messages per second, 1.." + ReplayService.SQS_MAX_RATE
                         + " (default: derived from the API's capacity).")
         Integer rate;
 
@@ -126,10 +126,10 @@ final class ReplayCommand implements Runnable {
         @Override
         void validate() {
             checkSample(spec, sample);
-            if (rate != null && (rate < 1 || rate > RedriveService.SQS_MAX_RATE)) {
+            if (rate != null && (rate < 1 || rate > ReplayService.SQS_MAX_RATE)) {
                 throw new ParameterException(
                         spec.commandLine(),
-                        "--rate must be 1.." + RedriveService.SQS_MAX_RATE + " messages a second (SQS's limit), got "
+                        "--rate must be 1.." + ReplayService.SQS_MAX_RATE + " messages a second (SQS's limit), got "
                                 + rate);
             }
         }
@@ -139,7 +139,7 @@ final class ReplayCommand implements Runnable {
             if (sample > 0) {
                 Render.peek(ops.err(), ops.replay().peek(sample));
             }
-            RedriveService.StartResult result = ops.replay().start(rate);
+            ReplayService.StartResult result = ops.replay().start(rate);
             switch (result.status()) {
                 case REFUSED -> {
                     ops.err().println("refused: " + result.message());
@@ -157,13 +157,13 @@ final class ReplayCommand implements Runnable {
             return follow(ops, result);
         }
 
-        private int follow(Ops ops, RedriveService.StartResult started) throws InterruptedException {
+        private int follow(Ops ops, ReplayService.StartResult started) throws InterruptedException {
             ProgressBar bar = new ProgressBar(ops.err(), started.dlqMessages(), ops.interactive());
             long deadline = System.nanoTime() + timeout.toNanos();
             Duration every = interval != null ? interval : ops.defaultInterval();
             var replay = ops.replay();
             while (true) {
-                Optional<RedriveService.Task> task = replay.list().stream()
+                Optional<ReplayService.Task> task = replay.list().stream()
                         .filter(t -> started.taskHandle().equals(t.taskHandle()))
                         .findFirst();
                 if (task.isEmpty()) {
@@ -178,7 +178,7 @@ final class ReplayCommand implements Runnable {
                                     started.taskHandle(), left);
                     return left == 0 ? RecorderCli.EXIT_OK : RecorderCli.EXIT_FAILED;
                 }
-                RedriveService.Task t = task.get();
+                ReplayService.Task t = task.get();
                 bar.update(
                         t.moved(),
                         t.status() + ", moved " + t.moved() + " of " + Math.max(t.toMove(), started.dlqMessages())
@@ -188,13 +188,13 @@ final class ReplayCommand implements Runnable {
                     if ("COMPLETED".equals(t.status())) {
                         ops.out()
                                 .printf(
-                                        "redrive %s completed: %d messages moved back to the job queue%n",
+                                        "replay %s completed: %d messages moved back to the job queue%n",
                                         t.taskHandle(), t.moved());
                         return RecorderCli.EXIT_OK;
                     }
                     ops.err()
                             .printf(
-                                    "redrive %s ended %s after %d messages%s%n",
+                                    "replay %s ended %s after %d messages%s%n",
                                     t.taskHandle(),
                                     t.status(),
                                     t.moved(),
@@ -205,7 +205,7 @@ final class ReplayCommand implements Runnable {
                     bar.done();
                     ops.err()
                             .printf(
-                                    "stopped waiting after %s; redrive %s still runs (moved %d)%n",
+                                    "stopped waiting after %s; replay %s still runs (moved %d)%n",
                                     timeout, t.taskHandle(), t.moved());
                     return RecorderCli.EXIT_FAILED;
                 }
@@ -218,14 +218,14 @@ final class ReplayCommand implements Runnable {
             name = "list",
             mixinStandardHelpOptions = true,
             sortOptions = false,
-            description = "Lists the DLQ's redrive tasks (SQS keeps recent ones), running or finished.")
+            description = "Lists the DLQ's replay tasks (SQS keeps recent ones), running or finished.")
     static final class ListTasks extends StackCommand {
         @Option(names = "--json", description = "Print JSON instead of text.")
         boolean json;
 
         @Override
         int run(Ops ops) {
-            List<RedriveService.Task> tasks = ops.replay().list();
+            List<ReplayService.Task> tasks = ops.replay().list();
             if (json) {
                 ops.out().println(Render.json(tasks));
             } else {
@@ -239,7 +239,7 @@ final class ReplayCommand implements Runnable {
             name = "cancel",
             mixinStandardHelpOptions = true,
             sortOptions = false,
-            description = "Cancels a redrive: the one given, or the running one. Moved messages stay moved.")
+            description = "Cancels a replay: the one given, or the running one. Moved messages stay moved.")
     static final class Cancel extends StackCommand {
         @Parameters(arity = "0..1", paramLabel = "TASK_HANDLE", description = "The task (default: the running one).")
         String taskHandle;
@@ -252,9 +252,9 @@ final class ReplayCommand implements Runnable {
     }
 
     static void checkSample(CommandSpec spec, int sample) {
-        if (sample < 0 || sample > RedriveService.MAX_SAMPLE) {
+        if (sample < 0 || sample > ReplayService.MAX_SAMPLE) {
             throw new ParameterException(
-                    spec.commandLine(), "--sample must be 0.." + RedriveService.MAX_SAMPLE + ", got " + sample);
+                    spec.commandLine(), "--sample must be 0.." + ReplayService.MAX_SAMPLE + ", got " + sample);
         }
     }
 }

@@ -3,7 +3,7 @@ package dev.offerrecorder.operator.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.offerrecorder.replay.RedriveService;
+import dev.offerrecorder.replay.ReplayService;
 import dev.offerrecorder.shared.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,21 +26,21 @@ public final class ReplayOps {
         this.function = function;
     }
 
-    public RedriveService.DlqPeek peek(int sample) {
-        return call(request("peek").put("sample", sample), RedriveService.DlqPeek.class);
+    public ReplayService.DlqPeek peek(int sample) {
+        return call(request("peek").put("sample", sample), ReplayService.DlqPeek.class);
     }
 
     /** @param maxPerSecond null: the rate the function derives from the API's capacity */
-    public RedriveService.StartResult start(Integer maxPerSecond) {
+    public ReplayService.StartResult start(Integer maxPerSecond) {
         ObjectNode request = request("start");
         if (maxPerSecond != null) {
             request.put("maxPerSecond", maxPerSecond);
         }
-        return call(request, RedriveService.StartResult.class);
+        return call(request, ReplayService.StartResult.class);
     }
 
-    public List<RedriveService.Task> list() {
-        return Arrays.asList(call(request("list"), RedriveService.Task[].class));
+    public List<ReplayService.Task> list() {
+        return Arrays.asList(call(request("list"), ReplayService.Task[].class));
     }
 
     /** @param taskHandle null: whichever task is running */

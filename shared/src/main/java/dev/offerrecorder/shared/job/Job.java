@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * One unit of work: ask the calculation API for one shop's offer on one date, as part of one run.
- * Identity is (runId, shopId, date); SQS message IDs change on redrive and are never used as a key.
+ * Identity is (runId, shopId, date); SQS message IDs change on replay and are never used as a key.
  * Every field is validated here, before it can reach a URL or an S3 key.
  */
 public record Job(String runId, String shopId, LocalDate date) {

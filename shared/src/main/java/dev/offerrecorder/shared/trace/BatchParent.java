@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Which upstream trace a batch invocation continues. A transaction takes one parent, but a batch of SQS
- * messages may come from several traces (two runs, a redrive): the first message that carries a context becomes
+ * messages may come from several traces (two runs, a replay): the first message that carries a context becomes
  * the parent, and the other traces' IDs are kept so they can be recorded as attributes, New Relic's Java API
  * having no span links.
  *

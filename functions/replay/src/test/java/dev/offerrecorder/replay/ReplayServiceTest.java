@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
-/** The redrive service against ElasticMQ: peeking consumes nothing, one task at a time, rates as asked. */
+/** The replay service against ElasticMQ: peeking consumes nothing, one task at a time, rates as asked. */
 @WithEmbeddedStack(maxReceiveCount = 1)
-class RedriveServiceTest {
+class ReplayServiceTest {
     static EmbeddedStack stack;
-    RedriveService redrive;
+    ReplayService replay;
     String jobs;
     String dlq;
 
@@ -32,9 +32,9 @@ class RedriveServiceTest {
     void empty() throws InterruptedException {
         jobs = stack.url(stack.layout().jobQueue());
         dlq = stack.url(stack.layout().jobDlq());
-        redrive = new RedriveService(stack.sqs(), dlq, jobs);
-        redrive.cancelRunning();
-        await(() -> redrive.running().isEmpty(), "no task running");
+        replay = new ReplayService(stack.sqs(), dlq, jobs);
+        replay.cancelRunning();
+        await(() -> replay.running().isEmpty(), "no task running");
         stack.sqs().purgeQueue(r -> r.queueUrl(jobs));
         stack.sqs().purgeQueue(r -> r.queueUrl(dlq));
     }
@@ -50,7 +50,7 @@ class RedriveServiceTest {
         send(jobs, bodies);
         failEveryDeliveryUntilDeadLettered(bodies.size());
 
-        RedriveService.DlqPeek peek = redrive.peek(50);
+        ReplayService.DlqPeek peek = replay.peek(50);
         assertEquals(6, peek.visible());
         assertEquals(6, peek.sampled());
         assertNotNull(peek.oldestSentAt());
@@ -72,12 +72,12 @@ class RedriveServiceTest {
                         .mapToInt(Map.Entry::getValue)
                         .sum(),
                 peek.toString());
-        RedriveService.ReasonGroup valid = peek.reasons().getFirst();
+        ReplayService.ReasonGroup valid = peek.reasons().getFirst();
         assertEquals(3, valid.samples().size(), "at most three samples per reason");
         assertTrue(valid.samples().getFirst().job().startsWith("peek/"), valid.toString());
 
         assertEquals(6, visible(dlq), "peeked messages are visible again at once");
-        RedriveService.DlqPeek again = redrive.peek(50);
+        ReplayService.DlqPeek again = replay.peek(50);
         assertEquals(6, again.sampled(), "a second peek sees them all again");
         assertTrue(
                 again.reasons().stream().anyMatch(g -> g.reason().equals("valid job, failed after 2 receives")),
@@ -85,40 +85,40 @@ class RedriveServiceTest {
     }
 
     @Test
-    void aSecondRedriveIsRefusedWhileTheFirstRunsAndTheRateIsKept() throws Exception {
+    void aSecondReplayIsRefusedWhileTheFirstRunsAndTheRateIsKept() throws Exception {
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             bodies.add("{\"v\":1,\"runId\":\"slow\",\"shopId\":\"" + i + "\",\"date\":\"2024-01-01\"}");
         }
         send(dlq, bodies);
 
-        RedriveService.StartResult first = redrive.start(1);
-        assertEquals(RedriveService.StartResult.Status.STARTED, first.status(), first.toString());
+        ReplayService.StartResult first = replay.start(1);
+        assertEquals(ReplayService.StartResult.Status.STARTED, first.status(), first.toString());
         assertEquals(300, first.dlqMessages());
-        RedriveService.StartResult second = redrive.start(1);
-        assertEquals(RedriveService.StartResult.Status.REFUSED, second.status(), second.toString());
+        ReplayService.StartResult second = replay.start(1);
+        assertEquals(ReplayService.StartResult.Status.REFUSED, second.status(), second.toString());
         assertEquals(first.taskHandle(), second.running().taskHandle());
         assertTrue(
                 second.message().contains("already running") && second.message().contains(first.taskHandle()),
                 second.message());
-        RedriveService.Task running = redrive.running().orElseThrow();
+        ReplayService.Task running = replay.running().orElseThrow();
         assertEquals(1, running.maxPerSecond());
         assertEquals("RUNNING", running.status());
 
-        assertEquals(first.taskHandle(), redrive.cancelRunning().orElseThrow().taskHandle());
-        await(() -> redrive.running().isEmpty(), "the cancelled task to stop");
+        assertEquals(first.taskHandle(), replay.cancelRunning().orElseThrow().taskHandle());
+        await(() -> replay.running().isEmpty(), "the cancelled task to stop");
         assertTrue(visible(dlq) > 250, "a 1/s task moved only a few before it was cancelled");
 
-        RedriveService.StartResult fast = redrive.start(RedriveService.SQS_MAX_RATE);
-        assertEquals(RedriveService.StartResult.Status.STARTED, fast.status(), fast.toString());
+        ReplayService.StartResult fast = replay.start(ReplayService.SQS_MAX_RATE);
+        assertEquals(ReplayService.StartResult.Status.STARTED, fast.status(), fast.toString());
         await(() -> visible(dlq) == 0 && visible(jobs) == 300, "every message back in the job queue");
     }
 
     @Test
     void anEmptyDlqHasNothingToMove() {
-        RedriveService.StartResult result = redrive.start(10);
-        assertEquals(RedriveService.StartResult.Status.NOTHING_TO_MOVE, result.status());
-        assertEquals(0, redrive.peek(10).sampled());
+        ReplayService.StartResult result = replay.start(10);
+        assertEquals(ReplayService.StartResult.Status.NOTHING_TO_MOVE, result.status());
+        assertEquals(0, replay.peek(10).sampled());
     }
 
     @Test

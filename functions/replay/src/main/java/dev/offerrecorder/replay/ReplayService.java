@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.sqs.model.UnsupportedOperationException;
  * the calculation API can take; lists and cancels move tasks; and shows what the DLQ holds without consuming it.
  * SQS allows one active task per queue: asking for a second gets a refusal that names the running task.
  */
-public final class RedriveService {
+public final class ReplayService {
     /** SQS's own ceiling for MaxNumberOfMessagesPerSecond. */
     public static final int SQS_MAX_RATE = 500;
 
@@ -44,11 +44,11 @@ public final class RedriveService {
     private volatile String dlqArn;
     private volatile String jobQueueArn;
 
-    public RedriveService(SqsClient sqs, String dlqUrl, String jobQueueUrl) {
+    public ReplayService(SqsClient sqs, String dlqUrl, String jobQueueUrl) {
         this(sqs, dlqUrl, jobQueueUrl, Clock.systemUTC());
     }
 
-    public RedriveService(SqsClient sqs, String dlqUrl, String jobQueueUrl, Clock clock) {
+    public ReplayService(SqsClient sqs, String dlqUrl, String jobQueueUrl, Clock clock) {
         this.sqs = sqs;
         this.dlqUrl = dlqUrl;
         this.jobQueueUrl = jobQueueUrl;
@@ -101,7 +101,7 @@ public final class RedriveService {
                     rate,
                     depth,
                     null,
-                    "redrive started: about " + depth + " messages back to the job queue at most " + rate + "/s (task "
+                    "replay started: about " + depth + " messages back to the job queue at most " + rate + "/s (task "
                             + handle + ")");
         }
 
@@ -112,7 +112,7 @@ public final class RedriveService {
                     null,
                     task.toMove(),
                     task,
-                    "a redrive is already running"
+                    "a replay is already running"
                             + " on the job DLQ (task " + task.taskHandle() + ", moved " + task.moved() + " of "
                             + task.toMove() + " at " + task.maxPerSecond() + "/s); wait for it or cancel it first");
         }
