@@ -360,8 +360,10 @@ final class SecurityChecks {
 
     /** Globals layers then the function's own (SAM concatenates lists), with conditions applied. */
     private static List<Object> layers(CfnTemplate t, String function, Map<String, Boolean> conditions) {
-        List<Object> all = new ArrayList<>(Cfn.list(t.globalFunction().get("Layers")));
-        all.addAll(Cfn.list(t.properties(function).get("Layers")));
+        // Either holder may be a list or an !If choosing a whole list: resolve before concatenating, as SAM does.
+        List<Object> all =
+                new ArrayList<>(Cfn.list(Cfn.resolveIfs(t.globalFunction().get("Layers"), conditions)));
+        all.addAll(Cfn.list(Cfn.resolveIfs(t.properties(function).get("Layers"), conditions)));
         return Cfn.list(Cfn.resolveIfs(all, conditions));
     }
 
