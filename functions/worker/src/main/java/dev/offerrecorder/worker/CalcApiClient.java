@@ -81,6 +81,8 @@ public final class CalcApiClient {
         String lastProblem = "no attempt started";
         // The job's own trace, when the batch's parent is another one: New Relic's Java API has no span links.
         String jobTraceId = TraceHeaders.traceId(upstream).orElse("");
+        // Checked before any slot is taken: a value the client refuses to send is dropped, not thrown mid-call.
+        Map<String, String> sendableUpstream = HeaderValues.sendable(upstream);
         int errors = 0;
         int rejections = 0;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
@@ -110,7 +112,10 @@ public final class CalcApiClient {
             // Reaching the end of this block means the attempt needs a retry (success returns from inside), so the
             // segment times the HTTP exchange only, not the backoff after it.
             Optional<Duration> retryAfter = Optional.empty();
-            try (Tracing.Segment segment = tracing.segment("CalcApi/call")) {
+            // Every path out of this block gives the slot back: the outcome-specific release below comes first
+            // and wins, this one covers whatever else leaves (a request the client refuses to build, an Error).
+            try (permit;
+                    Tracing.Segment segment = tracing.segment("CalcApi/call")) {
                 segment.addAttribute("runId", job.runId());
                 segment.addAttribute("shopId", job.shopId());
                 segment.addAttribute("targetDate", job.date().toString());
@@ -119,15 +124,26 @@ public final class CalcApiClient {
                 if (!jobTraceId.isEmpty()) {
                     segment.addAttribute("job.traceId", jobTraceId);
                 }
-                var request =
-                        HttpRequest.newBuilder(uri).timeout(callTimeout).GET().header("Accept", "application/json");
-                Map<String, String> trace = segment.insertHeaders();
-                (trace.isEmpty() ? upstream : trace).forEach(request::setHeader);
-                token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+                Map<String, String> trace = HeaderValues.sendable(segment.insertHeaders());
+                HttpRequest request;
+                try {
+                    var builder = HttpRequest.newBuilder(uri)
+                            .timeout(callTimeout)
+                            .GET()
+                            .header("Accept", "application/json");
+                    (trace.isEmpty() ? sendableUpstream : trace).forEach(builder::setHeader);
+                    token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+                    request = builder.build();
+                } catch (IllegalArgumentException e) {
+                    // Not the API's fault and not transient: no attempt was made, the job fails with the reason.
+                    segment.addAttribute("error", "request not built");
+                    throw new TransientApiFailure(
+                            "request could not be built: " + e.getMessage(), attempt - 1, errors, rejections);
+                }
                 long start = System.nanoTime();
                 HttpResponse<String> response = null;
                 try {
-                    response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                    response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 } catch (HttpTimeoutException e) {
                     permit.dropped();
                     errors++;

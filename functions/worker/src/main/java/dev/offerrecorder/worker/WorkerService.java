@@ -103,6 +103,11 @@ public final class WorkerService {
         this.tracing = tracing;
     }
 
+    /** The container's concurrency gate (for tests: its in-flight count must return to 0 after a batch). */
+    ApiConcurrencyGate gate() {
+        return gate;
+    }
+
     /** What one job's calls came to; calls are HTTP attempts, errors and rejections as in {@link ApiCall}. */
     private sealed interface JobResult {
         int calls();

@@ -1,0 +1,96 @@
+package dev.offerrecorder.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.job.JobCodec;
+import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.support.RawLogs;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the worker meets what production's bad days put on the wire, against the simulator over real HTTP and the
+ * embedded S3: headers that cannot be sent, stalled bodies, rejected credentials.
+ */
+@WithEmbeddedStack
+class ApiFailureModesTest {
+    static EmbeddedStack stack;
+    final JobCodec codec = new JobCodec();
+
+    private Env env(CalcApiSimulator api, Map<String, String> extra) {
+        Env env = stack.workerEnv(api.urlTemplate())
+                .with("API_BACKOFF_BASE_MS", "5")
+                .with("API_BACKOFF_MAX_MS", "50")
+                .with("API_CALL_TIMEOUT_MS", "1000")
+                .with("WRITE_RESERVE_MS", "500");
+        for (var e : extra.entrySet()) {
+            env = env.with(e.getKey(), e.getValue());
+        }
+        return env;
+    }
+
+    static JsonLog quietLog() {
+        return new JsonLog("worker-test", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    private List<JobMessage> messages(String runId, int firstShop, int shops, Map<String, String> attributes) {
+        List<JobMessage> out = new ArrayList<>();
+        for (int s = firstShop; s < firstShop + shops; s++) {
+            out.add(new JobMessage(
+                    "m-" + runId + "-" + s,
+                    codec.encode(new Job(runId, Integer.toString(s), LocalDate.of(2024, 6, 1))),
+                    attributes));
+        }
+        return out;
+    }
+
+    private List<JsonNode> recorded(String runId) throws Exception {
+        return RawLogs.readAll(stack.s3(), stack.layout().rawBucket()).stream()
+                .filter(n -> runId.equals(n.path("runId").asText()))
+                .toList();
+    }
+
+    /** A budget that runs out: a leaked slot then shows as jobs failing for want of one, not as a hung test. */
+    private static LongSupplier seconds(int s) {
+        long end = System.nanoTime() + s * 1_000_000_000L;
+        return () -> (end - System.nanoTime()) / 1_000_000;
+    }
+
+    @Test
+    void headersThatCannotBeSentNeitherLeakASlotNorFailTheJob() throws Exception {
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            WorkerService service = WorkerService.create(
+                    WorkerConfig.from(env(api, Map.of("API_CONCURRENCY_CEILING", "2", "API_CONCURRENCY_INITIAL", "2"))),
+                    stack.s3(),
+                    Optional.empty(),
+                    quietLog());
+            // Trace context arrives as message attributes: anything a producer put there reaches this code.
+            Map<String, String> crlf =
+                    Map.of("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nX-Evil: 1");
+            Map<String, String> untrimmed = Map.of("newrelic", " eyJ2IjpbMCwxXX0=\n");
+            BatchResult bad = service.process(messages("badhdr", 1, 3, crlf), seconds(20));
+            BatchResult worse = service.process(messages("badhdr", 4, 3, untrimmed), seconds(20));
+            assertEquals(0, service.gate().inFlight(), "every slot taken was given back");
+            BatchResult good = service.process(messages("badhdr", 7, 20, Map.of()), seconds(5));
+            assertEquals(List.of(), bad.failedMessageIds(), "a bad trace header is dropped, the job still recorded");
+            assertEquals(List.of(), worse.failedMessageIds());
+            assertEquals(List.of(), good.failedMessageIds(), "later jobs find their slots");
+            assertEquals(26, recorded("badhdr").size());
+            assertEquals(0, service.gate().inFlight());
+        }
+    }
+}
