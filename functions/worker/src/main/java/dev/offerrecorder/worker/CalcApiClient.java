@@ -3,7 +3,6 @@ package dev.offerrecorder.worker;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.shared.trace.Tracing;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,11 +14,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
  * Calls {@code GET {base}/v1/shops/{shopId}/offer?date=...} (the URL template is configuration), bounded by
- * the {@link ApiConcurrencyGate}, with per-call timeouts and {@link RetryPolicy} retries. Returns the
+ * the {@link ApiConcurrencyGate}, with a per-call deadline covering the whole exchange (body included) and {@link RetryPolicy} retries. Returns the
  * definitive answer (2xx, 404, other 4xx) or throws {@link TransientApiFailure} when none came in time.
  *
  * <p>Each HTTP attempt is a {@code CalcApi/call} segment that inserts the trace headers, so the API's New Relic
@@ -142,19 +146,42 @@ public final class CalcApiClient {
                 }
                 long start = System.nanoTime();
                 HttpResponse<String> response = null;
+                // The request timeout ends when headers arrive; a body that stalls after them would run to the
+                // function's timeout. So the whole exchange, body included, gets the call timeout as a deadline.
+                AtomicBoolean headersIn = new AtomicBoolean();
+                CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, info -> {
+                    headersIn.set(true);
+                    return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+                });
                 try {
-                    response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                } catch (HttpTimeoutException e) {
-                    permit.dropped();
+                    response = exchange.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    exchange.cancel(true);
                     errors++;
-                    rejections++;
-                    lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
-                } catch (IOException e) {
-                    permit.ignore();
+                    if (headersIn.get()) {
+                        // The API answered in time; what it says about its load is unclear, so no sample.
+                        permit.ignore();
+                        lastProblem = "API body stalled: headers came, the body was not complete after "
+                                + callTimeout.toMillis() + " ms";
+                    } else {
+                        permit.dropped();
+                        rejections++;
+                        lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
+                    }
+                } catch (ExecutionException e) {
                     errors++;
-                    lastProblem = "I/O error: " + e.getClass().getSimpleName()
-                            + (e.getMessage() == null ? "" : " " + e.getMessage());
+                    if (e.getCause() instanceof HttpTimeoutException) {
+                        permit.dropped();
+                        rejections++;
+                        lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
+                    } else {
+                        permit.ignore();
+                        Throwable cause = e.getCause() == null ? e : e.getCause();
+                        lastProblem = "I/O error: " + cause.getClass().getSimpleName()
+                                + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+                    }
                 } catch (InterruptedException e) {
+                    exchange.cancel(true);
                     permit.ignore();
                     throw e;
                 }

@@ -20,6 +20,19 @@ public record WorkerConfig(
         Optional<String> tokenSecret,
         Optional<String> tokenParameter) {
 
+    /**
+     * The raw-log write's whole budget, retries included: nine tenths of the write reserve, so a hung S3 call
+     * fails (and its jobs go back to SQS) before the function's timeout returns the whole batch.
+     */
+    public Duration s3CallTimeout() {
+        return Duration.ofMillis(Math.max(1, writeReserve.toMillis() * 9 / 10));
+    }
+
+    /** One S3 attempt: half the reserve, so a stalled first attempt still leaves room for a second. */
+    public Duration s3AttemptTimeout() {
+        return Duration.ofMillis(Math.max(1, writeReserve.toMillis() / 2));
+    }
+
     static ApiConcurrencyGate.Algorithm algorithm(String name) {
         try {
             return ApiConcurrencyGate.Algorithm.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
@@ -48,7 +61,7 @@ public record WorkerConfig(
                 Math.min(ceiling, env.getInt("API_CONCURRENCY_INITIAL", 4, 1, 1000)),
                 ceiling,
                 algorithm(env.get("API_LIMIT_ALGORITHM", "vegas")),
-                Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 0, 600_000)),
+                Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 100, 600_000)),
                 env.optional("CALC_API_TOKEN_SECRET"),
                 env.optional("CALC_API_TOKEN_PARAMETER"));
     }

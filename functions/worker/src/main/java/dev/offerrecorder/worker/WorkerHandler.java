@@ -32,8 +32,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     public WorkerHandler(Env env, Tracing tracing) {
         WorkerConfig config = WorkerConfig.from(env);
-        this.service =
-                WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log, tracing);
+        // S3 call timeouts below the write reserve: a hung write fails its jobs back to SQS in time.
+        var s3 = AwsClients.s3(
+                env, c -> c.apiCallTimeout(config.s3CallTimeout()).apiCallAttemptTimeout(config.s3AttemptTimeout()));
+        this.service = WorkerService.create(config, s3, ApiTokenSource.resolve(config, env), log, tracing);
         org.crac.Core.getGlobalContext().register(this);
     }
 

@@ -1,6 +1,7 @@
 package dev.offerrecorder.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.config.Env;
@@ -10,6 +11,7 @@ import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
+import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import dev.offerrecorder.testkit.support.RawLogs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -92,5 +95,31 @@ class ApiFailureModesTest {
             assertEquals(26, recorded("badhdr").size());
             assertEquals(0, service.gate().inFlight());
         }
+    }
+
+    @Test
+    void aStalledBodyFailsItsCallAtTheCallTimeoutNotTheBatchAtTheFunctionTimeout() throws Exception {
+        var out = new ByteArrayOutputStream();
+        var log = new JsonLog("worker-test", new PrintStream(out, true, StandardCharsets.UTF_8));
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            // Longer than the test's patience: without a deadline on the body, the call would wait it out.
+            api.setFaults(SimulatorFaults.none().withStalledBodies(Set.of("3"), 120_000));
+            WorkerService service = WorkerService.create(
+                    WorkerConfig.from(env(api, Map.of("API_MAX_ATTEMPTS", "2"))), stack.s3(), Optional.empty(), log);
+            BatchResult r = service.process(messages("stall", 1, 5, Map.of()), () -> 600_000);
+            assertEquals(List.of("m-stall-3"), r.failedMessageIds(), "only the stalled job goes back to SQS");
+            assertEquals(2, api.stalledBodies(), "both attempts stalled, each was given up");
+            assertEquals(4, recorded("stall").size(), "the rest of the batch was written");
+            String logs = out.toString(StandardCharsets.UTF_8);
+            assertTrue(logs.contains("API body stalled"), logs);
+            assertEquals(0, service.gate().inFlight());
+        }
+    }
+
+    @Test
+    void theS3ClientGivesUpWithinTheWriteReserve() {
+        WorkerConfig config = WorkerConfig.from(stack.workerEnv("http://127.0.0.1:1/{shopId}/{date}"));
+        assertTrue(config.s3CallTimeout().compareTo(config.writeReserve()) < 0);
+        assertTrue(config.s3AttemptTimeout().compareTo(config.s3CallTimeout()) < 0);
     }
 }
