@@ -19,12 +19,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * Calls {@code GET {base}/v1/shops/{shopId}/offer?date=...} (the URL template is configuration), bounded by
- * the {@link ApiConcurrencyGate}, with a per-call deadline covering the whole exchange (body included) and {@link RetryPolicy} retries. Returns the
- * definitive answer (2xx, 404, other 4xx) or throws {@link TransientApiFailure} when none came in time.
+ * the {@link ApiConcurrencyGate}, with a per-call deadline covering the whole exchange (body included) and
+ * {@link RetryPolicy} retries. Returns the definitive answer (2xx, 404, other 4xx but 401/403), throws
+ * {@link ApiAuthRejected} when the API refuses the credential, or {@link TransientApiFailure} when no answer came
+ * in time.
  *
  * <p>Each HTTP attempt is a {@code CalcApi/call} segment that inserts the trace headers, so the API's New Relic
  * agent continues the trace under that very attempt. Called on a virtual thread: the caller must have linked it
@@ -36,7 +39,7 @@ public final class CalcApiClient {
     private final Duration callTimeout;
     private final RetryPolicy retry;
     private final ApiConcurrencyGate gate;
-    private final Optional<String> token;
+    private final ApiCredential credential;
     private final Tracing tracing;
 
     public CalcApiClient(
@@ -45,14 +48,14 @@ public final class CalcApiClient {
             Duration callTimeout,
             RetryPolicy retry,
             ApiConcurrencyGate gate,
-            Optional<String> token,
+            ApiCredential credential,
             Tracing tracing) {
         this.http = http;
         this.urlTemplate = urlTemplate;
         this.callTimeout = callTimeout;
         this.retry = retry;
         this.gate = gate;
-        this.token = token;
+        this.credential = credential;
         this.tracing = tracing;
     }
 
@@ -77,9 +80,12 @@ public final class CalcApiClient {
      * @param remainingMillis how long the invocation has left before it must stop starting calls
      * @param upstream the job message's own trace context, sent only when the tracing backend inserts none (no
      *                 agent), so the API still joins the fan-out's trace
+     * @param halted   true once the batch has stopped calling (the credential was refused): checked with a slot in
+     *                 hand, right before each request goes out
+     * @throws ApiAuthRejected on a 401 or 403, at once: another attempt with the same token would be refused too
      */
-    public ApiCall call(Job job, LongSupplier remainingMillis, Map<String, String> upstream)
-            throws TransientApiFailure, InterruptedException {
+    public ApiCall call(Job job, LongSupplier remainingMillis, Map<String, String> upstream, BooleanSupplier halted)
+            throws TransientApiFailure, ApiAuthRejected, InterruptedException {
         String url = urlFor(job);
         URI uri = URI.create(url);
         String lastProblem = "no attempt started";
@@ -113,6 +119,14 @@ public final class CalcApiClient {
             }
             long gateWaitMs = Duration.ofNanos(System.nanoTime() - queued).toMillis();
             ApiConcurrencyGate.Permit permit = slot.get();
+            if (halted.getAsBoolean()) {
+                permit.ignore();
+                throw new TransientApiFailure(
+                        "not called: the batch stopped after the API refused the credential",
+                        attempt - 1,
+                        errors,
+                        rejections);
+            }
             // Reaching the end of this block means the attempt needs a retry (success returns from inside), so the
             // segment times the HTTP exchange only, not the backoff after it.
             Optional<Duration> retryAfter = Optional.empty();
@@ -129,6 +143,7 @@ public final class CalcApiClient {
                     segment.addAttribute("job.traceId", jobTraceId);
                 }
                 Map<String, String> trace = HeaderValues.sendable(segment.insertHeaders());
+                Optional<String> token = credential.current();
                 HttpRequest request;
                 try {
                     var builder = HttpRequest.newBuilder(uri)
@@ -192,6 +207,12 @@ public final class CalcApiClient {
                     long latencyMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
                     int status = response.statusCode();
                     segment.reportHttp(uri, "GET", status);
+                    if (status == 401 || status == 403) {
+                        // An answer about us, not about the job or the API's load.
+                        permit.ignore();
+                        segment.addAttribute("error", "HTTP " + status);
+                        throw new ApiAuthRejected(status, token.isPresent(), attempt, errors + 1, rejections);
+                    }
                     if (!RetryPolicy.isTransient(status)) {
                         permit.success();
                         return new ApiCall(url, status, response.body(), latencyMs, attempt, errors, rejections);

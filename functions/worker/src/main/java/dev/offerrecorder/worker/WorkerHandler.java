@@ -35,7 +35,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         // S3 call timeouts below the write reserve: a hung write fails its jobs back to SQS in time.
         var s3 = AwsClients.s3(
                 env, c -> c.apiCallTimeout(config.s3CallTimeout()).apiCallAttemptTimeout(config.s3AttemptTimeout()));
-        this.service = WorkerService.create(config, s3, ApiTokenSource.resolve(config, env), log, tracing);
+        // Read now (before a SnapStart snapshot), again after a restore and when the API refuses it.
+        var credential = new ApiCredential(() -> ApiTokenSource.resolve(config, env));
+        this.service = WorkerService.create(config, s3, credential, log, tracing);
         org.crac.Core.getGlobalContext().register(this);
     }
 
@@ -88,6 +90,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // Nothing to renew: no connection or credential is opened before the snapshot.
+        // The snapshot may be older than the last rotation of the API token.
+        service.credential().reload();
     }
 }

@@ -38,7 +38,13 @@ public final class WorkerService {
     /** The custom event recorded once per invocation. */
     public static final String EVENT_TYPE = "OfferRecorderWorkerBatch";
 
+    /** The log field an alarm or metric filter counts auth failures by: {@code { $.failureKind = "API_AUTH" }}. */
+    public static final String AUTH_FAILURE_KIND = "API_AUTH";
+
+    static final String AUTH_FAILURE = "api auth failure";
+
     private final CalcApiClient api;
+    private final ApiCredential credential;
     private final RawLogWriter writer;
     private final ApiConcurrencyGate gate;
     private final JobCodec jobs = new JobCodec();
@@ -67,6 +73,16 @@ public final class WorkerService {
             java.util.Optional<String> token,
             JsonLog log,
             Tracing tracing) {
+        return create(config, s3, ApiCredential.fixed(token), log, tracing);
+    }
+
+    /** Builds the service with a credential it can read again (after a restore, on a 401/403). */
+    public static WorkerService create(
+            WorkerConfig config,
+            software.amazon.awssdk.services.s3.S3Client s3,
+            ApiCredential credential,
+            JsonLog log,
+            Tracing tracing) {
         var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm());
         var api = new CalcApiClient(
                 CalcApiClient.newHttpClient(),
@@ -74,10 +90,11 @@ public final class WorkerService {
                 config.callTimeout(),
                 new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()),
                 gate,
-                token,
+                credential,
                 tracing);
         return new WorkerService(
                 api,
+                credential,
                 new RawLogWriter(s3, config.rawBucket()),
                 gate,
                 config.writeReserve().toMillis(),
@@ -88,6 +105,7 @@ public final class WorkerService {
 
     public WorkerService(
             CalcApiClient api,
+            ApiCredential credential,
             RawLogWriter writer,
             ApiConcurrencyGate gate,
             long writeReserveMillis,
@@ -95,12 +113,18 @@ public final class WorkerService {
             JsonLog log,
             Tracing tracing) {
         this.api = api;
+        this.credential = credential;
         this.writer = writer;
         this.gate = gate;
         this.writeReserveMillis = writeReserveMillis;
         this.clock = clock;
         this.log = log;
         this.tracing = tracing;
+    }
+
+    /** The API credential, for the handler to read again after a SnapStart restore. */
+    public ApiCredential credential() {
+        return credential;
     }
 
     /** The container's concurrency gate (for tests: its in-flight count must return to 0 after a batch). */
@@ -149,6 +173,7 @@ public final class WorkerService {
 
         // Calls stop starting once only the write reserve is left.
         LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
+        BatchAuth auth = new BatchAuth(credential);
         Map<Job, JobResult> results = new LinkedHashMap<>();
         try (Tracing.Segment phase = tracing.segment("Worker/callApi");
                 var executor = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -164,7 +189,7 @@ public final class WorkerService {
                 futures.put(
                         job,
                         executor.submit(() -> handoff.call(
-                                "Worker/job", () -> callOne(job, first.messageId(), upstream, callBudget))));
+                                "Worker/job", () -> callOne(job, first.messageId(), upstream, callBudget, auth))));
             }
             for (var entry : futures.entrySet()) {
                 try {
@@ -199,7 +224,11 @@ public final class WorkerService {
                 }
                 case Failed f -> {
                     failureReasons.merge(
-                            f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1, Integer::sum);
+                            f.reason().startsWith("deadline")
+                                    ? "deadline"
+                                    : f.reason().startsWith(AUTH_FAILURE) ? AUTH_FAILURE : "retries exhausted",
+                            1,
+                            Integer::sum);
                     byJob.get(job).forEach(m -> failed.add(m.messageId()));
                     log.warn(
                             "job failed, left for SQS to redeliver",
@@ -214,6 +243,18 @@ public final class WorkerService {
                                     f.reason()));
                 }
             }
+        }
+
+        if (auth.stopped()) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("failureKind", AUTH_FAILURE_KIND);
+            fields.put("status", auth.refusedStatus());
+            fields.put("jobsReturned", failureReasons.getOrDefault(AUTH_FAILURE, 0));
+            fields.put("credentialReread", auth.reread());
+            if (auth.rereadError() != null) {
+                fields.put("rereadError", auth.rereadError());
+            }
+            log.error("the API refused the credential after it was read again; batch stopped", fields);
         }
 
         int recorded = 0;
@@ -288,10 +329,37 @@ public final class WorkerService {
         return result;
     }
 
-    private JobResult callOne(Job job, String messageId, Map<String, String> upstream, LongSupplier budget)
+    private JobResult callOne(
+            Job job, String messageId, Map<String, String> upstream, LongSupplier budget, BatchAuth auth)
             throws InterruptedException {
+        if (auth.stopped()) {
+            return new Failed(AUTH_FAILURE + ": not called, the API refused the credential", 0, 0, 0);
+        }
+        int calls = 0;
+        int errors = 0;
+        int rejections = 0;
         try {
-            ApiCall call = api.call(job, budget, upstream);
+            ApiCall call;
+            try {
+                call = api.call(job, budget, upstream, auth::stopped);
+            } catch (ApiAuthRejected refused) {
+                calls += refused.attempts();
+                errors += refused.errors();
+                rejections += refused.rejections();
+                // A rotated token: read it again (once per batch) and try once more with what is current.
+                auth.rereadOnce();
+                try {
+                    call = api.call(job, budget, upstream, auth::stopped);
+                } catch (ApiAuthRejected again) {
+                    auth.stop(again.status());
+                    return new Failed(
+                            AUTH_FAILURE + ": " + again.getMessage()
+                                    + (again.withToken() ? "" : " (no token configured)"),
+                            calls + again.attempts(),
+                            errors + again.errors(),
+                            rejections + again.rejections());
+                }
+            }
             ResponseClassifier.Classified c = classifier.classify(call.status(), call.body());
             RawRecord record = new RawRecord(
                     RawRecord.VERSION,
@@ -307,9 +375,13 @@ public final class WorkerService {
                     clock.instant(),
                     messageId,
                     c.error());
-            return new Recorded(record, call.attempts(), call.errors(), call.rejections());
+            return new Recorded(
+                    record, calls + call.attempts(), errors + call.errors(), rejections + call.rejections());
         } catch (TransientApiFailure e) {
-            return new Failed(e.getMessage(), e.attempts(), e.errors(), e.rejections());
+            String reason = auth.stopped() && e.getMessage().startsWith("not called")
+                    ? AUTH_FAILURE + ": " + e.getMessage()
+                    : e.getMessage();
+            return new Failed(reason, calls + e.attempts(), errors + e.errors(), rejections + e.rejections());
         }
     }
 

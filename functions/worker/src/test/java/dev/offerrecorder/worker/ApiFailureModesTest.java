@@ -8,6 +8,7 @@ import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
@@ -22,7 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -121,5 +125,79 @@ class ApiFailureModesTest {
         WorkerConfig config = WorkerConfig.from(stack.workerEnv("http://127.0.0.1:1/{shopId}/{date}"));
         assertTrue(config.s3CallTimeout().compareTo(config.writeReserve()) < 0);
         assertTrue(config.s3AttemptTimeout().compareTo(config.s3CallTimeout()) < 0);
+    }
+
+    private WorkerService withStoredToken(
+            CalcApiSimulator api, AtomicReference<String> store, AtomicInteger reads, JsonLog log) {
+        var credential = new ApiCredential(() -> {
+            reads.incrementAndGet();
+            return Optional.of(store.get());
+        });
+        return WorkerService.create(
+                WorkerConfig.from(env(api, Map.of("API_CONCURRENCY_CEILING", "4"))),
+                stack.s3(),
+                credential,
+                log,
+                new NewRelicTracing());
+    }
+
+    @Test
+    void aTokenRotatedMidRunIsReadAgainAndNoRefusalBecomesARow() throws Exception {
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            var store = new AtomicReference<>("tok-1");
+            var reads = new AtomicInteger();
+            api.requireToken("tok-1");
+            WorkerService service = withStoredToken(api, store, reads, quietLog());
+            BatchResult before = service.process(messages("rotate", 1, 20, Map.of()), () -> 600_000);
+            // The secret is rotated: the store has the new token, the API refuses the old one from now on.
+            store.set("tok-2");
+            api.rotateToken("tok-2");
+            BatchResult after = service.process(messages("rotate", 21, 40, Map.of()), () -> 600_000);
+            assertEquals(List.of(), before.failedMessageIds());
+            assertEquals(List.of(), after.failedMessageIds(), "every job recorded after the re-read");
+            assertTrue(api.unauthorizedAnswers() > 0, "the old token was refused at least once");
+            assertEquals(2, reads.get(), "read at start and once again after the first 401");
+            List<JsonNode> rows = recorded("rotate");
+            assertEquals(60, rows.size(), "every job recorded");
+            assertEquals(
+                    60,
+                    rows.stream().map(n -> n.path("shopId").asText()).distinct().count(),
+                    "and each once");
+            assertTrue(rows.stream().allMatch(n -> n.path("httpStatus").asInt() == 200), "no 401 became a row");
+        }
+    }
+
+    @Test
+    void aRevokedTokenStopsTheBatchFastAndReturnsEveryJob() throws Exception {
+        var out = new ByteArrayOutputStream();
+        var log = new JsonLog("worker-test", new PrintStream(out, true, StandardCharsets.UTF_8));
+        try (var api = new CalcApiSimulator(4, 8, 1, 0)) {
+            var store = new AtomicReference<>("tok-1");
+            var reads = new AtomicInteger();
+            api.requireToken("tok-1");
+            WorkerService service = withStoredToken(api, store, reads, log);
+            api.revokeTokens();
+            List<JobMessage> batch = messages("revoked", 1, 40, Map.of());
+            BatchResult r = service.process(batch, () -> 600_000);
+            assertEquals(
+                    batch.stream().map(JobMessage::messageId).collect(Collectors.toSet()),
+                    Set.copyOf(r.failedMessageIds()),
+                    "every job goes back to SQS");
+            assertEquals(0, recorded("revoked").size(), "nothing recorded, nothing acknowledged");
+            // At most the calls in flight when the refusals came, each tried once more: not one per job.
+            assertTrue(
+                    api.stats().requests() <= 16,
+                    "calls after the batch stopped: " + api.stats().requests());
+            assertEquals(2, reads.get(), "the credential was read again once");
+            assertEquals(40, r.failureReasons().get(WorkerService.AUTH_FAILURE));
+            String logs = out.toString(StandardCharsets.UTF_8);
+            assertEquals(
+                    1,
+                    logs.lines()
+                            .filter(l -> l.contains("\"failureKind\":\"API_AUTH\""))
+                            .count(),
+                    "one countable auth-failure line per batch: " + logs);
+            assertEquals(0, service.gate().inFlight());
+        }
     }
 }

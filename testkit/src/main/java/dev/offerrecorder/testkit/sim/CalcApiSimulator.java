@@ -70,6 +70,10 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final Set<String> answeredGarbage = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<String> recentTargets = new ArrayDeque<>();
     private volatile String expectedAuthorization;
+    /** Bearer tokens accepted; null: no token required (the default). */
+    private volatile Set<String> acceptedTokens;
+
+    private final AtomicLong unauthorized = new AtomicLong();
     private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
     private final long latencyMs;
     private final long jitterMs;
@@ -132,6 +136,29 @@ public final class CalcApiSimulator implements AutoCloseable {
         Map<String, Long> out = new TreeMap<>();
         callsPerTraceId.forEach((id, n) -> out.put(id, n.get()));
         return out;
+    }
+
+    /**
+     * From now on every request must carry {@code Authorization: Bearer <token>}; others get 401 before any work
+     * is done, as an API gateway would answer them.
+     */
+    public void requireToken(String token) {
+        this.acceptedTokens = Set.of(token);
+    }
+
+    /** A rotation: only {@code newToken} is accepted from now on; the old one gets 401. */
+    public void rotateToken(String newToken) {
+        requireToken(newToken);
+    }
+
+    /** A revocation: every request gets 401 until {@link #requireToken} names a token again. */
+    public void revokeTokens() {
+        this.acceptedTokens = Set.of();
+    }
+
+    /** Requests answered 401 for a missing, old or revoked token. */
+    public long unauthorizedAnswers() {
+        return unauthorized.get();
     }
 
     public long requestsWithAuthorization() {
@@ -224,6 +251,17 @@ public final class CalcApiSimulator implements AutoCloseable {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth != null && auth.equals(expectedAuthorization)) {
                 withAuthorization.incrementAndGet();
+            }
+            Set<String> accepted = acceptedTokens;
+            if (accepted != null
+                    && (auth == null || !auth.startsWith("Bearer ") || !accepted.contains(auth.substring(7)))) {
+                unauthorized.incrementAndGet();
+                respond(
+                        exchange,
+                        401,
+                        "{\"error\":\"unauthorized\"}",
+                        Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+                return;
             }
             Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
             String date = query(exchange.getRequestURI(), "date");
