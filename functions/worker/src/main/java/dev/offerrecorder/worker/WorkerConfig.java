@@ -2,8 +2,11 @@ package dev.offerrecorder.worker;
 
 import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** The worker's settings, read and checked once per container. */
 public record WorkerConfig(
@@ -41,6 +44,24 @@ public record WorkerConfig(
         }
     }
 
+    /** Whether the URL's host is this machine: localhost, 127.0.0.0/8 or ::1, by name only (no DNS lookup). */
+    static boolean loopback(String urlTemplate) {
+        String host;
+        try {
+            host = URI.create(urlTemplate.replace("{shopId}", "s").replace("{date}", "d"))
+                    .getHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (host == null) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost")
+                || h.equals("[::1]")
+                || h.matches("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
+    }
+
     public static WorkerConfig from(Env env) {
         String template = env.require("CALC_API_URL_TEMPLATE");
         if (!template.contains("{shopId}") || !template.contains("{date}")) {
@@ -49,6 +70,15 @@ public record WorkerConfig(
         }
         if (!template.startsWith("http://") && !template.startsWith("https://")) {
             throw new ConfigException("CALC_API_URL_TEMPLATE", "must be an http(s) URL, got '" + template + "'");
+        }
+        Optional<String> tokenVariable = Stream.of("CALC_API_TOKEN_SECRET", "CALC_API_TOKEN_PARAMETER")
+                .filter(v -> env.optional(v).isPresent())
+                .findFirst();
+        if (tokenVariable.isPresent() && template.startsWith("http://") && !loopback(template)) {
+            throw new ConfigException(
+                    "CALC_API_URL_TEMPLATE",
+                    "must be https while a token is sent (" + tokenVariable.get()
+                            + " is set); plain http is for loopback hosts only, got '" + template + "'");
         }
         int ceiling = env.getInt("API_CONCURRENCY_CEILING", 64, 1, 1000);
         return new WorkerConfig(
