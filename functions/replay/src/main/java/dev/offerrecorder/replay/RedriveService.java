@@ -1,5 +1,6 @@
 package dev.offerrecorder.replay;
 
+import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
@@ -258,7 +259,7 @@ public final class RedriveService {
                 reason = "valid job, failed after " + receives + (receives == 1 ? " receive" : " receives");
                 what = job.runId() + "/" + job.shopId() + "/" + job.date();
             } catch (InvalidJobException e) {
-                reason = "invalid message: " + e.getMessage();
+                reason = new JobFailure(JobFailure.Kind.INVALID_MESSAGE, e.getMessage()).summary();
                 what = excerpt(m.body());
             }
             byReason.computeIfAbsent(reason, k -> new ArrayList<>())

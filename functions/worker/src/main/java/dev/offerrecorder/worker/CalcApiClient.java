@@ -1,5 +1,6 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.shared.trace.Tracing;
@@ -100,6 +101,7 @@ public final class CalcApiClient {
             long spareMillis = remainingMillis.getAsLong() - callTimeout.toMillis();
             if (spareMillis <= 0) {
                 throw new TransientApiFailure(
+                        JobFailure.Kind.DEADLINE,
                         "deadline: invocation time running out before attempt " + attempt + " (last: " + lastProblem
                                 + ")",
                         attempt - 1,
@@ -111,6 +113,7 @@ public final class CalcApiClient {
                     gate.acquire(queued + Duration.ofMillis(spareMillis).toNanos());
             if (slot.isEmpty()) {
                 throw new TransientApiFailure(
+                        JobFailure.Kind.DEADLINE,
                         "deadline: no concurrency slot before the invocation ran short" + " (last: " + lastProblem
                                 + ")",
                         attempt - 1,
@@ -122,6 +125,7 @@ public final class CalcApiClient {
             if (halted.getAsBoolean()) {
                 permit.ignore();
                 throw new TransientApiFailure(
+                        JobFailure.Kind.API_AUTH,
                         "not called: the batch stopped after the API refused the credential",
                         attempt - 1,
                         errors,
@@ -157,7 +161,11 @@ public final class CalcApiClient {
                     // Not the API's fault and not transient: no attempt was made, the job fails with the reason.
                     segment.addAttribute("error", "request not built");
                     throw new TransientApiFailure(
-                            "request could not be built: " + e.getMessage(), attempt - 1, errors, rejections);
+                            JobFailure.Kind.BAD_REQUEST,
+                            "request could not be built: " + e.getMessage(),
+                            attempt - 1,
+                            errors,
+                            rejections);
                 }
                 long start = System.nanoTime();
                 HttpResponse<String> response = null;
@@ -233,6 +241,7 @@ public final class CalcApiClient {
             sleepBeforeRetry(attempt, retryAfter, remainingMillis);
         }
         throw new TransientApiFailure(
+                JobFailure.Kind.RETRIES_EXHAUSTED,
                 "gave up after " + retry.maxAttempts() + " attempts (last: " + lastProblem + ")",
                 retry.maxAttempts(),
                 errors,

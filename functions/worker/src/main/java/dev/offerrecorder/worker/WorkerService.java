@@ -1,5 +1,6 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
@@ -38,10 +39,13 @@ public final class WorkerService {
     /** The custom event recorded once per invocation. */
     public static final String EVENT_TYPE = "OfferRecorderWorkerBatch";
 
-    /** The log field an alarm or metric filter counts auth failures by: {@code { $.failureKind = "API_AUTH" }}. */
-    public static final String AUTH_FAILURE_KIND = "API_AUTH";
+    /**
+     * The one log line per batch stopped by a refused credential carries {@code "event": "api_auth_failure"}: a
+     * metric filter {@code { $.event = "api_auth_failure" }} counts them for an alarm.
+     */
+    public static final String AUTH_FAILURE_EVENT = "api_auth_failure";
 
-    static final String AUTH_FAILURE = "api auth failure";
+    static final String AUTH_FAILURE = JobFailure.Kind.API_AUTH.label();
 
     private final CalcApiClient api;
     private final ApiCredential credential;
@@ -143,7 +147,7 @@ public final class WorkerService {
 
     private record Recorded(RawRecord record, int calls, int errors, int rejections) implements JobResult {}
 
-    private record Failed(String reason, int calls, int errors, int rejections) implements JobResult {}
+    private record Failed(JobFailure failure, int calls, int errors, int rejections) implements JobResult {}
 
     /**
      * @param remainingMillis time left in the invocation (Lambda's {@code Context::getRemainingTimeInMillis})
@@ -154,26 +158,99 @@ public final class WorkerService {
                 BatchParent.choose(messages.stream().map(JobMessage::attributes).toList());
         tracing.acceptQueueHeaders(parent.parent());
         tracing.addAttributes(parent.attributes());
-        List<String> failed = new ArrayList<>();
-        Map<String, Integer> failureReasons = new TreeMap<>();
-        // Same job delivered twice in one batch: call once, record once, acknowledge both messages.
+        Tally tally = new Tally();
+        Map<Job, List<JobMessage>> byJob = decode(messages, tally);
+        // Calls stop starting once only the write reserve is left.
+        LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
+        BatchAuth auth = new BatchAuth(credential);
+        Map<Job, JobResult> results = callAll(byJob, callBudget, auth);
+        Map<String, Map<LocalDate, List<Job>>> toWrite = collect(results, byJob, tally);
+        logAuthFailure(auth, tally);
+        write(toWrite, results, byJob, tally);
+        BatchResult result = tally.result(messages.size(), byJob.keySet(), gate.currentLimit());
+        tracing.addAttributes(result.transactionAttributes());
+        tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
+        return result;
+    }
+
+    /** What the batch came to so far: failures, counts and latencies, filled in by the steps of one batch. */
+    private static final class Tally {
+        final List<String> failed = new ArrayList<>();
+        final Map<String, Integer> failureReasons = new TreeMap<>();
+        final Map<String, Integer> outcomes = new TreeMap<>();
+        final List<Long> latencies = new ArrayList<>();
+        int invalid;
+        int retries;
+        int apiCalls;
+        int apiErrors;
+        int rejections;
+        int recorded;
+        long bytes;
+        int objects;
+
+        void fail(JobFailure failure, List<String> messageIds) {
+            failed.addAll(messageIds);
+            failureReasons.merge(failure.kind().label(), 1, Integer::sum);
+        }
+
+        void countCalls(JobResult r) {
+            retries += Math.max(0, r.calls() - 1);
+            apiCalls += r.calls();
+            apiErrors += r.errors();
+            rejections += r.rejections();
+        }
+
+        BatchResult result(int messages, java.util.Set<Job> jobs, int limit) {
+            latencies.sort(null);
+            var runIds = new TreeSet<String>();
+            var dates = new TreeSet<String>();
+            jobs.forEach(j -> {
+                runIds.add(j.runId());
+                dates.add(j.date().toString());
+            });
+            return new BatchResult(
+                    List.copyOf(failed),
+                    messages,
+                    invalid,
+                    recorded,
+                    jobs.size() - recorded,
+                    outcomes,
+                    failureReasons,
+                    percentile(latencies, 0.50),
+                    percentile(latencies, 0.95),
+                    latencies.isEmpty() ? 0 : latencies.getLast(),
+                    retries,
+                    apiCalls,
+                    apiErrors,
+                    rejections,
+                    limit,
+                    bytes,
+                    objects,
+                    List.copyOf(runIds),
+                    List.copyOf(dates));
+        }
+    }
+
+    /** The batch's jobs; the same job delivered twice is called once, recorded once, and both messages settled. */
+    private Map<Job, List<JobMessage>> decode(List<JobMessage> messages, Tally tally) {
         Map<Job, List<JobMessage>> byJob = new LinkedHashMap<>();
-        int invalid = 0;
         for (JobMessage message : messages) {
             try {
                 Job job = jobs.decode(message.body());
                 byJob.computeIfAbsent(job, j -> new ArrayList<>()).add(message);
             } catch (InvalidJobException e) {
-                invalid++;
-                failed.add(message.messageId());
-                failureReasons.merge("invalid message", 1, Integer::sum);
+                tally.invalid++;
+                tally.fail(
+                        new JobFailure(JobFailure.Kind.INVALID_MESSAGE, e.getMessage()), List.of(message.messageId()));
                 log.warn("invalid job message", Map.of("messageId", message.messageId(), "reason", e.getMessage()));
             }
         }
+        return byJob;
+    }
 
-        // Calls stop starting once only the write reserve is left.
-        LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
-        BatchAuth auth = new BatchAuth(credential);
+    /** Calls the API for every job at once on virtual threads; the gate bounds how many calls are out. */
+    private Map<Job, JobResult> callAll(Map<Job, List<JobMessage>> byJob, LongSupplier callBudget, BatchAuth auth)
+            throws InterruptedException {
         Map<Job, JobResult> results = new LinkedHashMap<>();
         try (Tracing.Segment phase = tracing.segment("Worker/callApi");
                 var executor = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -195,41 +272,33 @@ public final class WorkerService {
                 try {
                     results.put(entry.getKey(), entry.getValue().get());
                 } catch (ExecutionException e) {
-                    results.put(entry.getKey(), new Failed("unexpected error: " + e.getCause(), 0, 0, 0));
+                    results.put(
+                            entry.getKey(),
+                            new Failed(
+                                    new JobFailure(JobFailure.Kind.UNEXPECTED, String.valueOf(e.getCause())), 0, 0, 0));
                 }
             }
         }
+        return results;
+    }
 
-        Map<String, Integer> outcomes = new TreeMap<>();
-        List<Long> latencies = new ArrayList<>();
-        int retries = 0;
-        int apiCalls = 0;
-        int apiErrors = 0;
-        int rejections = 0;
-        // Group what was recorded by (run, date): one object each, keyed by the jobs it holds.
+    /** Counts every job's calls; fails what got no answer; groups what did by (run, date), one object each. */
+    private Map<String, Map<LocalDate, List<Job>>> collect(
+            Map<Job, JobResult> results, Map<Job, List<JobMessage>> byJob, Tally tally) {
         Map<String, Map<LocalDate, List<Job>>> toWrite = new TreeMap<>();
         for (var entry : results.entrySet()) {
             Job job = entry.getKey();
             JobResult result = entry.getValue();
-            retries += Math.max(0, result.calls() - 1);
-            apiCalls += result.calls();
-            apiErrors += result.errors();
-            rejections += result.rejections();
+            tally.countCalls(result);
             switch (result) {
                 case Recorded r -> {
-                    latencies.add(r.record().latencyMs());
+                    tally.latencies.add(r.record().latencyMs());
                     toWrite.computeIfAbsent(job.runId(), k -> new TreeMap<>())
                             .computeIfAbsent(job.date(), k -> new ArrayList<>())
                             .add(job);
                 }
                 case Failed f -> {
-                    failureReasons.merge(
-                            f.reason().startsWith("deadline")
-                                    ? "deadline"
-                                    : f.reason().startsWith(AUTH_FAILURE) ? AUTH_FAILURE : "retries exhausted",
-                            1,
-                            Integer::sum);
-                    byJob.get(job).forEach(m -> failed.add(m.messageId()));
+                    tally.fail(f.failure(), messageIds(byJob, job));
                     log.warn(
                             "job failed, left for SQS to redeliver",
                             Map.of(
@@ -239,27 +308,43 @@ public final class WorkerService {
                                     job.shopId(),
                                     "date",
                                     job.date().toString(),
+                                    "failureKind",
+                                    f.failure().kind().name(),
                                     "reason",
-                                    f.reason()));
+                                    f.failure().detail()));
                 }
             }
         }
+        return toWrite;
+    }
 
-        if (auth.stopped()) {
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("failureKind", AUTH_FAILURE_KIND);
-            fields.put("status", auth.refusedStatus());
-            fields.put("jobsReturned", failureReasons.getOrDefault(AUTH_FAILURE, 0));
-            fields.put("credentialReread", auth.reread());
-            if (auth.rereadError() != null) {
-                fields.put("rereadError", auth.rereadError());
-            }
-            log.error("the API refused the credential after it was read again; batch stopped", fields);
+    private static List<String> messageIds(Map<Job, List<JobMessage>> byJob, Job job) {
+        return byJob.get(job).stream().map(JobMessage::messageId).toList();
+    }
+
+    /** One countable line per batch stopped by a refused credential ({@link #AUTH_FAILURE_EVENT}). */
+    private void logAuthFailure(BatchAuth auth, Tally tally) {
+        if (!auth.stopped()) {
+            return;
         }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("event", AUTH_FAILURE_EVENT);
+        fields.put("failureKind", JobFailure.Kind.API_AUTH.name());
+        fields.put("status", auth.refusedStatus());
+        fields.put("jobsReturned", tally.failureReasons.getOrDefault(AUTH_FAILURE, 0));
+        fields.put("credentialReread", auth.reread());
+        if (auth.rereadError() != null) {
+            fields.put("rereadError", auth.rereadError());
+        }
+        log.error("the API refused the credential after it was read again; batch stopped", fields);
+    }
 
-        int recorded = 0;
-        long bytes = 0;
-        int objects = 0;
+    /** Writes one raw-log object per (run, date); a failed write fails every job in it, nothing else. */
+    private void write(
+            Map<String, Map<LocalDate, List<Job>>> toWrite,
+            Map<Job, JobResult> results,
+            Map<Job, List<JobMessage>> byJob,
+            Tally tally) {
         for (var run : toWrite.entrySet()) {
             for (var dated : run.getValue().entrySet()) {
                 List<Job> group = dated.getValue();
@@ -274,14 +359,14 @@ public final class WorkerService {
                     segment.addAttribute("jobs", group.size());
                     segment.addAttribute("bytes", body.length);
                     writer.write(key, body);
-                    recorded += group.size();
-                    bytes += body.length;
-                    objects++;
-                    records.forEach(r -> outcomes.merge(r.outcome().name(), 1, Integer::sum));
+                    tally.recorded += group.size();
+                    tally.bytes += body.length;
+                    tally.objects++;
+                    records.forEach(r -> tally.outcomes.merge(r.outcome().name(), 1, Integer::sum));
                 } catch (RuntimeException e) {
                     // Not durable, so not done: every job of this object goes back to SQS.
-                    failureReasons.merge("raw-log write failed", group.size(), Integer::sum);
-                    group.forEach(j -> byJob.get(j).forEach(m -> failed.add(m.messageId())));
+                    JobFailure failure = new JobFailure(JobFailure.Kind.RAW_LOG_WRITE, String.valueOf(e.getMessage()));
+                    group.forEach(j -> tally.fail(failure, messageIds(byJob, j)));
                     log.error(
                             "raw-log write failed; jobs reported failed",
                             Map.of(
@@ -296,44 +381,14 @@ public final class WorkerService {
                 }
             }
         }
-
-        latencies.sort(null);
-        var runIds = new TreeSet<String>();
-        var dates = new TreeSet<String>();
-        byJob.keySet().forEach(j -> {
-            runIds.add(j.runId());
-            dates.add(j.date().toString());
-        });
-        BatchResult result = new BatchResult(
-                List.copyOf(failed),
-                messages.size(),
-                invalid,
-                recorded,
-                byJob.size() - recorded,
-                outcomes,
-                failureReasons,
-                percentile(latencies, 0.50),
-                percentile(latencies, 0.95),
-                latencies.isEmpty() ? 0 : latencies.getLast(),
-                retries,
-                apiCalls,
-                apiErrors,
-                rejections,
-                gate.currentLimit(),
-                bytes,
-                objects,
-                List.copyOf(runIds),
-                List.copyOf(dates));
-        tracing.addAttributes(result.transactionAttributes());
-        tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
-        return result;
     }
 
     private JobResult callOne(
             Job job, String messageId, Map<String, String> upstream, LongSupplier budget, BatchAuth auth)
             throws InterruptedException {
         if (auth.stopped()) {
-            return new Failed(AUTH_FAILURE + ": not called, the API refused the credential", 0, 0, 0);
+            return new Failed(
+                    new JobFailure(JobFailure.Kind.API_AUTH, "not called, the API refused the credential"), 0, 0, 0);
         }
         int calls = 0;
         int errors = 0;
@@ -353,8 +408,9 @@ public final class WorkerService {
                 } catch (ApiAuthRejected again) {
                     auth.stop(again.status());
                     return new Failed(
-                            AUTH_FAILURE + ": " + again.getMessage()
-                                    + (again.withToken() ? "" : " (no token configured)"),
+                            new JobFailure(
+                                    JobFailure.Kind.API_AUTH,
+                                    again.getMessage() + (again.withToken() ? "" : " (no token configured)")),
                             calls + again.attempts(),
                             errors + again.errors(),
                             rejections + again.rejections());
@@ -378,10 +434,7 @@ public final class WorkerService {
             return new Recorded(
                     record, calls + call.attempts(), errors + call.errors(), rejections + call.rejections());
         } catch (TransientApiFailure e) {
-            String reason = auth.stopped() && e.getMessage().startsWith("not called")
-                    ? AUTH_FAILURE + ": " + e.getMessage()
-                    : e.getMessage();
-            return new Failed(reason, calls + e.attempts(), errors + e.errors(), rejections + e.rejections());
+            return new Failed(e.failure(), calls + e.attempts(), errors + e.errors(), rejections + e.rejections());
         }
     }
 

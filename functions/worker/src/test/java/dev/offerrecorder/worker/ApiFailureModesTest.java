@@ -194,7 +194,7 @@ class ApiFailureModesTest {
             assertEquals(
                     1,
                     logs.lines()
-                            .filter(l -> l.contains("\"failureKind\":\"API_AUTH\""))
+                            .filter(l -> l.contains("\"event\":\"api_auth_failure\""))
                             .count(),
                     "one countable auth-failure line per batch: " + logs);
             assertEquals(0, service.gate().inFlight());
