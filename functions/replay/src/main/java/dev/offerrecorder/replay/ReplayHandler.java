@@ -43,8 +43,15 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     }
 
     public ReplayHandler(Env env) {
-        this.redrive =
-                new RedriveService(AwsClients.sqs(env), env.require("JOB_DLQ_URL"), env.require("JOB_QUEUE_URL"));
+        // RAW_BUCKET (optional): where the worker leaves each failed job's last reason for the peek to show.
+        this.redrive = new RedriveService(
+                AwsClients.sqs(env),
+                env.require("JOB_DLQ_URL"),
+                env.require("JOB_QUEUE_URL"),
+                java.time.Clock.systemUTC(),
+                env.optional("RAW_BUCKET")
+                        .map(bucket -> RedriveService.notesIn(AwsClients.s3(env), bucket))
+                        .orElse(job -> java.util.Optional.empty()));
         this.capacity = env.getInt("API_CAPACITY_RPS", 50, 1, 1_000_000);
         int headroomPercent = env.getInt("REPLAY_HEADROOM_PERCENT", 50, 1, 100);
         this.defaultRate = RedriveService.rateFor(capacity, headroomPercent / 100.0);

@@ -1,5 +1,6 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.failure.FailureNotes;
 import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
@@ -13,6 +14,7 @@ import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,6 +48,8 @@ public final class WorkerService {
     public static final String AUTH_FAILURE_EVENT = "api_auth_failure";
 
     static final String AUTH_FAILURE = JobFailure.Kind.API_AUTH.label();
+
+    static final int NOTE_PARALLELISM = 16;
 
     private final CalcApiClient api;
     private final ApiCredential credential;
@@ -167,6 +171,7 @@ public final class WorkerService {
         Map<String, Map<LocalDate, List<Job>>> toWrite = collect(results, byJob, tally);
         logAuthFailure(auth, tally);
         write(toWrite, results, byJob, tally);
+        noteFailures(tally, remainingMillis);
         BatchResult result = tally.result(messages.size(), byJob.keySet(), gate.currentLimit());
         tracing.addAttributes(result.transactionAttributes());
         tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
@@ -187,6 +192,17 @@ public final class WorkerService {
         int recorded;
         long bytes;
         int objects;
+
+        /** The failed jobs and why, for the notes replay's peek reads. */
+        final Map<Job, JobFailure> failedJobs = new LinkedHashMap<>();
+
+        final Map<Job, String> failedMessage = new LinkedHashMap<>();
+
+        void fail(Job job, JobFailure failure, List<String> messageIds) {
+            failedJobs.put(job, failure);
+            failedMessage.put(job, messageIds.getFirst());
+            fail(failure, messageIds);
+        }
 
         void fail(JobFailure failure, List<String> messageIds) {
             failed.addAll(messageIds);
@@ -298,7 +314,7 @@ public final class WorkerService {
                             .add(job);
                 }
                 case Failed f -> {
-                    tally.fail(f.failure(), messageIds(byJob, job));
+                    tally.fail(job, f.failure(), messageIds(byJob, job));
                     log.warn(
                             "job failed, left for SQS to redeliver",
                             Map.of(
@@ -366,7 +382,7 @@ public final class WorkerService {
                 } catch (RuntimeException e) {
                     // Not durable, so not done: every job of this object goes back to SQS.
                     JobFailure failure = new JobFailure(JobFailure.Kind.RAW_LOG_WRITE, String.valueOf(e.getMessage()));
-                    group.forEach(j -> tally.fail(failure, messageIds(byJob, j)));
+                    group.forEach(j -> tally.fail(j, failure, messageIds(byJob, j)));
                     log.error(
                             "raw-log write failed; jobs reported failed",
                             Map.of(
@@ -380,6 +396,49 @@ public final class WorkerService {
                                     String.valueOf(e.getMessage())));
                 }
             }
+        }
+    }
+
+    /**
+     * Leaves each failed job's reason where replay's peek finds it ({@link FailureNotes}): one small PUT per
+     * failed job, 16 at a time, best effort and only while the write reserve lasts. A note that is not written
+     * costs the peek its detail, never a job.
+     */
+    private void noteFailures(Tally tally, LongSupplier remainingMillis) throws InterruptedException {
+        if (tally.failedJobs.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        var slots = new java.util.concurrent.Semaphore(NOTE_PARALLELISM);
+        var unwritten = new java.util.concurrent.atomic.AtomicInteger();
+        try (Tracing.Segment segment = tracing.segment("S3/putFailureNotes");
+                var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            segment.addAttribute("jobs", tally.failedJobs.size());
+            for (var entry : tally.failedJobs.entrySet()) {
+                Job job = entry.getKey();
+                // Stop starting notes when the reserve is nearly spent: the batch response matters more.
+                if (remainingMillis.getAsLong() < writeReserveMillis / 2) {
+                    unwritten.incrementAndGet();
+                    continue;
+                }
+                slots.acquire();
+                executor.submit(() -> {
+                    try {
+                        writer.writeJson(
+                                FailureNotes.key(job),
+                                FailureNotes.encode(job, entry.getValue(), now, tally.failedMessage.get(job)));
+                    } catch (RuntimeException e) {
+                        unwritten.incrementAndGet();
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        if (unwritten.get() > 0) {
+            log.warn(
+                    "failure notes not written; replay peek shows these jobs without their reason",
+                    Map.of("notes", unwritten.get(), "bucket", writer.bucket()));
         }
     }
 
