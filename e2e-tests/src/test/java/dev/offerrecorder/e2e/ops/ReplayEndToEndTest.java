@@ -79,7 +79,7 @@ class ReplayEndToEndTest {
             assertEquals(failing, dlq.path("visible").asLong(), peek.out());
             assertEquals(1, dlq.path("reasons").size(), peek.out());
             assertEquals(
-                    "valid job, failed after 2 receives",
+                    "retries exhausted: gave up after 2 attempts (last: HTTP 500)",
                     dlq.path("reasons").get(0).path("reason").asText());
             for (JsonNode sample : dlq.path("reasons").get(0).path("samples")) {
                 String shop = sample.path("job").asText().split("/")[1];

@@ -327,7 +327,17 @@ class BadInputCorpusTest {
                 .forEach(shop -> batch.add(new JobMessage("m-" + shop, codec.encode(new Job(runId, shop, date)))));
         api.setFaults(SimulatorFaults.none().withCannedReplies(replies));
         try {
-            worker.process(batch, () -> 60_000);
+            // A refused credential stops its whole batch (#13): each such answer gets a batch of its own.
+            List<JobMessage> rest = new ArrayList<>();
+            for (JobMessage m : batch) {
+                int status = replies.get(codec.decode(m.body()).shopId()).status();
+                if (status == 401 || status == 403) {
+                    worker.process(List.of(m), () -> 60_000);
+                } else {
+                    rest.add(m);
+                }
+            }
+            worker.process(rest, () -> 60_000);
         } finally {
             api.setFaults(SimulatorFaults.none());
         }
@@ -435,8 +445,11 @@ class BadInputCorpusTest {
                 }));
     }
 
-    /** One configuration case: a function built from an otherwise valid environment with one bad variable. */
-    record ConfigCase(String function, String variable, String value, String expected) {}
+    /**
+     * One configuration case: a function built from an otherwise valid environment with one bad variable, and
+     * the other variables ({@code with}) that make it bad, if any.
+     */
+    record ConfigCase(String function, String variable, String value, Map<String, String> with, String expected) {}
 
     @TestFactory
     Stream<DynamicTest> configurationValues() throws Exception {
@@ -449,6 +462,9 @@ class BadInputCorpusTest {
                         n.path("function").asText(),
                         n.path("variable").asText(),
                         n.path("value").isNull() ? null : n.path("value").asText(),
+                        mapper.convertValue(
+                                n.path("with").isMissingNode() ? mapper.createObjectNode() : n.path("with"),
+                                new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {}),
                         n.path("expected").asText()));
             }
         }
@@ -460,6 +476,7 @@ class BadInputCorpusTest {
                 cases.stream()
                         .map(c -> dynamicTest(c.function() + " " + c.variable() + "=" + c.value(), () -> {
                             Map<String, String> env = new HashMap<>(validEnv(c.function()));
+                            env.putAll(c.with());
                             if (c.value() == null) {
                                 env.remove(c.variable());
                             } else {

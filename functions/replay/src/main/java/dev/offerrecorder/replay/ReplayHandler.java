@@ -44,7 +44,15 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
 
     public ReplayHandler(Env env) {
         ReplayConfig config = ReplayConfig.from(env);
-        this.replay = new ReplayService(AwsClients.sqs(env), config.dlqUrl(), config.jobQueueUrl());
+        // RAW_BUCKET (optional): where the worker leaves each failed job's last reason for the peek to show.
+        this.replay = new ReplayService(
+                AwsClients.sqs(env),
+                config.dlqUrl(),
+                config.jobQueueUrl(),
+                java.time.Clock.systemUTC(),
+                config.rawBucket()
+                        .map(bucket -> ReplayService.notesIn(AwsClients.s3(env), bucket))
+                        .orElse(job -> java.util.Optional.empty()));
         this.capacity = config.apiCapacityRps();
         this.defaultRate = config.defaultRate();
         org.crac.Core.getGlobalContext().register(this);

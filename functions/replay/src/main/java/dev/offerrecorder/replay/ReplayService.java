@@ -1,5 +1,7 @@
 package dev.offerrecorder.replay;
 
+import dev.offerrecorder.shared.failure.FailureNotes;
+import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
@@ -12,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.ListMessageMoveTasksResultEntry;
@@ -23,7 +28,9 @@ import software.amazon.awssdk.services.sqs.model.UnsupportedOperationException;
 /**
  * Replays the job DLQ through SQS redrive ({@code StartMessageMoveTask}) back to the job queue, at a rate that
  * the calculation API can take; lists and cancels move tasks; and shows what the DLQ holds without consuming it.
- * SQS allows one active task per queue: asking for a second gets a refusal that names the running task.
+ * SQS allows one active task per queue: asking for a second gets a refusal that names the running task. The peek
+ * groups parked jobs by the last failure the worker noted for each ({@link FailureNotes}), e.g. "api auth failure:
+ * HTTP 401 from the API", or by receive count where there is no note.
  */
 public final class ReplayService {
     /** SQS's own ceiling for MaxNumberOfMessagesPerSecond. */
@@ -41,6 +48,7 @@ public final class ReplayService {
     private final String jobQueueUrl;
     private final Clock clock;
     private final JobCodec jobs = new JobCodec();
+    private final Function<Job, Optional<FailureNotes.Note>> notes;
     private volatile String dlqArn;
     private volatile String jobQueueArn;
 
@@ -49,6 +57,20 @@ public final class ReplayService {
     }
 
     public ReplayService(SqsClient sqs, String dlqUrl, String jobQueueUrl, Clock clock) {
+        this(sqs, dlqUrl, jobQueueUrl, clock, job -> Optional.empty());
+    }
+
+    /**
+     * @param notes a parked job's last failure as the worker left it ({@link FailureNotes}), read for each valid
+     *              job the peek samples; empty when there is none
+     */
+    public ReplayService(
+            SqsClient sqs,
+            String dlqUrl,
+            String jobQueueUrl,
+            Clock clock,
+            Function<Job, Optional<FailureNotes.Note>> notes) {
+        this.notes = notes;
         this.sqs = sqs;
         this.dlqUrl = dlqUrl;
         this.jobQueueUrl = jobQueueUrl;
@@ -116,6 +138,24 @@ public final class ReplayService {
                             + " on the job DLQ (task " + task.taskHandle() + ", moved " + task.moved() + " of "
                             + task.toMove() + " at " + task.maxPerSecond() + "/s); wait for it or cancel it first");
         }
+    }
+
+    /**
+     * Reads a job's failure note from the raw bucket: one GET per sampled job, a missing or unreadable note is
+     * simply none (the peek then shows the receive count only).
+     */
+    public static Function<Job, Optional<FailureNotes.Note>> notesIn(S3Client s3, String bucket) {
+        return job -> {
+            try {
+                return FailureNotes.decode(
+                        s3.getObjectAsBytes(r -> r.bucket(bucket).key(FailureNotes.key(job)))
+                                .asByteArray());
+            } catch (NoSuchKeyException e) {
+                return Optional.empty();
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        };
     }
 
     /** A few messages of one failure reason, with how many of the sample share it. */
@@ -255,10 +295,12 @@ public final class ReplayService {
             String what;
             try {
                 Job job = jobs.decode(m.body());
-                reason = "valid job, failed after " + receives + (receives == 1 ? " receive" : " receives");
+                reason = notes.apply(job)
+                        .map(n -> n.failure().summary())
+                        .orElse("valid job, failed after " + receives + (receives == 1 ? " receive" : " receives"));
                 what = job.runId() + "/" + job.shopId() + "/" + job.date();
             } catch (InvalidJobException e) {
-                reason = "invalid message: " + e.getMessage();
+                reason = new JobFailure(JobFailure.Kind.INVALID_MESSAGE, e.getMessage()).summary();
                 what = excerpt(m.body());
             }
             byReason.computeIfAbsent(reason, k -> new ArrayList<>())

@@ -7,6 +7,7 @@ import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ public final class ApiConcurrencyGate {
     private final Limit limit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     /**
      * The limit algorithms this gate can run, all from Netflix concurrency-limits. Not Gradient2: it ignores
@@ -85,6 +87,7 @@ public final class ApiConcurrencyGate {
         while (true) {
             Optional<Limiter.Listener> listener = limiter.acquire(null);
             if (listener.isPresent()) {
+                inFlight.incrementAndGet();
                 return Optional.of(new Permit(listener.get()));
             }
             long left = deadlineNanos - System.nanoTime();
@@ -105,7 +108,13 @@ public final class ApiConcurrencyGate {
         return limit.getLimit();
     }
 
+    /** Slots held right now: 0 between batches, or a slot leaked. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     private void signal() {
+        inFlight.decrementAndGet();
         lock.lock();
         try {
             released.signalAll();
@@ -165,9 +174,14 @@ public final class ApiConcurrencyGate {
         }
     }
 
-    /** One held slot. Exactly one of the three methods must be called, once. */
-    public final class Permit {
+    /**
+     * One held slot. The first of the three methods to be called releases it; later calls do nothing, so a caller
+     * can release it in a {@code finally} whatever happened before.
+     */
+    public final class Permit implements AutoCloseable {
         private final Limiter.Listener listener;
+        private final java.util.concurrent.atomic.AtomicBoolean released =
+                new java.util.concurrent.atomic.AtomicBoolean();
 
         private Permit(Limiter.Listener listener) {
             this.listener = listener;
@@ -175,20 +189,32 @@ public final class ApiConcurrencyGate {
 
         /** The call got an answer in normal time: its latency is a sample for the limit. */
         public void success() {
-            listener.onSuccess();
-            signal();
+            if (released.compareAndSet(false, true)) {
+                listener.onSuccess();
+                signal();
+            }
         }
 
         /** The API pushed back (429, 503, timeout): the limit shrinks. */
         public void dropped() {
-            listener.onDropped();
-            signal();
+            if (released.compareAndSet(false, true)) {
+                listener.onDropped();
+                signal();
+            }
         }
 
         /** The outcome says nothing about the API's load (a connect error, our own cancellation). */
         public void ignore() {
-            listener.onIgnore();
-            signal();
+            if (released.compareAndSet(false, true)) {
+                listener.onIgnore();
+                signal();
+            }
+        }
+
+        /** Releases the slot as {@link #ignore()} unless an outcome released it already. */
+        @Override
+        public void close() {
+            ignore();
         }
     }
 }

@@ -37,7 +37,7 @@ final class ApiTokenSource {
                 if (value == null || value.isBlank()) {
                     throw new ConfigException("CALC_API_TOKEN_PARAMETER", "names a parameter with an empty value");
                 }
-                return Optional.of(value.trim());
+                return Optional.of(checked(value, "CALC_API_TOKEN_PARAMETER"));
             }
         }
         return Optional.empty();
@@ -54,11 +54,24 @@ final class ApiTokenSource {
                 if (token == null || !token.isTextual() || token.asText().isBlank()) {
                     throw new ConfigException(variable, "names a JSON secret without a non-empty \"token\" field");
                 }
-                return token.asText();
+                return checked(token.asText(), variable);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new ConfigException(variable, "names a secret that starts like JSON but does not parse");
             }
         }
-        return trimmed;
+        return checked(trimmed, variable);
+    }
+
+    /**
+     * The token trimmed; refused unless it is visible ASCII without spaces, so it can always go into an
+     * {@code Authorization} header (a stray newline from a copy-paste would otherwise fail every request).
+     */
+    static String checked(String token, String variable) {
+        String t = token.strip();
+        if (t.isEmpty() || !t.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+            throw new ConfigException(
+                    variable, "names a token with spaces or control characters inside; a bearer token has none");
+        }
+        return t;
     }
 }

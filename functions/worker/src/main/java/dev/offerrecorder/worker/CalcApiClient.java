@@ -1,9 +1,9 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.shared.trace.Tracing;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,12 +15,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * Calls {@code GET {base}/v1/shops/{shopId}/offer?date=...} (the URL template is configuration), bounded by
- * the {@link ApiConcurrencyGate}, with per-call timeouts and {@link RetryPolicy} retries. Returns the
- * definitive answer (2xx, 404, other 4xx) or throws {@link TransientApiFailure} when none came in time.
+ * the {@link ApiConcurrencyGate}, with a per-call deadline covering the whole exchange (body included) and
+ * {@link RetryPolicy} retries. Returns the definitive answer (2xx, 404, other 4xx but 401/403), throws
+ * {@link ApiAuthRejected} when the API refuses the credential, or {@link TransientApiFailure} when no answer came
+ * in time.
  *
  * <p>Each HTTP attempt is a {@code CalcApi/call} segment that inserts the trace headers, so the API's New Relic
  * agent continues the trace under that very attempt. Called on a virtual thread: the caller must have linked it
@@ -32,7 +40,7 @@ public final class CalcApiClient {
     private final Duration callTimeout;
     private final RetryPolicy retry;
     private final ApiConcurrencyGate gate;
-    private final Optional<String> token;
+    private final ApiCredential credential;
     private final Tracing tracing;
 
     public CalcApiClient(
@@ -41,14 +49,14 @@ public final class CalcApiClient {
             Duration callTimeout,
             RetryPolicy retry,
             ApiConcurrencyGate gate,
-            Optional<String> token,
+            ApiCredential credential,
             Tracing tracing) {
         this.http = http;
         this.urlTemplate = urlTemplate;
         this.callTimeout = callTimeout;
         this.retry = retry;
         this.gate = gate;
-        this.token = token;
+        this.credential = credential;
         this.tracing = tracing;
     }
 
@@ -73,14 +81,19 @@ public final class CalcApiClient {
      * @param remainingMillis how long the invocation has left before it must stop starting calls
      * @param upstream the job message's own trace context, sent only when the tracing backend inserts none (no
      *                 agent), so the API still joins the fan-out's trace
+     * @param halted   true once the batch has stopped calling (the credential was refused): checked with a slot in
+     *                 hand, right before each request goes out
+     * @throws ApiAuthRejected on a 401 or 403, at once: another attempt with the same token would be refused too
      */
-    public ApiCall call(Job job, LongSupplier remainingMillis, Map<String, String> upstream)
-            throws TransientApiFailure, InterruptedException {
+    public ApiCall call(Job job, LongSupplier remainingMillis, Map<String, String> upstream, BooleanSupplier halted)
+            throws TransientApiFailure, ApiAuthRejected, InterruptedException {
         String url = urlFor(job);
         URI uri = URI.create(url);
         String lastProblem = "no attempt started";
         // The job's own trace, when the batch's parent is another one: New Relic's Java API has no span links.
         String jobTraceId = TraceHeaders.traceId(upstream).orElse("");
+        // Checked before any slot is taken: a value the client refuses to send is dropped, not thrown mid-call.
+        Map<String, String> sendableUpstream = HeaderValues.sendable(upstream);
         int errors = 0;
         int rejections = 0;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
@@ -88,6 +101,7 @@ public final class CalcApiClient {
             long spareMillis = remainingMillis.getAsLong() - callTimeout.toMillis();
             if (spareMillis <= 0) {
                 throw new TransientApiFailure(
+                        JobFailure.Kind.DEADLINE,
                         "deadline: invocation time running out before attempt " + attempt + " (last: " + lastProblem
                                 + ")",
                         attempt - 1,
@@ -99,6 +113,7 @@ public final class CalcApiClient {
                     gate.acquire(queued + Duration.ofMillis(spareMillis).toNanos());
             if (slot.isEmpty()) {
                 throw new TransientApiFailure(
+                        JobFailure.Kind.DEADLINE,
                         "deadline: no concurrency slot before the invocation ran short" + " (last: " + lastProblem
                                 + ")",
                         attempt - 1,
@@ -107,10 +122,22 @@ public final class CalcApiClient {
             }
             long gateWaitMs = Duration.ofNanos(System.nanoTime() - queued).toMillis();
             ApiConcurrencyGate.Permit permit = slot.get();
+            if (halted.getAsBoolean()) {
+                permit.ignore();
+                throw new TransientApiFailure(
+                        JobFailure.Kind.API_AUTH,
+                        "not called: the batch stopped after the API refused the credential",
+                        attempt - 1,
+                        errors,
+                        rejections);
+            }
             // Reaching the end of this block means the attempt needs a retry (success returns from inside), so the
             // segment times the HTTP exchange only, not the backoff after it.
             Optional<Duration> retryAfter = Optional.empty();
-            try (Tracing.Segment segment = tracing.segment("CalcApi/call")) {
+            // Every path out of this block gives the slot back: the outcome-specific release below comes first
+            // and wins, this one covers whatever else leaves (a request the client refuses to build, an Error).
+            try (permit;
+                    Tracing.Segment segment = tracing.segment("CalcApi/call")) {
                 segment.addAttribute("runId", job.runId());
                 segment.addAttribute("shopId", job.shopId());
                 segment.addAttribute("targetDate", job.date().toString());
@@ -119,26 +146,65 @@ public final class CalcApiClient {
                 if (!jobTraceId.isEmpty()) {
                     segment.addAttribute("job.traceId", jobTraceId);
                 }
-                var request =
-                        HttpRequest.newBuilder(uri).timeout(callTimeout).GET().header("Accept", "application/json");
-                Map<String, String> trace = segment.insertHeaders();
-                (trace.isEmpty() ? upstream : trace).forEach(request::setHeader);
-                token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+                Map<String, String> trace = HeaderValues.sendable(segment.insertHeaders());
+                Optional<String> token = credential.current();
+                HttpRequest request;
+                try {
+                    var builder = HttpRequest.newBuilder(uri)
+                            .timeout(callTimeout)
+                            .GET()
+                            .header("Accept", "application/json");
+                    (trace.isEmpty() ? sendableUpstream : trace).forEach(builder::setHeader);
+                    token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+                    request = builder.build();
+                } catch (IllegalArgumentException e) {
+                    // Not the API's fault and not transient: no attempt was made, the job fails with the reason.
+                    segment.addAttribute("error", "request not built");
+                    throw new TransientApiFailure(
+                            JobFailure.Kind.BAD_REQUEST,
+                            "request could not be built: " + e.getMessage(),
+                            attempt - 1,
+                            errors,
+                            rejections);
+                }
                 long start = System.nanoTime();
                 HttpResponse<String> response = null;
+                // The request timeout ends when headers arrive; a body that stalls after them would run to the
+                // function's timeout. So the whole exchange, body included, gets the call timeout as a deadline.
+                AtomicBoolean headersIn = new AtomicBoolean();
+                CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, info -> {
+                    headersIn.set(true);
+                    return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+                });
                 try {
-                    response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                } catch (HttpTimeoutException e) {
-                    permit.dropped();
+                    response = exchange.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    exchange.cancel(true);
                     errors++;
-                    rejections++;
-                    lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
-                } catch (IOException e) {
-                    permit.ignore();
+                    if (headersIn.get()) {
+                        // The API answered in time; what it says about its load is unclear, so no sample.
+                        permit.ignore();
+                        lastProblem = "API body stalled: headers came, the body was not complete after "
+                                + callTimeout.toMillis() + " ms";
+                    } else {
+                        permit.dropped();
+                        rejections++;
+                        lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
+                    }
+                } catch (ExecutionException e) {
                     errors++;
-                    lastProblem = "I/O error: " + e.getClass().getSimpleName()
-                            + (e.getMessage() == null ? "" : " " + e.getMessage());
+                    if (e.getCause() instanceof HttpTimeoutException) {
+                        permit.dropped();
+                        rejections++;
+                        lastProblem = "timeout after " + callTimeout.toMillis() + " ms";
+                    } else {
+                        permit.ignore();
+                        Throwable cause = e.getCause() == null ? e : e.getCause();
+                        lastProblem = "I/O error: " + cause.getClass().getSimpleName()
+                                + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+                    }
                 } catch (InterruptedException e) {
+                    exchange.cancel(true);
                     permit.ignore();
                     throw e;
                 }
@@ -149,6 +215,12 @@ public final class CalcApiClient {
                     long latencyMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
                     int status = response.statusCode();
                     segment.reportHttp(uri, "GET", status);
+                    if (status == 401 || status == 403) {
+                        // An answer about us, not about the job or the API's load.
+                        permit.ignore();
+                        segment.addAttribute("error", "HTTP " + status);
+                        throw new ApiAuthRejected(status, token.isPresent(), attempt, errors + 1, rejections);
+                    }
                     if (!RetryPolicy.isTransient(status)) {
                         permit.success();
                         return new ApiCall(url, status, response.body(), latencyMs, attempt, errors, rejections);
@@ -169,6 +241,7 @@ public final class CalcApiClient {
             sleepBeforeRetry(attempt, retryAfter, remainingMillis);
         }
         throw new TransientApiFailure(
+                JobFailure.Kind.RETRIES_EXHAUSTED,
                 "gave up after " + retry.maxAttempts() + " attempts (last: " + lastProblem + ")",
                 retry.maxAttempts(),
                 errors,

@@ -24,6 +24,17 @@ public final class RawLogWriter {
                 RequestBody.fromBytes(gzipJsonLines));
     }
 
+    /** Puts a small JSON object (a job's last failure, see {@code FailureNotes}). */
+    public void writeJson(String key, byte[] json) {
+        s3.putObject(
+                PutObjectRequest.builder()
+                        .bucket(bucket)
+                        .key(key)
+                        .contentType("application/json")
+                        .build(),
+                RequestBody.fromBytes(json));
+    }
+
     public String bucket() {
         return bucket;
     }

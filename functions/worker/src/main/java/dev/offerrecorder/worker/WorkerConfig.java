@@ -2,8 +2,11 @@ package dev.offerrecorder.worker;
 
 import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The worker's settings, read and checked once per container.
@@ -27,12 +30,43 @@ public record WorkerConfig(
         Optional<String> jobQueueUrl,
         Duration retryDelay) {
 
+    /**
+     * The raw-log write's whole budget, retries included: nine tenths of the write reserve, so a hung S3 call
+     * fails (and its jobs go back to SQS) before the function's timeout returns the whole batch.
+     */
+    public Duration s3CallTimeout() {
+        return Duration.ofMillis(Math.max(1, writeReserve.toMillis() * 9 / 10));
+    }
+
+    /** One S3 attempt: half the reserve, so a stalled first attempt still leaves room for a second. */
+    public Duration s3AttemptTimeout() {
+        return Duration.ofMillis(Math.max(1, writeReserve.toMillis() / 2));
+    }
+
     static ApiConcurrencyGate.Algorithm algorithm(String name) {
         try {
             return ApiConcurrencyGate.Algorithm.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("API_LIMIT_ALGORITHM", "must be vegas or aimd, got '" + name + "'");
         }
+    }
+
+    /** Whether the URL's host is this machine: localhost, 127.0.0.0/8 or ::1, by name only (no DNS lookup). */
+    static boolean loopback(String urlTemplate) {
+        String host;
+        try {
+            host = URI.create(urlTemplate.replace("{shopId}", "s").replace("{date}", "d"))
+                    .getHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (host == null) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost")
+                || h.equals("[::1]")
+                || h.matches("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
     }
 
     public static WorkerConfig from(Env env) {
@@ -43,6 +77,15 @@ public record WorkerConfig(
         }
         if (!template.startsWith("http://") && !template.startsWith("https://")) {
             throw new ConfigException("CALC_API_URL_TEMPLATE", "must be an http(s) URL, got '" + template + "'");
+        }
+        Optional<String> tokenVariable = Stream.of("CALC_API_TOKEN_SECRET", "CALC_API_TOKEN_PARAMETER")
+                .filter(v -> env.optional(v).isPresent())
+                .findFirst();
+        if (tokenVariable.isPresent() && template.startsWith("http://") && !loopback(template)) {
+            throw new ConfigException(
+                    "CALC_API_URL_TEMPLATE",
+                    "must be https while a token is sent (" + tokenVariable.get()
+                            + " is set); plain http is for loopback hosts only, got '" + template + "'");
         }
         int ceiling = env.getInt("API_CONCURRENCY_CEILING", 64, 1, 1000);
         return new WorkerConfig(
@@ -55,7 +98,7 @@ public record WorkerConfig(
                 Math.min(ceiling, env.getInt("API_CONCURRENCY_INITIAL", 4, 1, 1000)),
                 ceiling,
                 algorithm(env.get("API_LIMIT_ALGORITHM", "vegas")),
-                Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 0, 600_000)),
+                Duration.ofMillis(env.getInt("WRITE_RESERVE_MS", 5_000, 100, 600_000)),
                 env.optional("CALC_API_TOKEN_SECRET"),
                 env.optional("CALC_API_TOKEN_PARAMETER"),
                 env.optional("JOB_QUEUE_URL"),

@@ -34,8 +34,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     public WorkerHandler(Env env, Tracing tracing) {
         WorkerConfig config = WorkerConfig.from(env);
-        this.service =
-                WorkerService.create(config, AwsClients.s3(env), ApiTokenSource.resolve(config, env), log, tracing);
+        // S3 call timeouts below the write reserve: a hung write fails its jobs back to SQS in time.
+        var s3 = AwsClients.s3(
+                env, c -> c.apiCallTimeout(config.s3CallTimeout()).apiCallAttemptTimeout(config.s3AttemptTimeout()));
+        // Read now (before a SnapStart snapshot), again after a restore and when the API refuses it.
+        var credential = new ApiCredential(() -> ApiTokenSource.resolve(config, env));
+        this.service = WorkerService.create(config, s3, credential, log, tracing);
         this.retries = new RetryScheduler(
                 config.jobQueueUrl().isPresent() ? AwsClients.sqs(env) : null,
                 config.jobQueueUrl(),
@@ -94,6 +98,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // Nothing to renew: no connection or credential is opened before the snapshot.
+        // The snapshot may be older than the last rotation of the API token.
+        service.credential().reload();
     }
 }

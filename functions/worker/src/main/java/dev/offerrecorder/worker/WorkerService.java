@@ -1,5 +1,7 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.failure.FailureNotes;
+import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
@@ -12,6 +14,7 @@ import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.TraceHeaders;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,7 +41,18 @@ public final class WorkerService {
     /** The custom event recorded once per invocation. */
     public static final String EVENT_TYPE = "OfferRecorderWorkerBatch";
 
+    /**
+     * The one log line per batch stopped by a refused credential carries {@code "event": "api_auth_failure"}: a
+     * metric filter {@code { $.event = "api_auth_failure" }} counts them for an alarm.
+     */
+    public static final String AUTH_FAILURE_EVENT = "api_auth_failure";
+
+    static final String AUTH_FAILURE = JobFailure.Kind.API_AUTH.label();
+
+    static final int NOTE_PARALLELISM = 16;
+
     private final CalcApiClient api;
+    private final ApiCredential credential;
     private final RawLogWriter writer;
     private final ApiConcurrencyGate gate;
     private final JobCodec jobs = new JobCodec();
@@ -67,6 +81,16 @@ public final class WorkerService {
             java.util.Optional<String> token,
             JsonLog log,
             Tracing tracing) {
+        return create(config, s3, ApiCredential.fixed(token), log, tracing);
+    }
+
+    /** Builds the service with a credential it can read again (after a restore, on a 401/403). */
+    public static WorkerService create(
+            WorkerConfig config,
+            software.amazon.awssdk.services.s3.S3Client s3,
+            ApiCredential credential,
+            JsonLog log,
+            Tracing tracing) {
         var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm());
         var api = new CalcApiClient(
                 CalcApiClient.newHttpClient(),
@@ -74,10 +98,11 @@ public final class WorkerService {
                 config.callTimeout(),
                 new RetryPolicy(config.maxAttempts(), config.baseBackoff(), config.maxBackoff()),
                 gate,
-                token,
+                credential,
                 tracing);
         return new WorkerService(
                 api,
+                credential,
                 new RawLogWriter(s3, config.rawBucket()),
                 gate,
                 config.writeReserve().toMillis(),
@@ -88,6 +113,7 @@ public final class WorkerService {
 
     public WorkerService(
             CalcApiClient api,
+            ApiCredential credential,
             RawLogWriter writer,
             ApiConcurrencyGate gate,
             long writeReserveMillis,
@@ -95,12 +121,23 @@ public final class WorkerService {
             JsonLog log,
             Tracing tracing) {
         this.api = api;
+        this.credential = credential;
         this.writer = writer;
         this.gate = gate;
         this.writeReserveMillis = writeReserveMillis;
         this.clock = clock;
         this.log = log;
         this.tracing = tracing;
+    }
+
+    /** The API credential, for the handler to read again after a SnapStart restore. */
+    public ApiCredential credential() {
+        return credential;
+    }
+
+    /** The container's concurrency gate (for tests: its in-flight count must return to 0 after a batch). */
+    ApiConcurrencyGate gate() {
+        return gate;
     }
 
     /** What one job's calls came to; calls are HTTP attempts, errors and rejections as in {@link ApiCall}. */
@@ -114,7 +151,7 @@ public final class WorkerService {
 
     private record Recorded(RawRecord record, int calls, int errors, int rejections) implements JobResult {}
 
-    private record Failed(String reason, int calls, int errors, int rejections) implements JobResult {}
+    private record Failed(JobFailure failure, int calls, int errors, int rejections) implements JobResult {}
 
     /**
      * @param remainingMillis time left in the invocation (Lambda's {@code Context::getRemainingTimeInMillis})
@@ -125,25 +162,111 @@ public final class WorkerService {
                 BatchParent.choose(messages.stream().map(JobMessage::attributes).toList());
         tracing.acceptQueueHeaders(parent.parent());
         tracing.addAttributes(parent.attributes());
-        List<String> failed = new ArrayList<>();
-        Map<String, Integer> failureReasons = new TreeMap<>();
-        // Same job delivered twice in one batch: call once, record once, acknowledge both messages.
+        Tally tally = new Tally();
+        Map<Job, List<JobMessage>> byJob = decode(messages, tally);
+        // Calls stop starting once only the write reserve is left.
+        LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
+        BatchAuth auth = new BatchAuth(credential);
+        Map<Job, JobResult> results = callAll(byJob, callBudget, auth);
+        Map<String, Map<LocalDate, List<Job>>> toWrite = collect(results, byJob, tally);
+        logAuthFailure(auth, tally);
+        write(toWrite, results, byJob, tally);
+        noteFailures(tally, remainingMillis);
+        BatchResult result = tally.result(messages.size(), byJob.keySet(), gate.currentLimit());
+        tracing.addAttributes(result.transactionAttributes());
+        tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
+        return result;
+    }
+
+    /** What the batch came to so far: failures, counts and latencies, filled in by the steps of one batch. */
+    private static final class Tally {
+        final List<String> failed = new ArrayList<>();
+        final Map<String, Integer> failureReasons = new TreeMap<>();
+        final Map<String, Integer> outcomes = new TreeMap<>();
+        final List<Long> latencies = new ArrayList<>();
+        int invalid;
+        int retries;
+        int apiCalls;
+        int apiErrors;
+        int rejections;
+        int recorded;
+        long bytes;
+        int objects;
+
+        /** The failed jobs and why, for the notes replay's peek reads. */
+        final Map<Job, JobFailure> failedJobs = new LinkedHashMap<>();
+
+        final Map<Job, String> failedMessage = new LinkedHashMap<>();
+
+        void fail(Job job, JobFailure failure, List<String> messageIds) {
+            failedJobs.put(job, failure);
+            failedMessage.put(job, messageIds.getFirst());
+            fail(failure, messageIds);
+        }
+
+        void fail(JobFailure failure, List<String> messageIds) {
+            failed.addAll(messageIds);
+            failureReasons.merge(failure.kind().label(), 1, Integer::sum);
+        }
+
+        void countCalls(JobResult r) {
+            retries += Math.max(0, r.calls() - 1);
+            apiCalls += r.calls();
+            apiErrors += r.errors();
+            rejections += r.rejections();
+        }
+
+        BatchResult result(int messages, java.util.Set<Job> jobs, int limit) {
+            latencies.sort(null);
+            var runIds = new TreeSet<String>();
+            var dates = new TreeSet<String>();
+            jobs.forEach(j -> {
+                runIds.add(j.runId());
+                dates.add(j.date().toString());
+            });
+            return new BatchResult(
+                    List.copyOf(failed),
+                    messages,
+                    invalid,
+                    recorded,
+                    jobs.size() - recorded,
+                    outcomes,
+                    failureReasons,
+                    percentile(latencies, 0.50),
+                    percentile(latencies, 0.95),
+                    latencies.isEmpty() ? 0 : latencies.getLast(),
+                    retries,
+                    apiCalls,
+                    apiErrors,
+                    rejections,
+                    limit,
+                    bytes,
+                    objects,
+                    List.copyOf(runIds),
+                    List.copyOf(dates));
+        }
+    }
+
+    /** The batch's jobs; the same job delivered twice is called once, recorded once, and both messages settled. */
+    private Map<Job, List<JobMessage>> decode(List<JobMessage> messages, Tally tally) {
         Map<Job, List<JobMessage>> byJob = new LinkedHashMap<>();
-        int invalid = 0;
         for (JobMessage message : messages) {
             try {
                 Job job = jobs.decode(message.body());
                 byJob.computeIfAbsent(job, j -> new ArrayList<>()).add(message);
             } catch (InvalidJobException e) {
-                invalid++;
-                failed.add(message.messageId());
-                failureReasons.merge("invalid message", 1, Integer::sum);
+                tally.invalid++;
+                tally.fail(
+                        new JobFailure(JobFailure.Kind.INVALID_MESSAGE, e.getMessage()), List.of(message.messageId()));
                 log.warn("invalid job message", Map.of("messageId", message.messageId(), "reason", e.getMessage()));
             }
         }
+        return byJob;
+    }
 
-        // Calls stop starting once only the write reserve is left.
-        LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
+    /** Calls the API for every job at once on virtual threads; the gate bounds how many calls are out. */
+    private Map<Job, JobResult> callAll(Map<Job, List<JobMessage>> byJob, LongSupplier callBudget, BatchAuth auth)
+            throws InterruptedException {
         Map<Job, JobResult> results = new LinkedHashMap<>();
         try (Tracing.Segment phase = tracing.segment("Worker/callApi");
                 var executor = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -159,43 +282,39 @@ public final class WorkerService {
                 futures.put(
                         job,
                         executor.submit(() -> handoff.call(
-                                "Worker/job", () -> callOne(job, first.messageId(), upstream, callBudget))));
+                                "Worker/job", () -> callOne(job, first.messageId(), upstream, callBudget, auth))));
             }
             for (var entry : futures.entrySet()) {
                 try {
                     results.put(entry.getKey(), entry.getValue().get());
                 } catch (ExecutionException e) {
-                    results.put(entry.getKey(), new Failed("unexpected error: " + e.getCause(), 0, 0, 0));
+                    results.put(
+                            entry.getKey(),
+                            new Failed(
+                                    new JobFailure(JobFailure.Kind.UNEXPECTED, String.valueOf(e.getCause())), 0, 0, 0));
                 }
             }
         }
+        return results;
+    }
 
-        Map<String, Integer> outcomes = new TreeMap<>();
-        List<Long> latencies = new ArrayList<>();
-        int retries = 0;
-        int apiCalls = 0;
-        int apiErrors = 0;
-        int rejections = 0;
-        // Group what was recorded by (run, date): one object each, keyed by the jobs it holds.
+    /** Counts every job's calls; fails what got no answer; groups what did by (run, date), one object each. */
+    private Map<String, Map<LocalDate, List<Job>>> collect(
+            Map<Job, JobResult> results, Map<Job, List<JobMessage>> byJob, Tally tally) {
         Map<String, Map<LocalDate, List<Job>>> toWrite = new TreeMap<>();
         for (var entry : results.entrySet()) {
             Job job = entry.getKey();
             JobResult result = entry.getValue();
-            retries += Math.max(0, result.calls() - 1);
-            apiCalls += result.calls();
-            apiErrors += result.errors();
-            rejections += result.rejections();
+            tally.countCalls(result);
             switch (result) {
                 case Recorded r -> {
-                    latencies.add(r.record().latencyMs());
+                    tally.latencies.add(r.record().latencyMs());
                     toWrite.computeIfAbsent(job.runId(), k -> new TreeMap<>())
                             .computeIfAbsent(job.date(), k -> new ArrayList<>())
                             .add(job);
                 }
                 case Failed f -> {
-                    failureReasons.merge(
-                            f.reason().startsWith("deadline") ? "deadline" : "retries exhausted", 1, Integer::sum);
-                    byJob.get(job).forEach(m -> failed.add(m.messageId()));
+                    tally.fail(job, f.failure(), messageIds(byJob, job));
                     log.warn(
                             "job failed, left for SQS to redeliver",
                             Map.of(
@@ -205,15 +324,43 @@ public final class WorkerService {
                                     job.shopId(),
                                     "date",
                                     job.date().toString(),
+                                    "failureKind",
+                                    f.failure().kind().name(),
                                     "reason",
-                                    f.reason()));
+                                    f.failure().detail()));
                 }
             }
         }
+        return toWrite;
+    }
 
-        int recorded = 0;
-        long bytes = 0;
-        int objects = 0;
+    private static List<String> messageIds(Map<Job, List<JobMessage>> byJob, Job job) {
+        return byJob.get(job).stream().map(JobMessage::messageId).toList();
+    }
+
+    /** One countable line per batch stopped by a refused credential ({@link #AUTH_FAILURE_EVENT}). */
+    private void logAuthFailure(BatchAuth auth, Tally tally) {
+        if (!auth.stopped()) {
+            return;
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("event", AUTH_FAILURE_EVENT);
+        fields.put("failureKind", JobFailure.Kind.API_AUTH.name());
+        fields.put("status", auth.refusedStatus());
+        fields.put("jobsReturned", tally.failureReasons.getOrDefault(AUTH_FAILURE, 0));
+        fields.put("credentialReread", auth.reread());
+        if (auth.rereadError() != null) {
+            fields.put("rereadError", auth.rereadError());
+        }
+        log.error("the API refused the credential after it was read again; batch stopped", fields);
+    }
+
+    /** Writes one raw-log object per (run, date); a failed write fails every job in it, nothing else. */
+    private void write(
+            Map<String, Map<LocalDate, List<Job>>> toWrite,
+            Map<Job, JobResult> results,
+            Map<Job, List<JobMessage>> byJob,
+            Tally tally) {
         for (var run : toWrite.entrySet()) {
             for (var dated : run.getValue().entrySet()) {
                 List<Job> group = dated.getValue();
@@ -228,14 +375,14 @@ public final class WorkerService {
                     segment.addAttribute("jobs", group.size());
                     segment.addAttribute("bytes", body.length);
                     writer.write(key, body);
-                    recorded += group.size();
-                    bytes += body.length;
-                    objects++;
-                    records.forEach(r -> outcomes.merge(r.outcome().name(), 1, Integer::sum));
+                    tally.recorded += group.size();
+                    tally.bytes += body.length;
+                    tally.objects++;
+                    records.forEach(r -> tally.outcomes.merge(r.outcome().name(), 1, Integer::sum));
                 } catch (RuntimeException e) {
                     // Not durable, so not done: every job of this object goes back to SQS.
-                    failureReasons.merge("raw-log write failed", group.size(), Integer::sum);
-                    group.forEach(j -> byJob.get(j).forEach(m -> failed.add(m.messageId())));
+                    JobFailure failure = new JobFailure(JobFailure.Kind.RAW_LOG_WRITE, String.valueOf(e.getMessage()));
+                    group.forEach(j -> tally.fail(j, failure, messageIds(byJob, j)));
                     log.error(
                             "raw-log write failed; jobs reported failed",
                             Map.of(
@@ -250,43 +397,84 @@ public final class WorkerService {
                 }
             }
         }
-
-        latencies.sort(null);
-        var runIds = new TreeSet<String>();
-        var dates = new TreeSet<String>();
-        byJob.keySet().forEach(j -> {
-            runIds.add(j.runId());
-            dates.add(j.date().toString());
-        });
-        BatchResult result = new BatchResult(
-                List.copyOf(failed),
-                messages.size(),
-                invalid,
-                recorded,
-                byJob.size() - recorded,
-                outcomes,
-                failureReasons,
-                percentile(latencies, 0.50),
-                percentile(latencies, 0.95),
-                latencies.isEmpty() ? 0 : latencies.getLast(),
-                retries,
-                apiCalls,
-                apiErrors,
-                rejections,
-                gate.currentLimit(),
-                bytes,
-                objects,
-                List.copyOf(runIds),
-                List.copyOf(dates));
-        tracing.addAttributes(result.transactionAttributes());
-        tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
-        return result;
     }
 
-    private JobResult callOne(Job job, String messageId, Map<String, String> upstream, LongSupplier budget)
+    /**
+     * Leaves each failed job's reason where replay's peek finds it ({@link FailureNotes}): one small PUT per
+     * failed job, 16 at a time, best effort and only while the write reserve lasts. A note that is not written
+     * costs the peek its detail, never a job.
+     */
+    private void noteFailures(Tally tally, LongSupplier remainingMillis) throws InterruptedException {
+        if (tally.failedJobs.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        var slots = new java.util.concurrent.Semaphore(NOTE_PARALLELISM);
+        var unwritten = new java.util.concurrent.atomic.AtomicInteger();
+        try (Tracing.Segment segment = tracing.segment("S3/putFailureNotes");
+                var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            segment.addAttribute("jobs", tally.failedJobs.size());
+            for (var entry : tally.failedJobs.entrySet()) {
+                Job job = entry.getKey();
+                // Stop starting notes when the reserve is nearly spent: the batch response matters more.
+                if (remainingMillis.getAsLong() < writeReserveMillis / 2) {
+                    unwritten.incrementAndGet();
+                    continue;
+                }
+                slots.acquire();
+                executor.submit(() -> {
+                    try {
+                        writer.writeJson(
+                                FailureNotes.key(job),
+                                FailureNotes.encode(job, entry.getValue(), now, tally.failedMessage.get(job)));
+                    } catch (RuntimeException e) {
+                        unwritten.incrementAndGet();
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        if (unwritten.get() > 0) {
+            log.warn(
+                    "failure notes not written; replay peek shows these jobs without their reason",
+                    Map.of("notes", unwritten.get(), "bucket", writer.bucket()));
+        }
+    }
+
+    private JobResult callOne(
+            Job job, String messageId, Map<String, String> upstream, LongSupplier budget, BatchAuth auth)
             throws InterruptedException {
+        if (auth.stopped()) {
+            return new Failed(
+                    new JobFailure(JobFailure.Kind.API_AUTH, "not called, the API refused the credential"), 0, 0, 0);
+        }
+        int calls = 0;
+        int errors = 0;
+        int rejections = 0;
         try {
-            ApiCall call = api.call(job, budget, upstream);
+            ApiCall call;
+            try {
+                call = api.call(job, budget, upstream, auth::stopped);
+            } catch (ApiAuthRejected refused) {
+                calls += refused.attempts();
+                errors += refused.errors();
+                rejections += refused.rejections();
+                // A rotated token: read it again (once per batch) and try once more with what is current.
+                auth.rereadOnce();
+                try {
+                    call = api.call(job, budget, upstream, auth::stopped);
+                } catch (ApiAuthRejected again) {
+                    auth.stop(again.status());
+                    return new Failed(
+                            new JobFailure(
+                                    JobFailure.Kind.API_AUTH,
+                                    again.getMessage() + (again.withToken() ? "" : " (no token configured)")),
+                            calls + again.attempts(),
+                            errors + again.errors(),
+                            rejections + again.rejections());
+                }
+            }
             ResponseClassifier.Classified c = classifier.classify(call.status(), call.body());
             RawRecord record = new RawRecord(
                     RawRecord.VERSION,
@@ -302,9 +490,10 @@ public final class WorkerService {
                     clock.instant(),
                     messageId,
                     c.error());
-            return new Recorded(record, call.attempts(), call.errors(), call.rejections());
+            return new Recorded(
+                    record, calls + call.attempts(), errors + call.errors(), rejections + call.rejections());
         } catch (TransientApiFailure e) {
-            return new Failed(e.getMessage(), e.attempts(), e.errors(), e.rejections());
+            return new Failed(e.failure(), calls + e.attempts(), errors + e.errors(), rejections + e.rejections());
         }
     }
 

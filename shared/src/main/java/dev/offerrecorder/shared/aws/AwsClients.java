@@ -6,9 +6,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -28,7 +30,13 @@ public final class AwsClients {
     private AwsClients() {}
 
     public static S3Client s3(Env env) {
+        return s3(env, override -> {});
+    }
+
+    /** As {@link #s3(Env)}, with the caller's overrides (e.g. call timeouts) on top. */
+    public static S3Client s3(Env env, Consumer<ClientOverrideConfiguration.Builder> override) {
         var builder = configure(S3Client.builder(), env, "AWS_ENDPOINT_URL_S3");
+        builder.overrideConfiguration(override);
         // Stand-ins and LocalStack serve buckets by path, not by host name.
         endpoint(env, "AWS_ENDPOINT_URL_S3").ifPresent(uri -> builder.forcePathStyle(true));
         return builder.build();

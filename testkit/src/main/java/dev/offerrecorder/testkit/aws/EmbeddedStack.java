@@ -160,7 +160,10 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public Env replayEnv() {
-        return baseEnv().with("JOB_QUEUE_URL", url(layout.jobQueue())).with("JOB_DLQ_URL", url(layout.jobDlq()));
+        return baseEnv()
+                .with("JOB_QUEUE_URL", url(layout.jobQueue()))
+                .with("JOB_DLQ_URL", url(layout.jobDlq()))
+                .with("RAW_BUCKET", layout.rawBucket());
     }
 
     /**

@@ -17,9 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -68,10 +70,16 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final Set<String> answeredGarbage = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<String> recentTargets = new ArrayDeque<>();
     private volatile String expectedAuthorization;
+    /** Bearer tokens accepted; null: no token required (the default). */
+    private volatile Set<String> acceptedTokens;
+
+    private final AtomicLong unauthorized = new AtomicLong();
     private final Map<String, AtomicLong> callsPerJob = new ConcurrentHashMap<>();
     private final long latencyMs;
     private final long jitterMs;
     private volatile SimulatorFaults faults = SimulatorFaults.none();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final AtomicLong stalled = new AtomicLong();
 
     public record Stats(
             long requests, int peakConcurrency, long rejected, long injectedErrors, long withTraceHeaders) {}
@@ -128,6 +136,29 @@ public final class CalcApiSimulator implements AutoCloseable {
         Map<String, Long> out = new TreeMap<>();
         callsPerTraceId.forEach((id, n) -> out.put(id, n.get()));
         return out;
+    }
+
+    /**
+     * From now on every request must carry {@code Authorization: Bearer <token>}; others get 401 before any work
+     * is done, as an API gateway would answer them.
+     */
+    public void requireToken(String token) {
+        this.acceptedTokens = Set.of(token);
+    }
+
+    /** A rotation: only {@code newToken} is accepted from now on; the old one gets 401. */
+    public void rotateToken(String newToken) {
+        requireToken(newToken);
+    }
+
+    /** A revocation: every request gets 401 until {@link #requireToken} names a token again. */
+    public void revokeTokens() {
+        this.acceptedTokens = Set.of();
+    }
+
+    /** Requests answered 401 for a missing, old or revoked token. */
+    public long unauthorizedAnswers() {
+        return unauthorized.get();
     }
 
     public long requestsWithAuthorization() {
@@ -221,6 +252,17 @@ public final class CalcApiSimulator implements AutoCloseable {
             if (auth != null && auth.equals(expectedAuthorization)) {
                 withAuthorization.incrementAndGet();
             }
+            Set<String> accepted = acceptedTokens;
+            if (accepted != null
+                    && (auth == null || !auth.startsWith("Bearer ") || !accepted.contains(auth.substring(7)))) {
+                unauthorized.incrementAndGet();
+                respond(
+                        exchange,
+                        401,
+                        "{\"error\":\"unauthorized\"}",
+                        Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+                return;
+            }
             Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
             String date = query(exchange.getRequestURI(), "date");
             if (!"GET".equals(exchange.getRequestMethod()) || !m.matches() || date == null) {
@@ -256,11 +298,43 @@ public final class CalcApiSimulator implements AutoCloseable {
                 // its next request the moment it reads this reply never finds the slot still counted.
                 admitted.decrementAndGet();
             }
-            respond(exchange, reply.status(), reply.body(), reply.headers());
+            if (reply.stallMs() > 0) {
+                respondStalled(exchange, reply);
+            } else {
+                respond(exchange, reply.status(), reply.body(), reply.headers());
+            }
         }
     }
 
-    private record Reply(int status, String body, Map<String, String> headers) {}
+    private record Reply(int status, String body, Map<String, String> headers, long stallMs) {
+        Reply(int status, String body, Map<String, String> headers) {
+            this(status, body, headers, 0);
+        }
+    }
+
+    /** Answers that stalled mid-body so far ({@link SimulatorFaults#withStalledBodies}). */
+    public long stalledBodies() {
+        return stalled.get();
+    }
+
+    /** Status, headers and half the body at once; the rest after the stall, if the client still listens. */
+    private void respondStalled(HttpExchange exchange, Reply reply) throws IOException {
+        stalled.incrementAndGet();
+        byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(reply.status(), bytes.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(bytes, 0, bytes.length / 2);
+        out.flush();
+        try {
+            closing.await(reply.stallMs(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (out) {
+            out.write(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
+        }
+    }
 
     private Reply serve(String shopId, String date) {
         callsPerJob.computeIfAbsent(shopId + "|" + date, k -> new AtomicLong()).incrementAndGet();
@@ -281,6 +355,9 @@ public final class CalcApiSimulator implements AutoCloseable {
         if (canned != null) {
             cannedServed.incrementAndGet();
             return new Reply(canned.status(), canned.body(), canned.headers());
+        }
+        if (f.stalledShops().contains(shopId)) {
+            return new Reply(200, body(shopId, date), Map.of(), Math.max(1, f.stallMs()));
         }
         if (f.failingShops().contains(shopId)
                 || (f.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < f.errorRate())) {
@@ -339,6 +416,7 @@ public final class CalcApiSimulator implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
     }
 }
