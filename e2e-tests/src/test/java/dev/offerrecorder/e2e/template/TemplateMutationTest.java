@@ -158,6 +158,33 @@ class TemplateMutationTest {
                         CodeChecks::partialBatchResponses,
                         "TransformFunction"),
                 new Mutation(
+                        "slice handler's failures ignored (ReportBatchItemFailures removed)",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  SliceFunction:\n",
+                                "            FunctionResponseTypes: [ReportBatchItemFailures]\n",
+                                ""),
+                        WiringChecks::everySqsEventReportsItemFailures,
+                        "SliceFunction"),
+                new Mutation(
+                        "slice handler's failures ignored, seen from the handler's return type",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  SliceFunction:\n",
+                                "            FunctionResponseTypes: [ReportBatchItemFailures]\n",
+                                ""),
+                        CodeChecks::partialBatchResponses,
+                        "SliceHandler"),
+                new Mutation(
+                        "slices back on the fan-out function's stream handler",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  SliceFunction:\n",
+                                "dev.offerrecorder.fanout.SliceHandler::handleRequest",
+                                "dev.offerrecorder.fanout.FanoutHandler::handleRequest"),
+                        WiringChecks::sliceEventSource,
+                        "SliceHandler"),
+                new Mutation(
                         "job queue visibility below 6x the worker timeout",
                         t -> replaceFirstAfter(
                                 t, "\n  JobQueue:\n", "VisibilityTimeout: 1800", "VisibilityTimeout: 900"),

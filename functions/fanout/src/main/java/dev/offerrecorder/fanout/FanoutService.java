@@ -3,9 +3,12 @@ package dev.offerrecorder.fanout;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.offerrecorder.shared.aws.AwsClients;
+import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.BatchParent;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.TraceHeaders;
@@ -27,6 +30,7 @@ import java.util.stream.Collectors;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -75,45 +79,67 @@ public final class FanoutService {
         this.log = log;
     }
 
-    /** The SQS partial-batch response: the slice messages to retry. */
-    public record BatchResponse(List<ItemFailure> batchItemFailures) {}
+    /** A builder of the service from the function's environment, shared by both of the jar's handlers. */
+    static FanoutService create(Env env, Tracing tracing, JsonLog log) {
+        FanoutConfig config = FanoutConfig.from(env);
+        return new FanoutService(
+                config,
+                AwsClients.sqs(env),
+                new ManifestReader(AwsClients.s3(env), tracing),
+                Clock.systemUTC(),
+                log,
+                tracing);
+    }
 
-    public record ItemFailure(String itemIdentifier) {}
+    /** One slice message as the SQS event delivers it: its ID, body and String message attributes. */
+    public record SliceMessage(String messageId, String body, Map<String, String> attributes) {}
 
-    /** What a direct invocation returns: a plan's summary, or (SQS batch) the messages to retry. */
-    public sealed interface Reply permits Planned, SliceBatch {}
+    /** What a batch of slice messages did: a summary per slice run, and the messages to retry. */
+    public record SliceRun(List<FanoutSummary> summaries, List<String> failedMessageIds) {}
 
-    public record Planned(FanoutSummary summary) implements Reply {}
-
-    public record SliceBatch(List<FanoutSummary> summaries, BatchResponse response) implements Reply {}
-
-    /** Handles any fan-out input: a schedule, a backfill request, or an SQS batch of slice messages. */
-    public Reply handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
-        Reply reply =
+    /**
+     * Handles a direct invocation: a schedule or a backfill request. An SQS batch of slice messages is refused
+     * with a message naming {@link SliceHandler}, which the fan-out queue's event source invokes.
+     */
+    public FanoutSummary handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
+        FanoutSummary summary =
                 switch (RequestParser.classify(input)) {
-                    case SLICES -> runSliceMessages(input.get("Records"), remainingMillis);
-                    case SCHEDULE -> new Planned(start(parser.schedule(input), remainingMillis));
-                    case BACKFILL -> new Planned(start(parser.backfill(input), remainingMillis));
+                    case SCHEDULE -> start(parser.schedule(input), remainingMillis);
+                    case BACKFILL -> start(parser.backfill(input), remainingMillis);
                 };
-        report(reply);
-        return reply;
+        report(List.of(summary), null);
+        return summary;
+    }
+
+    /** Runs a batch of slice messages (the fan-out queue's event source); only failed messages are retried. */
+    public SliceRun runSlices(List<SliceMessage> messages, LongSupplier remainingMillis) throws InterruptedException {
+        SliceRun run = runSliceMessages(messages, remainingMillis);
+        report(run.summaries(), run.failedMessageIds().size());
+        return run;
+    }
+
+    /** SnapStart priming shared by the jar's handlers: request objects load the SQS model; nothing is sent. */
+    static void prime() {
+        Priming.primeShared();
+        SendMessageBatchRequest.builder()
+                .queueUrl("https://sqs.invalid/prime")
+                .entries(SendMessageBatchRequestEntry.builder()
+                        .id("0")
+                        .messageBody("{}")
+                        .build())
+                .build();
     }
 
     /** Transaction attributes and one event per plan or slice: what the dashboard's fan-out rows read. */
-    private void report(Reply reply) {
-        List<FanoutSummary> summaries =
-                switch (reply) {
-                    case Planned p -> List.of(p.summary());
-                    case SliceBatch b -> b.summaries();
-                };
+    private void report(List<FanoutSummary> summaries, Integer slicesFailed) {
         Map<String, Object> attributes = new HashMap<>();
         attributes.put("runId", String.join(",", distinct(summaries, FanoutSummary::runId)));
         attributes.put("targetDate", String.join(",", distinct(summaries, s -> s.from() + ".." + s.to())));
         attributes.put(
                 "jobsEnqueued",
                 summaries.stream().mapToLong(FanoutSummary::jobsEnqueued).sum());
-        if (reply instanceof SliceBatch b) {
-            attributes.put("slicesFailed", b.response().batchItemFailures().size());
+        if (slicesFailed != null) {
+            attributes.put("slicesFailed", slicesFailed);
         }
         tracing.addAttributes(attributes);
         for (FanoutSummary s : summaries) {
@@ -206,31 +232,23 @@ public final class FanoutService {
         return slices.stream().map(x -> x.withParts(parts)).toList();
     }
 
-    private SliceBatch runSliceMessages(JsonNode records, LongSupplier remainingMillis) throws InterruptedException {
+    private SliceRun runSliceMessages(List<SliceMessage> messages, LongSupplier remainingMillis)
+            throws InterruptedException {
         requireTime(remainingMillis);
-        List<Map<String, String>> contexts = new ArrayList<>();
-        for (JsonNode record : records) {
-            Map<String, String> context = new HashMap<>();
-            for (String name : TraceHeaders.NAMES) {
-                JsonNode value = record.path("messageAttributes").path(name).path("stringValue");
-                if (value.isTextual()) {
-                    context.put(name, value.asText());
-                }
-            }
-            contexts.add(context);
-        }
-        BatchParent parent = BatchParent.choose(contexts);
+        BatchParent parent = BatchParent.choose(messages.stream()
+                .map(m -> TraceHeaders.pick(m.attributes() == null ? Map.of() : m.attributes()))
+                .toList());
         tracing.acceptQueueHeaders(parent.parent());
         tracing.addAttributes(parent.attributes());
         List<FanoutSummary> summaries = new ArrayList<>();
-        List<ItemFailure> failures = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         RuntimeException firstFailure = null;
-        for (JsonNode record : records) {
-            String messageId = record.path("messageId").asText();
+        for (SliceMessage message : messages) {
+            String messageId = message.messageId();
             try {
                 Slice slice;
                 try {
-                    slice = mapper.readValue(record.path("body").asText(), Slice.class)
+                    slice = mapper.readValue(String.valueOf(message.body()), Slice.class)
                             .check();
                 } catch (JsonProcessingException e) {
                     throw new BadRequestException(
@@ -240,15 +258,15 @@ public final class FanoutService {
             } catch (RuntimeException e) {
                 // Only this message returns to the queue (and, after maxReceiveCount, to the fan-out DLQ).
                 log.error("slice failed", Map.of("messageId", messageId, "error", String.valueOf(e.getMessage())));
-                failures.add(new ItemFailure(messageId));
+                failures.add(messageId);
                 firstFailure = firstFailure == null ? e : firstFailure;
             }
         }
-        if (!failures.isEmpty() && failures.size() == records.size()) {
-            // Nothing succeeded: fail the invocation, so the batch is retried even where partial responses are off.
+        if (!failures.isEmpty() && failures.size() == messages.size()) {
+            // Nothing succeeded: fail the invocation, so the batch is retried and the error is the invocation's.
             throw firstFailure;
         }
-        return new SliceBatch(summaries, new BatchResponse(failures));
+        return new SliceRun(summaries, List.copyOf(failures));
     }
 
     FanoutSummary runSlice(Slice slice, LongSupplier remainingMillis, long startedNanos) throws InterruptedException {
