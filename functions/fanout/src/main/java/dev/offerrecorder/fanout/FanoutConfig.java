@@ -2,6 +2,7 @@ package dev.offerrecorder.fanout;
 
 import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.Optional;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;

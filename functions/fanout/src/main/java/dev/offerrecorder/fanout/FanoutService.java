@@ -8,6 +8,7 @@ import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.BatchParent;
 import dev.offerrecorder.shared.trace.NewRelicTracing;

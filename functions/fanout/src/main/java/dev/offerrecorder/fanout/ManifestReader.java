@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.io.BufferedInputStream;

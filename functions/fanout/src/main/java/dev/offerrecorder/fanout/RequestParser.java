@@ -2,6 +2,7 @@ package dev.offerrecorder.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -10,6 +10,7 @@ import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -76,36 +77,36 @@ public final class CompactionHandler implements RequestStreamHandler {
         output.write(mapper.writeValueAsBytes(result));
     }
 
-    /** The partition an input asks for; IllegalArgumentException saying what is wrong with the input. */
+    /** The partition an input asks for; BadRequestException saying what is wrong with the input. */
     LocalDate partitionDate(String input) {
         JsonNode node;
         try {
             node = input.isBlank() ? mapper.createObjectNode() : mapper.readTree(input);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("compaction input is not JSON: " + e.getOriginalMessage());
+            throw new BadRequestException("compaction input is not JSON: " + e.getOriginalMessage());
         }
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("compaction input must be a JSON object, got " + node);
+            throw new BadRequestException("compaction input must be a JSON object, got " + node);
         }
         JsonNode date = node.get("date");
         if (date != null) {
             try {
                 return LocalDate.parse(date.asText());
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("compaction input 'date' must be YYYY-MM-DD, got " + date);
+                throw new BadRequestException("compaction input 'date' must be YYYY-MM-DD, got " + date);
             }
         }
         boolean scheduled = node.isEmpty()
                 || "Scheduled Event".equals(node.path("detail-type").asText());
         if (!scheduled) {
-            throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"} or a scheduled "
+            throw new BadRequestException("compaction input must be {\"date\":\"YYYY-MM-DD\"} or a scheduled "
                     + "event, got fields " + fieldNames(node));
         }
         Instant at;
         try {
             at = node.hasNonNull("time") ? Instant.parse(node.get("time").asText()) : clock.instant();
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
+            throw new BadRequestException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
         }
         LocalDate partition = LocalDate.ofInstant(at, zone).minusDays(lagDays);
         log.info(

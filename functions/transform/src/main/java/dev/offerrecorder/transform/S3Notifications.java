@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ final class S3Notifications {
         try {
             node = mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not an S3 notification (not JSON): " + e.getOriginalMessage());
+            throw new BadRequestException("not an S3 notification (not JSON): " + e.getOriginalMessage());
         }
         List<ObjectRef> refs = new ArrayList<>();
         if ("s3:TestEvent".equals(node.path("Event").asText())) {
@@ -29,14 +30,14 @@ final class S3Notifications {
         }
         JsonNode records = node.get("Records");
         if (records == null || !records.isArray()) {
-            throw new IllegalArgumentException("not an S3 notification: no Records array");
+            throw new BadRequestException("not an S3 notification: no Records array");
         }
         for (JsonNode r : records) {
             String bucket = r.path("s3").path("bucket").path("name").asText("");
             String key =
                     URLDecoder.decode(r.path("s3").path("object").path("key").asText(""), StandardCharsets.UTF_8);
             if (bucket.isEmpty() || key.isEmpty()) {
-                throw new IllegalArgumentException("S3 notification record without bucket or key");
+                throw new BadRequestException("S3 notification record without bucket or key");
             }
             if (key.startsWith(RawLogKeys.PREFIX) && key.endsWith(RawLogKeys.SUFFIX)) {
                 refs.add(new ObjectRef(bucket, key));
