@@ -315,28 +315,14 @@ public final class FanoutService {
             handovers = 1;
             log.info("slice handed over", Map.of("slice", slice.toString(), "resumeAt", done, "reason", reason));
         }
-        var s = new FanoutSummary(
-                "slice",
-                status,
-                slice.runId(),
-                slice.part() + "/" + slice.parts(),
-                slice.from(),
-                slice.to(),
-                slice.shopCount(),
-                slice.days(),
-                total - slice.cursor(),
-                done - slice.cursor(),
-                1,
-                handovers,
-                handovers == 0 ? null : done,
-                reason,
-                0,
-                null,
-                false,
-                null,
-                null,
-                null,
-                millisSince(startedNanos));
+        var s = FanoutSummary.builder("slice", status, slice.runId())
+                .part(slice.part() + "/" + slice.parts())
+                .scope(slice.from(), slice.to(), slice.shopCount(), slice.days())
+                .jobs(total - slice.cursor(), done - slice.cursor())
+                .slices(1)
+                .handover(handovers, handovers == 0 ? null : done, reason)
+                .durationMs(millisSince(startedNanos))
+                .build();
         log.info("slice finished", Map.of("summary", s));
         return s;
     }
@@ -454,28 +440,19 @@ public final class FanoutService {
             String reason,
             long startedNanos) {
         double seconds = plan.jobs() / plan.ratePerSecond();
-        return new FanoutSummary(
-                plan.kind(),
-                status,
-                plan.runId(),
-                null,
-                plan.from(),
-                plan.to(),
-                plan.shopCount(),
-                plan.days(),
-                plan.jobs(),
-                enqueued,
-                slices,
-                handovers,
-                resumeAt,
-                reason,
-                plan.badRowCount(),
-                samples(plan),
-                plan.dryRun(),
-                plan.ratePerSecond(),
-                seconds,
-                Duration.ofSeconds((long) Math.ceil(seconds)).toString(),
-                millisSince(startedNanos));
+        return FanoutSummary.builder(plan.kind(), status, plan.runId())
+                .scope(plan.from(), plan.to(), plan.shopCount(), plan.days())
+                .jobs(plan.jobs(), enqueued)
+                .slices(slices)
+                .handover(handovers, resumeAt, reason)
+                .badRows(plan.badRowCount(), samples(plan))
+                .dryRun(plan.dryRun())
+                .estimate(
+                        plan.ratePerSecond(),
+                        seconds,
+                        Duration.ofSeconds((long) Math.ceil(seconds)).toString())
+                .durationMs(millisSince(startedNanos))
+                .build();
     }
 
     private static List<ManifestReader.BadRow> samples(Plan plan) {
