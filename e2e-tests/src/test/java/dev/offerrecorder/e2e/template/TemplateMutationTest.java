@@ -234,6 +234,24 @@ class TemplateMutationTest {
                         AlarmChecks::alarmTopic,
                         "alias/aws/sns"),
                 new Mutation(
+                        "job queue kept as long as its DLQ",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  JobQueue:\n",
+                                "MessageRetentionPeriod: 1036800",
+                                "MessageRetentionPeriod: 1209600"),
+                        WiringChecks::redrive,
+                        "JobDlq"),
+                new Mutation(
+                        "transform DLQ kept shorter than its source",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  TransformDlq:\n",
+                                "MessageRetentionPeriod: 1209600",
+                                "MessageRetentionPeriod: 345600"),
+                        WiringChecks::redrive,
+                        "TransformDlq"),
+                new Mutation(
                         "job queue visibility below 6x the worker timeout",
                         t -> replaceFirstAfter(
                                 t, "\n  JobQueue:\n", "VisibilityTimeout: 1800", "VisibilityTimeout: 900"),

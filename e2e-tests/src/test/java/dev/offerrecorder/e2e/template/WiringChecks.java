@@ -116,9 +116,10 @@ final class WiringChecks {
             // A message keeps its original enqueue time in the DLQ: a shorter DLQ retention drops it early.
             long sourceRetention = numberOr(props.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
             long dlqRetention = numberOr(dlqProps.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
-            if (dlqRetention < sourceRetention) {
-                v.add(dlq.get() + ": MessageRetentionPeriod " + dlqRetention + " is shorter than " + queue + "'s "
-                        + sourceRetention);
+            if (dlqRetention <= sourceRetention) {
+                v.add(dlq.get() + ": MessageRetentionPeriod " + dlqRetention + " must exceed " + queue + "'s "
+                        + sourceRetention + " (a DLQ keeps the original enqueue time: a message parked late would"
+                        + " expire there at once)");
             }
         }
         return v;

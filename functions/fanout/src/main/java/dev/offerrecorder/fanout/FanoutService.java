@@ -28,9 +28,11 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
@@ -54,6 +56,11 @@ public final class FanoutService {
     static final int MAX_SLICE_BATCH_BYTES = 256 * 1024;
 
     static final int BAD_ROWS_IN_SUMMARY = 20;
+    /** SQS's default MessageRetentionPeriod (4 days), for a queue that does not report one. */
+    static final long DEFAULT_SQS_RETENTION_SECONDS = 345_600;
+    /** SQS's longest MessageRetentionPeriod (14 days). */
+    static final long MAX_SQS_RETENTION_SECONDS = 1_209_600;
+
     public static final String EVENT_TYPE = "OfferRecorderFanout";
 
     private final FanoutConfig config;
@@ -64,6 +71,7 @@ public final class FanoutService {
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log;
     private final Tracing tracing;
+    private volatile Long jobQueueRetention;
 
     public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log) {
         this(config, sqs, manifests, clock, log, new NewRelicTracing());
@@ -175,6 +183,7 @@ public final class FanoutService {
                     "shop rows skipped",
                     Map.of("runId", plan.runId(), "count", plan.badRowCount(), "rows", plan.badRows()));
         }
+        requireFitsRetention(plan);
         List<Slice> slices = split(plan);
         if (plan.dryRun()) {
             return summary(plan, "dry-run", 0, slices.size(), 0, null, null, started);
@@ -255,7 +264,11 @@ public final class FanoutService {
                     throw new BadRequestException(
                             "slice message " + messageId + " is not a slice: " + e.getOriginalMessage());
                 }
-                summaries.add(runSlice(slice, remainingMillis, System.nanoTime()));
+                long backlog = jobBacklog();
+                summaries.add(
+                        backlog >= config.releaseHighWaterJobs()
+                                ? defer(slice, backlog, System.nanoTime())
+                                : runSlice(slice, remainingMillis, System.nanoTime()));
             } catch (RuntimeException e) {
                 // Only this message returns to the queue (and, after maxReceiveCount, to the fan-out DLQ).
                 log.error("slice failed", Map.of("messageId", messageId, "error", String.valueOf(e.getMessage())));
@@ -268,6 +281,90 @@ public final class FanoutService {
             throw firstFailure;
         }
         return new SliceRun(summaries, List.copyOf(failures));
+    }
+
+    /**
+     * A plan the API cannot finish within the job queue's retention at its capacity is refused: its last jobs
+     * would wait (or, released at once, expire) longer than SQS keeps a message, and the daily run would queue
+     * behind it. The message names the numbers and the largest run that fits.
+     */
+    void requireFitsRetention(Plan plan) {
+        double rate = config.apiRatePerSecond();
+        long retention = jobQueueRetentionSeconds();
+        double seconds = plan.jobs() / rate;
+        if (seconds > retention) {
+            long fits = (long) Math.floor(retention * rate);
+            throw new BadRequestException("run " + plan.runId() + " plans " + plan.jobs() + " jobs: at the API's "
+                    + "capacity of " + fmt(rate) + " requests/s (API_RATE_PER_SECOND) that is "
+                    + Duration.ofSeconds((long) Math.ceil(seconds)) + ", longer than the job queue keeps a message ("
+                    + Duration.ofSeconds(retention) + ", MessageRetentionPeriod " + retention + " s); split it into"
+                    + " runs of at most " + fits + " jobs (fewer days or shops per request)");
+        }
+    }
+
+    private static String fmt(double rate) {
+        return rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
+    }
+
+    /** The job queue's retention, read once per container (what the stack configured, not a copy of it). */
+    private long jobQueueRetentionSeconds() {
+        Long known = jobQueueRetention;
+        if (known == null) {
+            try {
+                String value = sqs.getQueueAttributes(r -> r.queueUrl(config.jobQueueUrl())
+                                .attributeNames(QueueAttributeName.MESSAGE_RETENTION_PERIOD))
+                        .attributes()
+                        .get(QueueAttributeName.MESSAGE_RETENTION_PERIOD);
+                known = value == null ? DEFAULT_SQS_RETENTION_SECONDS : Long.parseLong(value);
+                jobQueueRetention = known;
+            } catch (SdkException e) {
+                // Not cached: the send path reports an unreachable queue; the guard takes SQS's maximum meanwhile.
+                log.warn(
+                        "job queue retention unreadable",
+                        Map.of("error", String.valueOf(e.getMessage()), "assumedSeconds", MAX_SQS_RETENTION_SECONDS));
+                return MAX_SQS_RETENTION_SECONDS;
+            }
+        }
+        return known;
+    }
+
+    /** Jobs waiting in the job queue (visible and delayed): the backlog a slice would add to. */
+    private long jobBacklog() {
+        Map<QueueAttributeName, String> a;
+        try {
+            a = sqs.getQueueAttributes(r -> r.queueUrl(config.jobQueueUrl())
+                            .attributeNames(
+                                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                    .attributes();
+        } catch (SdkException e) {
+            // Released as before pacing existed: sending then names the queue's real problem (and hands over).
+            log.warn("job queue depth unreadable", Map.of("error", String.valueOf(e.getMessage())));
+            return 0;
+        }
+        return Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0"))
+                + Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED, "0"));
+    }
+
+    /**
+     * Holds a slice back while the job queue is above the release mark: the slice goes back to the fan-out queue
+     * as a new message, delayed, so its age and receive count start again instead of growing toward the DLQ or
+     * retention while the workers drain the backlog. Slices are thus released in step with the queue's depth.
+     */
+    private FanoutSummary defer(Slice slice, long backlog, long startedNanos) throws InterruptedException {
+        sendSlices(List.of(slice), config.releaseDeferSeconds());
+        String reason = "job queue holds " + backlog + " jobs, at or above the release mark of "
+                + config.releaseHighWaterJobs() + " (RELEASE_HIGH_WATER_JOBS); retry in "
+                + config.releaseDeferSeconds() + " s";
+        log.info("slice deferred", Map.of("slice", slice.toString(), "backlog", backlog));
+        return FanoutSummary.builder("slice", "deferred", slice.runId())
+                .part(slice.part() + "/" + slice.parts())
+                .scope(slice.from(), slice.to(), slice.shopCount(), slice.days())
+                .jobs(slice.totalJobs() - slice.cursor(), 0)
+                .slices(1)
+                .handover(1, slice.cursor(), reason)
+                .durationMs(millisSince(startedNanos))
+                .build();
     }
 
     FanoutSummary runSlice(Slice slice, LongSupplier remainingMillis, long startedNanos) throws InterruptedException {

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param kind       schedule, backfill or slice
  * @param status     done (every job of the invocation is enqueued), sliced (slices sent to the fan-out queue),
- *                   handed-over (the rest continues in a new slice message), dry-run
+ *                   handed-over (the rest continues in a new slice message), deferred (a slice held back while
+ *                   the job queue is above its release mark, re-sent delayed), dry-run
  * @param jobsPlanned jobs the run (or, for a slice invocation, the rest of the slice) comprises
  * @param handovers  continuation messages this invocation sent
  * @param resumeAt   for a hand-over: the slice position the continuation starts at

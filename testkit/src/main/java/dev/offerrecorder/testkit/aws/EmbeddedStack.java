@@ -77,15 +77,25 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
+    /**
+     * As template.yaml: a DLQ keeps a message's original enqueue time, so it keeps messages longer than its source.
+     * ElasticMQ accepts the attribute but neither applies nor reports it; AWS SQS does both.
+     */
+    static final String SOURCE_RETENTION = "1036800";
+
+    static final String DLQ_RETENTION = "1209600";
+
     private void queueWithDlq(String name, String dlqName, long visibilitySeconds) {
-        String dlqUrl = sqs.createQueue(r ->
-                        r.queueName(dlqName).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600")))
+        String dlqUrl = sqs.createQueue(r -> r.queueName(dlqName)
+                        .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, DLQ_RETENTION)))
                 .queueUrl();
         String dlqArn = arn(dlqUrl);
         String url = sqs.createQueue(r -> r.queueName(name)
                         .attributes(Map.of(
                                 QueueAttributeName.VISIBILITY_TIMEOUT,
                                 Long.toString(visibilitySeconds),
+                                QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+                                SOURCE_RETENTION,
                                 QueueAttributeName.REDRIVE_POLICY,
                                 "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
                                         + layout.maxReceiveCount() + "\"}")))
