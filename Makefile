@@ -9,9 +9,13 @@ define lambda_jar
 	cp functions/$(1)/target/$(1).jar "$(ARTIFACTS_DIR)/lib/"
 endef
 
-.PHONY: build-FanoutFunction build-WorkerFunction build-TransformFunction build-CompactFunction build-ReplayFunction
+.PHONY: build-FanoutFunction build-SliceFunction build-WorkerFunction build-TransformFunction build-CompactFunction build-ReplayFunction
 
 build-FanoutFunction:
+	$(call lambda_jar,fanout)
+
+# Slice messages run on their own function, from the fan-out jar.
+build-SliceFunction:
 	$(call lambda_jar,fanout)
 
 build-WorkerFunction:

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSer
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
+import dev.offerrecorder.fanout.SliceHandler;
 import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
@@ -119,6 +120,23 @@ class SampleEventsTest {
         assertEquals(11 * 3, summary.path("jobsEnqueued").asLong(), summary.toString());
         assertEquals("backfill-2024-01-sample", summary.path("runId").asText());
         assertEquals(before + 33, queued(queue));
+        purge(queue);
+    }
+
+    @Test
+    void sliceSampleEnqueuesItsJobsAndReportsOnlyTheBadMessage() throws Exception {
+        String queue = stack.layout().jobQueue();
+        purge(queue);
+        var handler = new SliceHandler(stack.fanoutEnv());
+        SQSBatchResponse response = handler.handleRequest(
+                sqsEvent("slice-sqs.json"), new dev.offerrecorder.testkit.runner.LocalContext("test", 60_000, 1024));
+        assertEquals(
+                List.of("5a1ce000-0000-4000-8000-000000000002"),
+                response.getBatchItemFailures().stream()
+                        .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
+                        .toList(),
+                "only 'not a slice' fails");
+        assertEquals(3 * 2, queued(queue), "3 shops x 2 days");
         purge(queue);
     }
 

@@ -13,6 +13,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
+import dev.offerrecorder.fanout.SliceHandler;
 import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.config.ConfigException;
 import dev.offerrecorder.shared.config.Env;
@@ -123,6 +124,21 @@ class BadInputCorpusTest {
         return LambdaRunner.invokeDirect(handler, name, input, Duration.ofMinutes(1));
     }
 
+    /** As {@link #expectOutcome} for a batch of one slice message given to SliceHandler. */
+    private static void expectSliceOutcome(Corpus.Case c, SliceHandler handler, String event) {
+        SQSBatchResponse response;
+        try {
+            response = LambdaRunner.invokeSqs(handler, "fanout-slices", event, Duration.ofMinutes(1));
+        } catch (RuntimeException e) {
+            if (!"rejects".equals(c.kind())) {
+                fail(c + ": expected success (" + c.kind() + "), the invocation failed with " + e, e);
+            }
+            c.assertSays(e.getMessage());
+            return;
+        }
+        fail(c + ": expected the invocation to fail, it answered " + response);
+    }
+
     /** 'rejects': the invocation must fail saying so; 'reports': it must succeed and its answer say so. */
     private static void expectOutcome(Corpus.Case c, RequestStreamHandler handler, String name, String input) {
         String output;
@@ -149,9 +165,15 @@ class BadInputCorpusTest {
     Stream<DynamicTest> fanoutRequests() throws Exception {
         var fanout = captured(() -> new FanoutHandler(stack.fanoutEnv()
                 .with("SHOP_MANIFEST", "s3://" + stack.layout().rawBucket() + "/manifests/shops.csv")));
+        var slices = new SliceHandler(stack.fanoutEnv());
         return Corpus.folder("fanout").stream()
                 .map(c -> test(c, () -> {
-                    expectOutcome(c, fanout.function(), "fanout", c.text());
+                    if (c.file().startsWith("slice-")) {
+                        // Slice messages reach the fan-out queue's own function, SliceHandler.
+                        expectSliceOutcome(c, slices, c.text());
+                    } else {
+                        expectOutcome(c, fanout.function(), "fanout", c.text());
+                    }
                     assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), c + ": nothing may be enqueued");
                 }));
     }

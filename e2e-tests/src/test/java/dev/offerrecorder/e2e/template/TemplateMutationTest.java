@@ -158,6 +158,100 @@ class TemplateMutationTest {
                         CodeChecks::partialBatchResponses,
                         "TransformFunction"),
                 new Mutation(
+                        "slice handler's failures ignored (ReportBatchItemFailures removed)",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  SliceFunction:\n",
+                                "            FunctionResponseTypes: [ReportBatchItemFailures]\n",
+                                ""),
+                        WiringChecks::everySqsEventReportsItemFailures,
+                        "SliceFunction"),
+                new Mutation(
+                        "slice handler's failures ignored, seen from the handler's return type",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  SliceFunction:\n",
+                                "            FunctionResponseTypes: [ReportBatchItemFailures]\n",
+                                ""),
+                        CodeChecks::partialBatchResponses,
+                        "SliceHandler"),
+                new Mutation(
+                        "slices back on the fan-out function's stream handler",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  SliceFunction:\n",
+                                "dev.offerrecorder.fanout.SliceHandler::handleRequest",
+                                "dev.offerrecorder.fanout.FanoutHandler::handleRequest"),
+                        WiringChecks::sliceEventSource,
+                        "SliceHandler"),
+                new Mutation(
+                        "a failed daily fan-out is not retried (MaximumRetryAttempts 0)",
+                        t -> replaceFirstAfter(
+                                t, "\n  FanoutFunction:\n", "MaximumRetryAttempts: 2", "MaximumRetryAttempts: 0"),
+                        AlarmChecks::fanoutAsyncInvoke,
+                        "MaximumRetryAttempts"),
+                new Mutation(
+                        "a failed daily fan-out is dropped (no OnFailure destination)",
+                        t -> replaceFirstAfter(t, "\n  FanoutFunction:\n", "OnFailure:", "OnSuccess:"),
+                        AlarmChecks::fanoutAsyncInvoke,
+                        "OnFailure"),
+                new Mutation(
+                        "the fan-out role may not send to its OnFailure queue",
+                        t -> replaceFirstAfter(
+                                t,
+                                "Sid: ReportFailedInvocations",
+                                "Resource: !GetAtt FanoutFailureQueue.Arn",
+                                "Resource: !GetAtt FanoutQueue.Arn"),
+                        AlarmChecks::fanoutAsyncInvoke,
+                        "FanoutRole"),
+                new Mutation(
+                        "the transform DLQ's alarm watches the wrong queue",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  TransformDlqAlarm:\n",
+                                "Value: !GetAtt TransformDlq.QueueName",
+                                "Value: !GetAtt TransformQueue.QueueName"),
+                        AlarmChecks::deadLetterQueueAlarms,
+                        "TransformDlq"),
+                new Mutation(
+                        "the fan-out DLQ's alarm has no action",
+                        t -> replaceFirstAfter(
+                                t, "\n  FanoutDlqAlarm:\n", "AlarmActions: [!Ref AlarmTopic]", "AlarmActions: []"),
+                        AlarmChecks::deadLetterQueueAlarms,
+                        "FanoutDlq"),
+                new Mutation(
+                        "fan-out errors alarm only from two errors on",
+                        t -> replaceFirstAfter(t, "\n  FanoutErrorsAlarm:\n", "Threshold: 0", "Threshold: 1"),
+                        AlarmChecks::fanoutErrorAlarm,
+                        "FanoutFunction"),
+                new Mutation(
+                        "alarm topic under the AWS managed key CloudWatch cannot use",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  AlarmTopic:\n",
+                                "KmsMasterKeyId: !Ref AlarmKey",
+                                "KmsMasterKeyId: alias/aws/sns"),
+                        AlarmChecks::alarmTopic,
+                        "alias/aws/sns"),
+                new Mutation(
+                        "job queue kept as long as its DLQ",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  JobQueue:\n",
+                                "MessageRetentionPeriod: 1036800",
+                                "MessageRetentionPeriod: 1209600"),
+                        WiringChecks::redrive,
+                        "JobDlq"),
+                new Mutation(
+                        "transform DLQ kept shorter than its source",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  TransformDlq:\n",
+                                "MessageRetentionPeriod: 1209600",
+                                "MessageRetentionPeriod: 345600"),
+                        WiringChecks::redrive,
+                        "TransformDlq"),
+                new Mutation(
                         "job queue visibility below 6x the worker timeout",
                         t -> replaceFirstAfter(
                                 t, "\n  JobQueue:\n", "VisibilityTimeout: 1800", "VisibilityTimeout: 900"),

@@ -14,6 +14,16 @@ class TemplateWiringTest {
     }
 
     @Test
+    void slicesGoToTheirOwnTypedHandlerWithPartialFailuresAndCappedConcurrency() {
+        assertNone("slice event source", WiringChecks.sliceEventSource(TEMPLATE));
+    }
+
+    @Test
+    void everySqsEventSourceReportsBatchItemFailures() {
+        assertNone("partial batch failures", WiringChecks.everySqsEventReportsItemFailures(TEMPLATE));
+    }
+
+    @Test
     void consumedQueuesRedriveToTheirDeadLetterQueues() {
         assertNone("redrive", WiringChecks.redrive(TEMPLATE));
     }

@@ -117,8 +117,9 @@ final class WiringChecks {
             long sourceRetention = numberOr(props.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
             long dlqRetention = numberOr(dlqProps.get("MessageRetentionPeriod"), SQS_DEFAULT_RETENTION);
             if (dlqRetention <= sourceRetention) {
-                v.add(dlq.get() + ": MessageRetentionPeriod " + dlqRetention + " must be longer than " + queue
-                        + "'s (a moved message keeps its enqueue time) " + sourceRetention);
+                v.add(dlq.get() + ": MessageRetentionPeriod " + dlqRetention + " must exceed " + queue + "'s "
+                        + sourceRetention + " (a DLQ keeps the original enqueue time: a message parked late would"
+                        + " expire there at once)");
             }
         }
         return v;
@@ -191,17 +192,69 @@ final class WiringChecks {
             });
         }
         if (t.hasResource("FanoutFunction")) {
-            boolean slices = t.events("FanoutFunction", "SQS").values().stream()
-                    .anyMatch(e -> Cfn.isGetAtt(e.get("Queue"), "FanoutQueue", "Arn")
-                            && Objects.equals(e.get("BatchSize"), 1));
-            if (!slices) {
-                v.add("FanoutFunction needs an SQS event on FanoutQueue with BatchSize 1 (one slice per invocation)");
+            if (!t.events("FanoutFunction", "SQS").isEmpty()) {
+                v.add("FanoutFunction must not read the fan-out queue: slice messages go to SliceFunction "
+                        + "(SliceHandler, a typed SQS handler)");
             }
-            Map<String, Object> env = t.environment("FanoutFunction");
-            if (!Cfn.isRef(env.get("JOB_QUEUE_URL"), "JobQueue")
-                    || !Cfn.isRef(env.get("FANOUT_QUEUE_URL"), "FanoutQueue")) {
-                v.add("FanoutFunction: JOB_QUEUE_URL / FANOUT_QUEUE_URL must be !Ref JobQueue / !Ref FanoutQueue");
+            if (!t.hasResource("SliceFunction")) {
+                v.add("the template needs SliceFunction (SliceHandler) for the fan-out queue's slice messages");
             }
+            for (String function : List.of("FanoutFunction", "SliceFunction")) {
+                Map<String, Object> env = t.hasResource(function) ? t.environment(function) : Map.of();
+                if (!Cfn.isRef(env.get("JOB_QUEUE_URL"), "JobQueue")
+                        || !Cfn.isRef(env.get("FANOUT_QUEUE_URL"), "FanoutQueue")) {
+                    v.add(function + ": JOB_QUEUE_URL / FANOUT_QUEUE_URL must be !Ref JobQueue / !Ref FanoutQueue");
+                }
+            }
+        }
+        v.addAll(sliceEventSource(t));
+        return v;
+    }
+
+    /** The slice function reads the fan-out queue one slice at a time, with a poller cap and partial failures. */
+    static List<String> sliceEventSource(CfnTemplate t) {
+        List<String> v = new ArrayList<>();
+        if (!t.hasResource("SliceFunction")) {
+            return List.of("no SliceFunction");
+        }
+        if (!String.valueOf(t.functionProperty("SliceFunction", "Handler"))
+                .startsWith("dev.offerrecorder.fanout.SliceHandler::")) {
+            v.add("SliceFunction: Handler must be dev.offerrecorder.fanout.SliceHandler::handleRequest, got "
+                    + t.functionProperty("SliceFunction", "Handler"));
+        }
+        if (!Objects.equals(
+                t.functionProperty("SliceFunction", "CodeUri"), t.functionProperty("FanoutFunction", "CodeUri"))) {
+            v.add("SliceFunction: CodeUri must be the fan-out jar, as FanoutFunction's");
+        }
+        Map<String, Map<String, Object>> events = t.events("SliceFunction", "SQS");
+        boolean ok = events.values().stream()
+                .anyMatch(e ->
+                        Cfn.isGetAtt(e.get("Queue"), "FanoutQueue", "Arn") && Objects.equals(e.get("BatchSize"), 1));
+        if (events.size() != 1 || !ok) {
+            v.add("SliceFunction needs exactly one SQS event, on FanoutQueue with BatchSize 1 (one slice per "
+                    + "invocation), has " + events.keySet());
+        }
+        events.forEach((name, e) -> {
+            if (!Cfn.list(e.get("FunctionResponseTypes")).contains("ReportBatchItemFailures")) {
+                v.add("SliceFunction SQS event " + name + " lacks FunctionResponseTypes [ReportBatchItemFailures]");
+            }
+            if (Cfn.map(e.get("ScalingConfig")).get("MaximumConcurrency") == null) {
+                v.add("SliceFunction SQS event " + name + " needs ScalingConfig.MaximumConcurrency (a 2,000-slice run "
+                        + "must not start hundreds of invocations)");
+            }
+        });
+        return v;
+    }
+
+    /** Every SQS event source of every function reports batch item failures (no handler deletes a failed message). */
+    static List<String> everySqsEventReportsItemFailures(CfnTemplate t) {
+        List<String> v = new ArrayList<>();
+        for (String function : t.functions()) {
+            t.events(function, "SQS").forEach((name, e) -> {
+                if (!Cfn.list(e.get("FunctionResponseTypes")).contains("ReportBatchItemFailures")) {
+                    v.add(function + " SQS event " + name + " lacks FunctionResponseTypes [ReportBatchItemFailures]");
+                }
+            });
         }
         return v;
     }
@@ -426,6 +479,7 @@ final class WiringChecks {
         expected.put("RawBucketName", "RawBucket");
         expected.put("PlatformBucketName", "PlatformBucket");
         expected.put("FanoutFunctionName", "FanoutFunction");
+        expected.put("SliceFunctionName", "SliceFunction");
         expected.put("WorkerFunctionName", "WorkerFunction");
         expected.put("TransformFunctionName", "TransformFunction");
         expected.put("CompactFunctionName", "CompactFunction");

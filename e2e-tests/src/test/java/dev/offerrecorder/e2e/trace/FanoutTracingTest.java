@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.fanout.FanoutHandler;
 import dev.offerrecorder.fanout.FanoutService;
+import dev.offerrecorder.fanout.SliceHandler;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.trace.RecordingTracing;
@@ -114,7 +115,11 @@ class FanoutTracingTest {
         for (Message m : sliceMessages) {
             assertEquals(planContext, trace(m), "the slice message carries the plan's context");
             var slice = new RecordingTracing(SLICE_TRACE);
-            invoke(new FanoutHandler(env, slice), LambdaRunner.sqsEventJson(List.of(m), fanoutArn, "us-east-1"));
+            LambdaRunner.invokeSqs(
+                    new SliceHandler(env, slice),
+                    "fanout-slices",
+                    LambdaRunner.sqsEventJson(List.of(m), fanoutArn, "us-east-1"),
+                    Duration.ofMinutes(1));
             assertEquals(1, slice.accepted().size());
             assertTrue(slice.accepted().getFirst().tookEffect());
             assertEquals(BACKFILL_TRACE, slice.traceId(), "the slice continues the backfill's trace");

@@ -5,26 +5,24 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Clock;
 import java.util.Map;
 import org.crac.Resource;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
- * Lambda entry point for a schedule (EventBridge rule or Scheduler), a backfill request (direct invoke) or an SQS
- * batch of slice messages. A stream handler, because one function takes these shapes. Replies with the run
- * summary as JSON, or for an SQS batch with the partial-batch response ({@code batchItemFailures}).
+ * Lambda entry point for a schedule (EventBridge rule or Scheduler) or a backfill request (direct invoke). A
+ * stream handler, because one function takes these shapes and names what is wrong with any other. Replies with
+ * the run summary as JSON. Slice messages from the fan-out queue go to {@link SliceHandler}, a function of its
+ * own in the same jar.
  */
 public final class FanoutHandler implements RequestStreamHandler, Resource {
     private final FanoutService service;
@@ -41,20 +39,13 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
 
     /** @param tracing the port to New Relic; tests pass a recording one */
     public FanoutHandler(Env env, Tracing tracing) {
-        FanoutConfig config = FanoutConfig.from(env);
-        this.service = new FanoutService(
-                config,
-                AwsClients.sqs(env),
-                new ManifestReader(AwsClients.s3(env), tracing),
-                Clock.systemUTC(),
-                log,
-                tracing);
+        this.service = FanoutService.create(env, tracing, log);
         org.crac.Core.getGlobalContext().register(this);
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        FanoutService.Reply reply;
+        FanoutSummary summary;
         try {
             JsonNode request;
             try {
@@ -62,7 +53,7 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
             } catch (JsonProcessingException e) {
                 throw new BadRequestException("request is not JSON: " + e.getOriginalMessage());
             }
-            reply = service.handle(request, context::getRemainingTimeInMillis);
+            summary = service.handle(request, context::getRemainingTimeInMillis);
         } catch (BadRequestException e) {
             log.error("bad fan-out request", Map.of("reason", e.getMessage()));
             throw e;
@@ -70,27 +61,14 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("fan-out interrupted", e);
         }
-        switch (reply) {
-            case FanoutService.Planned p -> {
-                log.info("fan-out done", Map.of("summary", p.summary()));
-                mapper.writeValue(output, p.summary());
-            }
-            case FanoutService.SliceBatch b -> mapper.writeValue(output, b.response());
-        }
+        log.info("fan-out done", Map.of("summary", summary));
+        mapper.writeValue(output, summary);
     }
 
     /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        Priming.primeShared();
-        // Request objects load the SQS model and its marshalling classes; nothing is sent.
-        SendMessageBatchRequest.builder()
-                .queueUrl("https://sqs.invalid/prime")
-                .entries(SendMessageBatchRequestEntry.builder()
-                        .id("0")
-                        .messageBody("{}")
-                        .build())
-                .build();
+        FanoutService.prime();
     }
 
     @Override

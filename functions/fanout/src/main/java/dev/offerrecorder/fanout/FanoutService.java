@@ -3,9 +3,13 @@ package dev.offerrecorder.fanout;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.offerrecorder.shared.aws.AwsClients;
+import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
+import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.BatchParent;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.TraceHeaders;
@@ -24,9 +28,12 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -49,6 +56,11 @@ public final class FanoutService {
     static final int MAX_SLICE_BATCH_BYTES = 256 * 1024;
 
     static final int BAD_ROWS_IN_SUMMARY = 20;
+    /** SQS's default MessageRetentionPeriod (4 days), for a queue that does not report one. */
+    static final long DEFAULT_SQS_RETENTION_SECONDS = 345_600;
+    /** SQS's longest MessageRetentionPeriod (14 days). */
+    static final long MAX_SQS_RETENTION_SECONDS = 1_209_600;
+
     public static final String EVENT_TYPE = "OfferRecorderFanout";
 
     private final FanoutConfig config;
@@ -59,6 +71,7 @@ public final class FanoutService {
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log;
     private final Tracing tracing;
+    private volatile Long jobQueueRetention;
 
     public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log) {
         this(config, sqs, manifests, clock, log, new NewRelicTracing());
@@ -75,45 +88,67 @@ public final class FanoutService {
         this.log = log;
     }
 
-    /** The SQS partial-batch response: the slice messages to retry. */
-    public record BatchResponse(List<ItemFailure> batchItemFailures) {}
+    /** A builder of the service from the function's environment, shared by both of the jar's handlers. */
+    static FanoutService create(Env env, Tracing tracing, JsonLog log) {
+        FanoutConfig config = FanoutConfig.from(env);
+        return new FanoutService(
+                config,
+                AwsClients.sqs(env),
+                new ManifestReader(AwsClients.s3(env), tracing),
+                Clock.systemUTC(),
+                log,
+                tracing);
+    }
 
-    public record ItemFailure(String itemIdentifier) {}
+    /** One slice message as the SQS event delivers it: its ID, body and String message attributes. */
+    public record SliceMessage(String messageId, String body, Map<String, String> attributes) {}
 
-    /** What a direct invocation returns: a plan's summary, or (SQS batch) the messages to retry. */
-    public sealed interface Reply permits Planned, SliceBatch {}
+    /** What a batch of slice messages did: a summary per slice run, and the messages to retry. */
+    public record SliceRun(List<FanoutSummary> summaries, List<String> failedMessageIds) {}
 
-    public record Planned(FanoutSummary summary) implements Reply {}
-
-    public record SliceBatch(List<FanoutSummary> summaries, BatchResponse response) implements Reply {}
-
-    /** Handles any fan-out input: a schedule, a backfill request, or an SQS batch of slice messages. */
-    public Reply handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
-        Reply reply =
+    /**
+     * Handles a direct invocation: a schedule or a backfill request. An SQS batch of slice messages is refused
+     * with a message naming {@link SliceHandler}, which the fan-out queue's event source invokes.
+     */
+    public FanoutSummary handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
+        FanoutSummary summary =
                 switch (RequestParser.classify(input)) {
-                    case SLICES -> runSliceMessages(input.get("Records"), remainingMillis);
-                    case SCHEDULE -> new Planned(start(parser.schedule(input), remainingMillis));
-                    case BACKFILL -> new Planned(start(parser.backfill(input), remainingMillis));
+                    case SCHEDULE -> start(parser.schedule(input), remainingMillis);
+                    case BACKFILL -> start(parser.backfill(input), remainingMillis);
                 };
-        report(reply);
-        return reply;
+        report(List.of(summary), null);
+        return summary;
+    }
+
+    /** Runs a batch of slice messages (the fan-out queue's event source); only failed messages are retried. */
+    public SliceRun runSlices(List<SliceMessage> messages, LongSupplier remainingMillis) throws InterruptedException {
+        SliceRun run = runSliceMessages(messages, remainingMillis);
+        report(run.summaries(), run.failedMessageIds().size());
+        return run;
+    }
+
+    /** SnapStart priming shared by the jar's handlers: request objects load the SQS model; nothing is sent. */
+    static void prime() {
+        Priming.primeShared();
+        SendMessageBatchRequest.builder()
+                .queueUrl("https://sqs.invalid/prime")
+                .entries(SendMessageBatchRequestEntry.builder()
+                        .id("0")
+                        .messageBody("{}")
+                        .build())
+                .build();
     }
 
     /** Transaction attributes and one event per plan or slice: what the dashboard's fan-out rows read. */
-    private void report(Reply reply) {
-        List<FanoutSummary> summaries =
-                switch (reply) {
-                    case Planned p -> List.of(p.summary());
-                    case SliceBatch b -> b.summaries();
-                };
+    private void report(List<FanoutSummary> summaries, Integer slicesFailed) {
         Map<String, Object> attributes = new HashMap<>();
         attributes.put("runId", String.join(",", distinct(summaries, FanoutSummary::runId)));
         attributes.put("targetDate", String.join(",", distinct(summaries, s -> s.from() + ".." + s.to())));
         attributes.put(
                 "jobsEnqueued",
                 summaries.stream().mapToLong(FanoutSummary::jobsEnqueued).sum());
-        if (reply instanceof SliceBatch b) {
-            attributes.put("slicesFailed", b.response().batchItemFailures().size());
+        if (slicesFailed != null) {
+            attributes.put("slicesFailed", slicesFailed);
         }
         tracing.addAttributes(attributes);
         for (FanoutSummary s : summaries) {
@@ -148,6 +183,7 @@ public final class FanoutService {
                     "shop rows skipped",
                     Map.of("runId", plan.runId(), "count", plan.badRowCount(), "rows", plan.badRows()));
         }
+        requireFitsRetention(plan);
         List<Slice> slices = split(plan);
         if (plan.dryRun()) {
             return summary(plan, "dry-run", 0, slices.size(), 0, null, null, started);
@@ -206,49 +242,129 @@ public final class FanoutService {
         return slices.stream().map(x -> x.withParts(parts)).toList();
     }
 
-    private SliceBatch runSliceMessages(JsonNode records, LongSupplier remainingMillis) throws InterruptedException {
+    private SliceRun runSliceMessages(List<SliceMessage> messages, LongSupplier remainingMillis)
+            throws InterruptedException {
         requireTime(remainingMillis);
-        List<Map<String, String>> contexts = new ArrayList<>();
-        for (JsonNode record : records) {
-            Map<String, String> context = new HashMap<>();
-            for (String name : TraceHeaders.NAMES) {
-                JsonNode value = record.path("messageAttributes").path(name).path("stringValue");
-                if (value.isTextual()) {
-                    context.put(name, value.asText());
-                }
-            }
-            contexts.add(context);
-        }
-        BatchParent parent = BatchParent.choose(contexts);
+        BatchParent parent = BatchParent.choose(messages.stream()
+                .map(m -> TraceHeaders.pick(m.attributes() == null ? Map.of() : m.attributes()))
+                .toList());
         tracing.acceptQueueHeaders(parent.parent());
         tracing.addAttributes(parent.attributes());
         List<FanoutSummary> summaries = new ArrayList<>();
-        List<ItemFailure> failures = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         RuntimeException firstFailure = null;
-        for (JsonNode record : records) {
-            String messageId = record.path("messageId").asText();
+        for (SliceMessage message : messages) {
+            String messageId = message.messageId();
             try {
                 Slice slice;
                 try {
-                    slice = mapper.readValue(record.path("body").asText(), Slice.class)
+                    slice = mapper.readValue(String.valueOf(message.body()), Slice.class)
                             .check();
                 } catch (JsonProcessingException e) {
                     throw new BadRequestException(
                             "slice message " + messageId + " is not a slice: " + e.getOriginalMessage());
                 }
-                summaries.add(runSlice(slice, remainingMillis, System.nanoTime()));
+                long backlog = jobBacklog();
+                summaries.add(
+                        backlog >= config.releaseHighWaterJobs()
+                                ? defer(slice, backlog, System.nanoTime())
+                                : runSlice(slice, remainingMillis, System.nanoTime()));
             } catch (RuntimeException e) {
                 // Only this message returns to the queue (and, after maxReceiveCount, to the fan-out DLQ).
                 log.error("slice failed", Map.of("messageId", messageId, "error", String.valueOf(e.getMessage())));
-                failures.add(new ItemFailure(messageId));
+                failures.add(messageId);
                 firstFailure = firstFailure == null ? e : firstFailure;
             }
         }
-        if (!failures.isEmpty() && failures.size() == records.size()) {
-            // Nothing succeeded: fail the invocation, so the batch is retried even where partial responses are off.
+        if (!failures.isEmpty() && failures.size() == messages.size()) {
+            // Nothing succeeded: fail the invocation, so the batch is retried and the error is the invocation's.
             throw firstFailure;
         }
-        return new SliceBatch(summaries, new BatchResponse(failures));
+        return new SliceRun(summaries, List.copyOf(failures));
+    }
+
+    /**
+     * A plan the API cannot finish within the job queue's retention at its capacity is refused: its last jobs
+     * would wait (or, released at once, expire) longer than SQS keeps a message, and the daily run would queue
+     * behind it. The message names the numbers and the largest run that fits.
+     */
+    void requireFitsRetention(Plan plan) {
+        double rate = config.apiRatePerSecond();
+        long retention = jobQueueRetentionSeconds();
+        double seconds = plan.jobs() / rate;
+        if (seconds > retention) {
+            long fits = (long) Math.floor(retention * rate);
+            throw new BadRequestException("run " + plan.runId() + " plans " + plan.jobs() + " jobs: at the API's "
+                    + "capacity of " + fmt(rate) + " requests/s (API_RATE_PER_SECOND) that is "
+                    + Duration.ofSeconds((long) Math.ceil(seconds)) + ", longer than the job queue keeps a message ("
+                    + Duration.ofSeconds(retention) + ", MessageRetentionPeriod " + retention + " s); split it into"
+                    + " runs of at most " + fits + " jobs (fewer days or shops per request)");
+        }
+    }
+
+    private static String fmt(double rate) {
+        return rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
+    }
+
+    /** The job queue's retention, read once per container (what the stack configured, not a copy of it). */
+    private long jobQueueRetentionSeconds() {
+        Long known = jobQueueRetention;
+        if (known == null) {
+            try {
+                String value = sqs.getQueueAttributes(r -> r.queueUrl(config.jobQueueUrl())
+                                .attributeNames(QueueAttributeName.MESSAGE_RETENTION_PERIOD))
+                        .attributes()
+                        .get(QueueAttributeName.MESSAGE_RETENTION_PERIOD);
+                known = value == null ? DEFAULT_SQS_RETENTION_SECONDS : Long.parseLong(value);
+                jobQueueRetention = known;
+            } catch (SdkException e) {
+                // Not cached: the send path reports an unreachable queue; the guard takes SQS's maximum meanwhile.
+                log.warn(
+                        "job queue retention unreadable",
+                        Map.of("error", String.valueOf(e.getMessage()), "assumedSeconds", MAX_SQS_RETENTION_SECONDS));
+                return MAX_SQS_RETENTION_SECONDS;
+            }
+        }
+        return known;
+    }
+
+    /** Jobs waiting in the job queue (visible and delayed): the backlog a slice would add to. */
+    private long jobBacklog() {
+        Map<QueueAttributeName, String> a;
+        try {
+            a = sqs.getQueueAttributes(r -> r.queueUrl(config.jobQueueUrl())
+                            .attributeNames(
+                                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                    .attributes();
+        } catch (SdkException e) {
+            // Released as before pacing existed: sending then names the queue's real problem (and hands over).
+            log.warn("job queue depth unreadable", Map.of("error", String.valueOf(e.getMessage())));
+            return 0;
+        }
+        return Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0"))
+                + Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED, "0"));
+    }
+
+    /**
+     * Holds a slice back while the job queue is above the release mark: the slice goes back to the fan-out queue
+     * as a new message, delayed, so its age and receive count start again instead of growing toward the DLQ or
+     * retention while the workers drain the backlog. Slices are thus released in step with the queue's depth.
+     */
+    private FanoutSummary defer(Slice slice, long backlog, long startedNanos) throws InterruptedException {
+        sendSlices(List.of(slice), config.releaseDeferSeconds());
+        String reason = "job queue holds " + backlog + " jobs, at or above the release mark of "
+                + config.releaseHighWaterJobs() + " (RELEASE_HIGH_WATER_JOBS); retry in "
+                + config.releaseDeferSeconds() + " s";
+        log.info("slice deferred", Map.of("slice", slice.toString(), "backlog", backlog));
+        return FanoutSummary.builder("slice", "deferred", slice.runId())
+                .part(slice.part() + "/" + slice.parts())
+                .scope(slice.from(), slice.to(), slice.shopCount(), slice.days())
+                .jobs(slice.totalJobs() - slice.cursor(), 0)
+                .slices(1)
+                .handover(1, slice.cursor(), reason)
+                .durationMs(millisSince(startedNanos))
+                .build();
     }
 
     FanoutSummary runSlice(Slice slice, LongSupplier remainingMillis, long startedNanos) throws InterruptedException {
@@ -296,28 +412,14 @@ public final class FanoutService {
             handovers = 1;
             log.info("slice handed over", Map.of("slice", slice.toString(), "resumeAt", done, "reason", reason));
         }
-        var s = new FanoutSummary(
-                "slice",
-                status,
-                slice.runId(),
-                slice.part() + "/" + slice.parts(),
-                slice.from(),
-                slice.to(),
-                slice.shopCount(),
-                slice.days(),
-                total - slice.cursor(),
-                done - slice.cursor(),
-                1,
-                handovers,
-                handovers == 0 ? null : done,
-                reason,
-                0,
-                null,
-                false,
-                null,
-                null,
-                null,
-                millisSince(startedNanos));
+        var s = FanoutSummary.builder("slice", status, slice.runId())
+                .part(slice.part() + "/" + slice.parts())
+                .scope(slice.from(), slice.to(), slice.shopCount(), slice.days())
+                .jobs(total - slice.cursor(), done - slice.cursor())
+                .slices(1)
+                .handover(handovers, handovers == 0 ? null : done, reason)
+                .durationMs(millisSince(startedNanos))
+                .build();
         log.info("slice finished", Map.of("summary", s));
         return s;
     }
@@ -435,28 +537,19 @@ public final class FanoutService {
             String reason,
             long startedNanos) {
         double seconds = plan.jobs() / plan.ratePerSecond();
-        return new FanoutSummary(
-                plan.kind(),
-                status,
-                plan.runId(),
-                null,
-                plan.from(),
-                plan.to(),
-                plan.shopCount(),
-                plan.days(),
-                plan.jobs(),
-                enqueued,
-                slices,
-                handovers,
-                resumeAt,
-                reason,
-                plan.badRowCount(),
-                samples(plan),
-                plan.dryRun(),
-                plan.ratePerSecond(),
-                seconds,
-                Duration.ofSeconds((long) Math.ceil(seconds)).toString(),
-                millisSince(startedNanos));
+        return FanoutSummary.builder(plan.kind(), status, plan.runId())
+                .scope(plan.from(), plan.to(), plan.shopCount(), plan.days())
+                .jobs(plan.jobs(), enqueued)
+                .slices(slices)
+                .handover(handovers, resumeAt, reason)
+                .badRows(plan.badRowCount(), samples(plan))
+                .dryRun(plan.dryRun())
+                .estimate(
+                        plan.ratePerSecond(),
+                        seconds,
+                        Duration.ofSeconds((long) Math.ceil(seconds)).toString())
+                .durationMs(millisSince(startedNanos))
+                .build();
     }
 
     private static List<ManifestReader.BadRow> samples(Plan plan) {

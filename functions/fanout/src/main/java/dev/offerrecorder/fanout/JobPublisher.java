@@ -110,6 +110,8 @@ public final class JobPublisher {
                 }
                 try {
                     pool.execute(() -> {
+                        // Whatever ends this task, its batch counts as sent only after SQS confirmed it: any other
+                        // way out (an Error included) is the batch's failure, so the prefix stops before it.
                         try {
                             sendBatch(start, end, jobAt, attributes, retrying);
                             acknowledged.addAndGet(end - start);
@@ -118,6 +120,11 @@ public final class JobPublisher {
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             failed.put(start, new IllegalStateException("interrupted while sending", e));
+                        } catch (Throwable t) {
+                            failed.put(
+                                    start,
+                                    new IllegalStateException(
+                                            "sending jobs " + start + ".." + (end - 1) + " failed: " + t, t));
                         } finally {
                             window.release();
                         }

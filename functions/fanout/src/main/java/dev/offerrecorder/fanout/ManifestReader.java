@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.io.BufferedInputStream;
@@ -14,13 +15,19 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.QuoteMode;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -29,7 +36,8 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Reads a shop manifest from S3: CSV with a header row naming the ID column, or JSON Lines with the ID field;
+ * Reads a shop manifest from S3: CSV (RFC 4180, parsed by Apache Commons CSV: quoted fields may hold commas,
+ * quotes and line breaks) with a header row naming the ID column, or JSON Lines with the ID field;
  * gzip detected by its magic bytes. Blank, malformed and duplicate IDs are reported with their line number and
  * skipped; a manifest that is missing, unreadable, empty or has no ID column is an error naming the manifest.
  *
@@ -143,7 +151,13 @@ public final class ManifestReader {
         try {
             InputStream in = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(buffered, 64 * 1024) : buffered;
             try (var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024)) {
-                return parseLines(uri, etag, reader, idColumn);
+                skipBom(reader);
+                Rows rows = new Rows(uri, idColumn);
+                return switch (firstSignificantChar(reader)) {
+                    case -1 -> throw new BadRequestException("manifest " + uri + " is empty");
+                    case '{' -> parseJsonLines(rows, etag, reader);
+                    default -> parseCsv(rows, etag, reader);
+                };
             }
         } catch (EOFException | ZipException e) {
             throw new BadRequestException(
@@ -151,162 +165,228 @@ public final class ManifestReader {
         }
     }
 
-    private Manifest parseLines(String uri, String etag, BufferedReader reader, String idColumn) throws IOException {
-        List<String> ids = new ArrayList<>();
-        Rows bad = new Rows();
-        Map<String, Long> firstSeen = new HashMap<>();
-        String line = reader.readLine();
-        long lineNo = 1;
-        while (line != null && line.isBlank()) {
-            line = reader.readLine();
-            lineNo++;
+    /** A byte-order mark is not part of the first header name. */
+    private static void skipBom(BufferedReader reader) throws IOException {
+        reader.mark(1);
+        if (reader.read() != '\uFEFF') {
+            reader.reset();
         }
-        if (line == null) {
-            throw new BadRequestException("manifest " + uri + " is empty");
-        }
-        line = stripBom(line);
-        boolean jsonLines = line.stripLeading().startsWith("{");
-        int column = -1;
-        long dataRows = 0;
-        long rowsWithoutField = 0;
-        if (!jsonLines) {
-            List<String> header = splitCsv(line);
-            for (int i = 0; i < header.size(); i++) {
-                if (header.get(i).equalsIgnoreCase(idColumn)) {
-                    if (column >= 0) {
-                        throw new BadRequestException(
-                                "manifest " + uri + " line " + lineNo + ": header names the ID" + " column '" + idColumn
-                                        + "' twice (columns " + (column + 1) + " and " + (i + 1) + ")");
-                    }
-                    column = i;
+    }
+
+    /** The first character that is not white space, without consuming it; -1 for a blank manifest. */
+    private static int firstSignificantChar(BufferedReader reader) throws IOException {
+        reader.mark(64 * 1024);
+        int c;
+        int read = 0;
+        do {
+            c = reader.read();
+            read++;
+        } while (c != -1 && Character.isWhitespace(c) && read < 64 * 1024);
+        reader.reset();
+        return c;
+    }
+
+    /** CSV (RFC 4180): a header row naming the ID column, then one shop per record; fields may span lines. */
+    private Manifest parseCsv(Rows rows, String etag, BufferedReader reader) throws IOException {
+        CSVFormat format = CSVFormat.RFC4180
+                .builder()
+                .setIgnoreEmptyLines(false) // kept, so that line numbers can be counted; skipped below
+                .setIgnoreSurroundingSpaces(true)
+                .setTrim(true)
+                // In this mode an unquoted empty value reads as null and a quoted one ("") as "": a blank line
+                // is then a record of one null, while a line holding "" is a row with a blank ID.
+                .setQuoteMode(QuoteMode.ALL_NON_NULL)
+                .get();
+        try (CSVParser parser =
+                CSVParser.builder().setReader(reader).setFormat(format).get()) {
+            CsvCursor records = new CsvCursor(rows.uri, parser);
+            CSVRecord header = records.nextNonBlank();
+            if (header == null) {
+                throw new BadRequestException("manifest " + rows.uri + " is empty");
+            }
+            int column = idColumnOf(rows, header, records.line);
+            for (CSVRecord r = records.nextNonBlank(); r != null; r = records.nextNonBlank()) {
+                rows.dataRows++;
+                if (column >= r.size()) {
+                    rows.bad(records.line, "has " + r.size() + " fields, no '" + rows.idColumn + "' value");
+                } else {
+                    rows.id(records.line, value(r, column));
                 }
             }
-            if (column < 0) {
-                throw new BadRequestException("manifest " + uri + " line " + lineNo + ": header " + header
-                        + " has no ID column '" + idColumn + "' (CSV needs a header row naming it)");
-            }
-            line = reader.readLine();
-            lineNo++;
         }
-        for (; line != null; line = reader.readLine(), lineNo++) {
+        return rows.manifest(etag, false);
+    }
+
+    private static String value(CSVRecord record, int i) {
+        String v = record.get(i);
+        return v == null ? "" : v;
+    }
+
+    /** The header's position of the ID column (case-insensitive), or an error naming the header line. */
+    private static int idColumnOf(Rows rows, CSVRecord header, long line) {
+        int column = -1;
+        for (int i = 0; i < header.size(); i++) {
+            if (value(header, i).equalsIgnoreCase(rows.idColumn)) {
+                if (column >= 0) {
+                    throw new BadRequestException("manifest " + rows.uri + " line " + line + ": header names the ID"
+                            + " column '" + rows.idColumn + "' twice (columns " + (column + 1) + " and " + (i + 1)
+                            + ")");
+                }
+                column = i;
+            }
+        }
+        if (column < 0) {
+            throw new BadRequestException("manifest " + rows.uri + " line " + line + ": header "
+                    + header.stream().map(v -> v == null ? "" : v).toList() + " has no ID column '" + rows.idColumn
+                    + "' (CSV needs a header row naming it)");
+        }
+        return column;
+    }
+
+    /**
+     * Walks CSV records, skipping blank lines, and knows the line each record starts on: the line after the one
+     * the previous record ended on (a quoted field can span lines). A syntax error (a quote that never closes)
+     * refuses the manifest, naming the line: what follows it cannot be told apart from the quoted field.
+     */
+    private static final class CsvCursor {
+        private final String uri;
+        private final Iterator<CSVRecord> records;
+        private final CSVParser parser;
+        private long endLine;
+        long line;
+
+        CsvCursor(String uri, CSVParser parser) {
+            this.uri = uri;
+            this.parser = parser;
+            this.records = parser.iterator();
+        }
+
+        CSVRecord nextNonBlank() {
+            while (true) {
+                line = endLine + 1;
+                CSVRecord r;
+                try {
+                    if (!records.hasNext()) {
+                        return null;
+                    }
+                    r = records.next();
+                } catch (UncheckedIOException | IllegalStateException e) {
+                    throw new BadRequestException("manifest " + uri + " line " + line + ": not valid CSV (RFC 4180): "
+                            + rootMessage(e) + "; a quoted field must end with a quote before the next field");
+                }
+                endLine = Math.max(line, parser.getCurrentLineNumber());
+                if (!(r.size() == 1 && r.get(0) == null)) {
+                    return r;
+                }
+            }
+        }
+
+        private static String rootMessage(Throwable e) {
+            Throwable t = e;
+            while (t.getCause() != null) {
+                t = t.getCause();
+            }
+            return t.getMessage();
+        }
+    }
+
+    /** JSON Lines: one object per line with the ID field, a string or an integer. */
+    private Manifest parseJsonLines(Rows rows, String etag, BufferedReader reader) throws IOException {
+        long lineNo = 0;
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            lineNo++;
             if (line.isBlank()) {
                 continue;
             }
-            dataRows++;
-            String id;
-            if (jsonLines) {
-                JsonNode node;
-                try {
-                    node = json.readTree(line);
-                } catch (JsonProcessingException e) {
-                    bad.add(lineNo, "not valid JSON");
-                    continue;
-                }
-                if (node == null || !node.isObject()) {
-                    bad.add(lineNo, "not a JSON object");
-                    continue;
-                }
-                JsonNode value = node.get(idColumn);
-                if (value == null || value.isNull()) {
-                    rowsWithoutField++;
-                    bad.add(lineNo, "no '" + idColumn + "' field");
-                    continue;
-                }
-                if (!value.isTextual() && !value.isIntegralNumber()) {
-                    bad.add(lineNo, "'" + idColumn + "' is " + value.getNodeType() + ", not a string or integer");
-                    continue;
-                }
-                id = value.asText().strip();
-            } else {
-                if (quotesUnbalanced(line)) {
-                    bad.add(lineNo, "unterminated quoted field");
-                    continue;
-                }
-                List<String> fields = splitCsv(line);
-                if (column >= fields.size()) {
-                    bad.add(lineNo, "has " + fields.size() + " fields, no '" + idColumn + "' value");
-                    continue;
-                }
-                id = fields.get(column);
+            rows.dataRows++;
+            String id = jsonId(rows, lineNo, line);
+            if (id != null) {
+                rows.id(lineNo, id);
             }
+        }
+        return rows.manifest(etag, true);
+    }
+
+    /** The line's ID, or null after reporting why the line has none. */
+    private String jsonId(Rows rows, long lineNo, String line) {
+        JsonNode node;
+        try {
+            node = json.readTree(line);
+        } catch (JsonProcessingException e) {
+            rows.bad(lineNo, "not valid JSON");
+            return null;
+        }
+        if (node == null || !node.isObject()) {
+            rows.bad(lineNo, "not a JSON object");
+            return null;
+        }
+        JsonNode value = node.get(rows.idColumn);
+        if (value == null || value.isNull()) {
+            rows.rowsWithoutField++;
+            rows.bad(lineNo, "no '" + rows.idColumn + "' field");
+            return null;
+        }
+        if (!value.isTextual() && !value.isIntegralNumber()) {
+            rows.bad(lineNo, "'" + rows.idColumn + "' is " + value.getNodeType() + ", not a string or integer");
+            return null;
+        }
+        return value.asText().strip();
+    }
+
+    /** What parsing found so far: valid IDs in order, every bad row counted and the first few kept. */
+    private static final class Rows {
+        final String uri;
+        final String idColumn;
+        final List<String> ids = new ArrayList<>();
+        final Map<String, Long> firstSeen = new HashMap<>();
+        final List<BadRow> kept = new ArrayList<>();
+        long badCount;
+        long dataRows;
+        long rowsWithoutField;
+
+        Rows(String uri, String idColumn) {
+            this.uri = uri;
+            this.idColumn = idColumn;
+        }
+
+        void bad(long line, String reason) {
+            badCount++;
+            if (kept.size() < BAD_ROWS_KEPT) {
+                kept.add(new BadRow(line, reason));
+            }
+        }
+
+        /** Keeps a valid first occurrence; reports blank, invalid and repeated IDs. */
+        void id(long line, String id) {
             if (id.isBlank()) {
-                bad.add(lineNo, "blank shop ID");
+                bad(line, "blank shop ID");
             } else if (!Job.isValidId(id)) {
-                bad.add(lineNo, "shop ID '" + abbreviate(id) + "' is not 1-64 letters, digits, '-' or '_'");
+                bad(line, "shop ID '" + abbreviate(id) + "' is not 1-64 letters, digits, '-' or '_'");
             } else {
-                Long first = firstSeen.putIfAbsent(id, lineNo);
+                Long first = firstSeen.putIfAbsent(id, line);
                 if (first != null) {
-                    bad.add(lineNo, "duplicate shop ID '" + id + "' (first on line " + first + ")");
+                    bad(line, "duplicate shop ID '" + id + "' (first on line " + first + ")");
                 } else {
                     ids.add(id);
                 }
             }
         }
-        if (dataRows == 0) {
-            throw new BadRequestException("manifest " + uri + " has a header but no shop rows");
-        }
-        if (jsonLines && rowsWithoutField == dataRows) {
-            throw new BadRequestException("manifest " + uri + " has no ID field '" + idColumn + "' in any of its "
-                    + dataRows + " JSON lines");
-        }
-        if (ids.isEmpty()) {
-            BadRow first = bad.kept.getFirst();
-            throw new BadRequestException("manifest " + uri + " has no valid shop IDs (" + bad.count
-                    + " bad rows; first: line " + first.line() + ": " + first.reason() + ")");
-        }
-        return new Manifest(uri, idColumn, etag, List.copyOf(ids), bad.count, List.copyOf(bad.kept));
-    }
 
-    /** Counts every bad row, keeps the first few with their line. */
-    private static final class Rows {
-        final List<BadRow> kept = new ArrayList<>();
-        long count;
-
-        void add(long line, String reason) {
-            count++;
-            if (kept.size() < BAD_ROWS_KEPT) {
-                kept.add(new BadRow(line, reason));
+        Manifest manifest(String etag, boolean jsonLines) {
+            if (dataRows == 0) {
+                throw new BadRequestException("manifest " + uri + " has a header but no shop rows");
             }
-        }
-    }
-
-    /** An odd number of quote characters means a quoted field runs past the line (multi-line fields unsupported). */
-    private static boolean quotesUnbalanced(String line) {
-        long quotes = line.chars().filter(c -> c == '"').count();
-        return quotes % 2 != 0;
-    }
-
-    /** Splits one CSV line (RFC 4180 quoting, {@code ""} inside quotes) and trims each field. */
-    static List<String> splitCsv(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    field.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(field.toString().strip());
-                field.setLength(0);
-            } else {
-                field.append(c);
+            if (jsonLines && rowsWithoutField == dataRows) {
+                throw new BadRequestException("manifest " + uri + " has no ID field '" + idColumn + "' in any of its "
+                        + dataRows + " JSON lines");
             }
+            if (ids.isEmpty()) {
+                BadRow first = kept.getFirst();
+                throw new BadRequestException("manifest " + uri + " has no valid shop IDs (" + badCount
+                        + " bad rows; first: line " + first.line() + ": " + first.reason() + ")");
+            }
+            return new Manifest(uri, idColumn, etag, List.copyOf(ids), badCount, List.copyOf(kept));
         }
-        out.add(field.toString().strip());
-        return out;
-    }
-
-    private static String stripBom(String s) {
-        return s.startsWith("\uFEFF") ? s.substring(1) : s;
     }
 
     private static String abbreviate(String s) {

@@ -2,6 +2,7 @@ package dev.offerrecorder.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -26,8 +27,9 @@ import java.util.UUID;
  *       clock decides what "yesterday" is.</li>
  *   <li>Backfill: {@code {"from","to", one of "shopIds" | "shopRange":{"from","to"} | "manifest", "idColumn"?,
  *       "runId"?, "dryRun"?, "limit"?, "ratePerSecond"?}}.</li>
- *   <li>SQS batch of slice messages: {@code {"Records":[{"eventSource":"aws:sqs","body":"{slice}"}]}}.</li>
  * </ul>
+ *
+ * An event with {@code Records} (an SQS batch of slice messages) is refused: {@link SliceHandler} takes those.
  */
 final class RequestParser {
     static final int MAX_DAYS = 3660;
@@ -44,7 +46,6 @@ final class RequestParser {
             "{\"schedule\":\"daily\",\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"}";
 
     enum Shape {
-        SLICES,
         SCHEDULE,
         BACKFILL
     }
@@ -62,22 +63,13 @@ final class RequestParser {
     static Shape classify(JsonNode input) {
         if (input == null || input.isMissingNode() || !input.isObject()) {
             throw new BadRequestException("request is not a JSON object (got " + describe(input) + "): expected a "
-                    + "backfill request {\"from\",\"to\",\"shopIds\"|\"shopRange\"|\"manifest\"}, a schedule event "
-                    + "or an SQS batch of slices");
+                    + "backfill request {\"from\",\"to\",\"shopIds\"|\"shopRange\"|\"manifest\"} or a schedule event");
         }
         if (input.has("Records")) {
-            JsonNode records = input.get("Records");
-            if (!records.isArray()) {
-                throw new BadRequestException("\"Records\" is not an array");
-            }
-            for (JsonNode r : records) {
-                String source = r.path("eventSource").asText("");
-                if (!"aws:sqs".equals(source)) {
-                    throw new BadRequestException("unsupported event: a record from '" + source + "'; fan-out takes"
-                            + " only SQS slice messages from its fan-out queue");
-                }
-            }
-            return Shape.SLICES;
+            throw new BadRequestException("an event with \"Records\" (an SQS batch of slice messages) goes to "
+                    + SliceHandler.class.getName()
+                    + "::handleRequest, the fan-out queue's event source (SliceFunction);"
+                    + " FanoutHandler takes a backfill request or a schedule event");
         }
         if (input.has("detail-type")) {
             String type = input.get("detail-type").asText();

@@ -1,5 +1,7 @@
 package dev.offerrecorder.fanout;
 
+import dev.offerrecorder.shared.request.BadRequestException;
+
 /** An {@code s3://bucket/key} URI, checked. */
 public record S3Location(String bucket, String key) {
     public static S3Location parse(String uri) {

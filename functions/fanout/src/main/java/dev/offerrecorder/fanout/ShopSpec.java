@@ -1,6 +1,7 @@
 package dev.offerrecorder.fanout;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.util.List;
 
 /**

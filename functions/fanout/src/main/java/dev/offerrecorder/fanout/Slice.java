@@ -1,6 +1,7 @@
 package dev.offerrecorder.fanout;
 
 import dev.offerrecorder.shared.job.Job;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.time.LocalDate;
 
 /**

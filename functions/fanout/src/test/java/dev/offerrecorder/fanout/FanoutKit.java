@@ -8,9 +8,6 @@ import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
-import dev.offerrecorder.testkit.runner.LocalContext;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,7 +162,7 @@ final class FanoutKit {
         String arn = stack.arn(fanoutQueue());
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < concurrency; i++) {
-            FanoutHandler handler = new FanoutHandler(env);
+            SliceHandler handler = new SliceHandler(env);
             threads.add(Thread.ofPlatform().name("fanout-poller-" + i).start(() -> {
                 int idle = 0;
                 while (errors.isEmpty() && idle < 2) {
@@ -226,16 +223,11 @@ final class FanoutKit {
         return new Driven(invocations.get(), messages.get(), List.copyOf(errors));
     }
 
-    private Set<String> invoke(FanoutHandler handler, String event, Duration timeout) throws Exception {
-        var out = new ByteArrayOutputStream();
-        handler.handleRequest(
-                new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
-                out,
-                new LocalContext("fanout", timeout.toMillis(), 1024));
+    private static Set<String> invoke(SliceHandler handler, String event, Duration timeout) {
         Set<String> failed = new HashSet<>();
-        for (JsonNode f : mapper.readTree(out.toByteArray()).path("batchItemFailures")) {
-            failed.add(f.path("itemIdentifier").asText());
-        }
+        LambdaRunner.invokeSqs(handler, "fanout-slices", event, timeout)
+                .getBatchItemFailures()
+                .forEach(f -> failed.add(f.getItemIdentifier()));
         return failed;
     }
 }

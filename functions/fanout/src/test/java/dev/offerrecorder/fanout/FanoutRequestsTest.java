@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
@@ -224,9 +225,9 @@ class FanoutRequestsTest {
                 .build();
         var e = assertThrows(
                 IllegalStateException.class,
-                () -> LambdaRunner.invokeDirect(
-                        new FanoutHandler(env),
-                        "fanout",
+                () -> LambdaRunner.invokeSqs(
+                        new SliceHandler(env),
+                        "fanout-slices",
                         LambdaRunner.sqsEventJson(List.of(m), FANOUT_ARN, "us-east-1"),
                         Duration.ofMinutes(1)));
         assertTrue(e.getMessage().contains("jobs could not be enqueued 3 hand-overs in a row"), e.getMessage());
@@ -249,12 +250,35 @@ class FanoutRequestsTest {
                 .md5OfBody("x")
                 .body("{\"runId\":1")
                 .build();
-        JsonNode response = mapper.readTree(LambdaRunner.invokeDirect(
-                new FanoutHandler(stack.fanoutEnv()),
-                "fanout",
+        var response = LambdaRunner.invokeSqs(
+                new SliceHandler(stack.fanoutEnv()),
+                "fanout-slices",
                 LambdaRunner.sqsEventJson(List.of(good, bad), FANOUT_ARN, "us-east-1"),
-                Duration.ofMinutes(1)));
-        assertEquals("{\"batchItemFailures\":[{\"itemIdentifier\":\"bad\"}]}", response.toString());
+                Duration.ofMinutes(1));
+        assertEquals(
+                List.of("bad"),
+                response.getBatchItemFailures().stream()
+                        .map(f -> f.getItemIdentifier())
+                        .toList());
         assertEquals(2, kit.drainJobs(1).distinct());
+    }
+
+    @Test
+    void anSqsBatchInvokedDirectlyOnTheFanoutFunctionIsRefusedNamingSliceHandler() throws Exception {
+        Message slice = Message.builder()
+                .messageId("m-1")
+                .receiptHandle("h")
+                .md5OfBody("x")
+                .body("""
+                {"runId":"direct","part":1,"parts":1,"from":"2024-01-01","to":"2024-01-01",
+                 "shops":{"type":"list","ids":["a"]},"shopStart":0,"shopEnd":1,"cursor":0,"end":1,"failures":0}
+                """)
+                .build();
+        var e = assertThrows(
+                BadRequestException.class,
+                () -> kit.invoke(
+                        stack.fanoutEnv(), LambdaRunner.sqsEventJson(List.of(slice), FANOUT_ARN, "us-east-1")));
+        assertTrue(e.getMessage().contains("dev.offerrecorder.fanout.SliceHandler::handleRequest"), e.getMessage());
+        assertEquals(0, stack.depth(stack.layout().jobQueue()).total(), "nothing is enqueued");
     }
 }

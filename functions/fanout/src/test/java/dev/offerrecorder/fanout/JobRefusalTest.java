@@ -81,7 +81,7 @@ class JobRefusalTest {
             JsonNode request = Json.newMapper()
                     .readTree("{\"from\":\"2024-01-01\",\"to\":\"2024-01-01\","
                             + "\"shopRange\":{\"from\":1,\"to\":100},\"runId\":\"refusal\"}");
-            summary = ((FanoutService.Planned) service.handle(request, () -> 600_000)).summary();
+            summary = service.handle(request, () -> 600_000);
         }
         assertEquals("handed-over", summary.status(), summary.toString());
         assertEquals(40L, summary.resumeAt(), "jobs 0..39 (shops 1..40) are confirmed; shop 45 is job 44");
@@ -107,9 +107,9 @@ class JobRefusalTest {
 
         // A healthy invocation takes the hand-over.
         String arn = stack.arn(kit.fanoutQueue());
-        LambdaRunner.invokeDirect(
-                new FanoutHandler(env),
-                "fanout",
+        LambdaRunner.invokeSqs(
+                new SliceHandler(env),
+                "fanout-slices",
                 LambdaRunner.sqsEventJson(List.of(continuation), arn, EmbeddedAws.REGION),
                 Duration.ofMinutes(1));
         FanoutKit.Drained drained = kit.drainJobs(2);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,7 +59,7 @@ class ManifestReaderTest {
 
     @Test
     void badRowsAreSkippedAndReportedWithTheirLine() throws IOException {
-        var m = parse("shop_id,name\n1,a\n,blank\n2,b\n1,again\nbad id!,c\n\"3,d\n4\n");
+        var m = parse("shop_id,name\n1,a\n,blank\n2,b\n1,again\nbad id!,c\n\"3,d\",x\n4\n");
         assertEquals(List.of("1", "2", "4"), m.ids());
         assertEquals(4, m.badRowCount());
         assertEquals(
@@ -66,8 +67,50 @@ class ManifestReaderTest {
                         new ManifestReader.BadRow(3, "blank shop ID"),
                         new ManifestReader.BadRow(5, "duplicate shop ID '1' (first on line 2)"),
                         new ManifestReader.BadRow(6, "shop ID 'bad id!' is not 1-64 letters, digits, '-' or '_'"),
-                        new ManifestReader.BadRow(7, "unterminated quoted field")),
+                        new ManifestReader.BadRow(7, "shop ID '3,d' is not 1-64 letters, digits, '-' or '_'")),
                 m.badRows());
+    }
+
+    @Test
+    void aQuotedCommaStaysInsideItsField() throws IOException {
+        var m = parse("name,shop_id,city\n\"Acme, Inc\",A1,\"Osaka, JP\"\n\"x,y,z\",A2,\"\"\n");
+        assertEquals(List.of("A1", "A2"), m.ids());
+        assertEquals(0, m.badRowCount());
+    }
+
+    @Test
+    void aQuotedLineBreakStaysInsideItsFieldAndLaterLinesKeepTheirNumbers() throws IOException {
+        var m = parse("name,shop_id\n\"two\nlines\",A1\n\"three\r\nline\r\nname\",A2\nbad,?\n");
+        assertEquals(List.of("A1", "A2"), m.ids());
+        assertEquals(
+                List.of(new ManifestReader.BadRow(7, "shop ID '?' is not 1-64 letters, digits, '-' or '_'")),
+                m.badRows());
+        var multiLineId = parse("shop_id,name\nA1,a\n\"A\n2\",b\nA3,c\n");
+        assertEquals(List.of("A1", "A3"), multiLineId.ids());
+        assertEquals(3, multiLineId.badRows().getFirst().line(), "a record is named by the line it starts on");
+    }
+
+    @Test
+    void escapedQuotesAreOneQuote() throws IOException {
+        var m = parse("shop_id,name\nA1,\"say \"\"hi\"\"\"\n\"A\"\"2\",x\n");
+        assertEquals(List.of("A1"), m.ids());
+        assertEquals(
+                List.of(new ManifestReader.BadRow(3, "shop ID 'A\"2' is not 1-64 letters, digits, '-' or '_'")),
+                m.badRows());
+    }
+
+    @Test
+    void aBomAndCrlfLineEndsAreNotPartOfTheValues() throws IOException {
+        var m = parse("\uFEFFshop_id,name\r\nA1,a\r\n\r\nA2,b\r\nA1,c\r\n");
+        assertEquals(List.of("A1", "A2"), m.ids());
+        assertEquals(List.of(new ManifestReader.BadRow(5, "duplicate shop ID 'A1' (first on line 2)")), m.badRows());
+        assertEquals(List.of("7"), parse("\uFEFF{\"shop_id\":7}\r\n").ids(), "JSON Lines with a BOM and CRLF");
+    }
+
+    @Test
+    void aQuoteThatNeverClosesRefusesTheManifestNamingItsLine() {
+        String message = error("shop_id,name\n1,a\n\"2,b\n3,c\n4,d\n");
+        assertTrue(message.startsWith("manifest s3://b/m.csv line 3: not valid CSV (RFC 4180)"), message);
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.shared.snapstart.Priming;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +28,7 @@ import software.amazon.awssdk.services.sqs.model.StartMessageMoveTaskRequest;
  *   <li>{@code {"action":"list"}}: the DLQ's move tasks (an array);</li>
  *   <li>{@code {"action":"cancel", "taskHandle"?}}: cancels that task, or the running one.</li>
  * </ul>
- * A malformed request fails the invocation with an {@link IllegalArgumentException} that says what is wrong.
+ * A malformed request fails the invocation with an {@link BadRequestException} that says what is wrong.
  */
 public final class ReplayHandler implements RequestStreamHandler, Resource {
     static final int DEFAULT_SAMPLE = 20;
@@ -64,13 +65,13 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
         try {
             request = mapper.readTree(input);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("request is not JSON: " + e.getOriginalMessage());
+            throw new BadRequestException("request is not JSON: " + e.getOriginalMessage());
         }
         if (request == null || request.isMissingNode() || request.isNull()) {
             request = mapper.createObjectNode();
         }
         if (!request.isObject()) {
-            throw new IllegalArgumentException("request must be a JSON object like {\"action\":\"peek\"}");
+            throw new BadRequestException("request must be a JSON object like {\"action\":\"peek\"}");
         }
         // Without an action, only look: starting a replay must be asked for.
         String action = request.path("action").asText("peek");
@@ -81,8 +82,7 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
                     case "list" -> replay.list();
                     case "cancel" -> cancel(request.path("taskHandle").asText(""));
                     default ->
-                        throw new IllegalArgumentException(
-                                "unknown action '" + action + "': peek, start, list or cancel");
+                        throw new BadRequestException("unknown action '" + action + "': peek, start, list or cancel");
                 };
         log.info("replay " + action, Map.of("result", result));
         mapper.writeValue(output, result);
@@ -91,7 +91,7 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     private int rate(JsonNode request) {
         int rate = intField(request, "maxPerSecond", defaultRate);
         if (rate > capacity) {
-            throw new IllegalArgumentException("maxPerSecond " + rate + " is above the API's capacity of " + capacity
+            throw new BadRequestException("maxPerSecond " + rate + " is above the API's capacity of " + capacity
                     + " requests/s (API_CAPACITY_RPS); a replay must leave room for live traffic");
         }
         return rate;
@@ -122,7 +122,7 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
             return defaultValue;
         }
         if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new IllegalArgumentException(field + " must be a whole number, got " + value);
+            throw new BadRequestException(field + " must be a whole number, got " + value);
         }
         return value.asInt();
     }

@@ -5,6 +5,7 @@ import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,7 +197,7 @@ public final class ReplayService {
     /** Starts a move task unless one is running (REFUSED) or the DLQ is empty (NOTHING_TO_MOVE). */
     public StartResult start(int maxPerSecond) {
         if (maxPerSecond < 1 || maxPerSecond > SQS_MAX_RATE) {
-            throw new IllegalArgumentException("maxPerSecond must be 1.." + SQS_MAX_RATE + ", got " + maxPerSecond);
+            throw new BadRequestException("maxPerSecond must be 1.." + SQS_MAX_RATE + ", got " + maxPerSecond);
         }
         Optional<Task> running = running();
         if (running.isPresent()) {
@@ -252,7 +253,7 @@ public final class ReplayService {
      */
     public DlqPeek peek(int sampleSize) {
         if (sampleSize < 0 || sampleSize > MAX_SAMPLE) {
-            throw new IllegalArgumentException("sample must be 0.." + MAX_SAMPLE + ", got " + sampleSize);
+            throw new BadRequestException("sample must be 0.." + MAX_SAMPLE + ", got " + sampleSize);
         }
         Depth depth = depth();
         List<Message> seen = new ArrayList<>();

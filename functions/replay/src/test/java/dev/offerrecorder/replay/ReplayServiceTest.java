@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.offerrecorder.shared.json.Json;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
@@ -129,7 +130,7 @@ class ReplayServiceTest {
                 Json.newMapper().readTree(LambdaRunner.invokeDirect(handler, "replay", "{}", Duration.ofMinutes(1)));
         assertEquals(1, peek.path("visible").asInt(), peek.toString());
         var e = assertThrows(
-                IllegalArgumentException.class,
+                BadRequestException.class,
                 () -> LambdaRunner.invokeDirect(
                         handler, "replay", "{\"action\":\"start\",\"maxPerSecond\":11}", Duration.ofMinutes(1)));
         assertTrue(e.getMessage().contains("above the API's capacity of 10"), e.getMessage());

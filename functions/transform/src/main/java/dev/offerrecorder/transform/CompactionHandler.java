@@ -9,6 +9,7 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -100,16 +101,16 @@ public final class CompactionHandler implements RequestStreamHandler {
         };
     }
 
-    /** What an input asks for; IllegalArgumentException saying what is wrong with the input. */
+    /** What an input asks for; BadRequestException saying what is wrong with the input. */
     Request request(String input) {
         JsonNode node;
         try {
             node = input.isBlank() ? mapper.createObjectNode() : mapper.readTree(input);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("compaction input is not JSON: " + e.getOriginalMessage());
+            throw new BadRequestException("compaction input is not JSON: " + e.getOriginalMessage());
         }
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("compaction input must be a JSON object, got " + node);
+            throw new BadRequestException("compaction input must be a JSON object, got " + node);
         }
         JsonNode date = node.get("date");
         if (date != null) {
@@ -122,14 +123,14 @@ public final class CompactionHandler implements RequestStreamHandler {
         boolean scheduled = node.isEmpty()
                 || "Scheduled Event".equals(node.path("detail-type").asText());
         if (!scheduled) {
-            throw new IllegalArgumentException("compaction input must be {\"date\":\"YYYY-MM-DD\"}, "
+            throw new BadRequestException("compaction input must be {\"date\":\"YYYY-MM-DD\"}, "
                     + "{\"upTo\":\"YYYY-MM-DD\"} or a scheduled event, got fields " + fieldNames(node));
         }
         Instant at;
         try {
             at = node.hasNonNull("time") ? Instant.parse(node.get("time").asText()) : clock.instant();
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
+            throw new BadRequestException("scheduled event 'time' is not an ISO instant: " + node.get("time"));
         }
         LocalDate last = LocalDate.ofInstant(at, zone).minusDays(lagDays);
         log.info(
@@ -150,7 +151,7 @@ public final class CompactionHandler implements RequestStreamHandler {
         try {
             return LocalDate.parse(value.asText());
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("compaction input '" + field + "' must be YYYY-MM-DD, got " + value);
+            throw new BadRequestException("compaction input '" + field + "' must be YYYY-MM-DD, got " + value);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.offerrecorder.transform;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -21,23 +22,23 @@ final class S3Notifications {
 
     record ObjectRef(String bucket, String key) {}
 
-    /** The raw-log objects a notification names; IllegalArgumentException saying what is wrong with it. */
+    /** The raw-log objects a notification names; BadRequestException saying what is wrong with it. */
     List<ObjectRef> parse(String body) {
         S3EventNotification notification;
         try {
             notification = S3EventNotification.fromJson(body);
         } catch (UncheckedIOException e) {
-            throw new IllegalArgumentException(
+            throw new BadRequestException(
                     "not an S3 notification (not JSON): " + e.getCause().getMessage());
         } catch (RuntimeException e) {
             // The model's reader refuses a Records that is not an array of objects ("expected 'Records' to be...").
-            throw new IllegalArgumentException("not an S3 notification: no Records array (" + e.getMessage() + ")");
+            throw new BadRequestException("not an S3 notification: no Records array (" + e.getMessage() + ")");
         }
         if (notification.getRecords() == null) {
             if (isTestEvent(body)) {
                 return List.of();
             }
-            throw new IllegalArgumentException("not an S3 notification: no Records array");
+            throw new BadRequestException("not an S3 notification: no Records array");
         }
         List<ObjectRef> refs = new ArrayList<>();
         for (S3EventNotificationRecord r : notification.getRecords()) {
@@ -48,7 +49,7 @@ final class S3Notifications {
                     ? null
                     : s3.getObject().getUrlDecodedKey();
             if (bucket == null || bucket.isEmpty() || key == null || key.isEmpty()) {
-                throw new IllegalArgumentException("S3 notification record without bucket or key");
+                throw new BadRequestException("S3 notification record without bucket or key");
             }
             if (key.startsWith(RawLogKeys.PREFIX) && key.endsWith(RawLogKeys.SUFFIX)) {
                 refs.add(new ObjectRef(bucket, key));

@@ -11,6 +11,7 @@ import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.shared.request.BadRequestException;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.support.RepoFiles;
@@ -475,9 +476,9 @@ class CompactionTest {
     @Test
     void rejectsInputsItDoesNotUnderstand() throws Exception {
         var handler = new CompactionHandler(env("compact-5"));
-        var e = assertThrows(IllegalArgumentException.class, () -> invoke(handler, "{\"day\":\"2024-01-01\"}"));
+        var e = assertThrows(BadRequestException.class, () -> invoke(handler, "{\"day\":\"2024-01-01\"}"));
         assertTrue(e.getMessage().contains("[day]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> invoke(handler, "{\"date\":\"2024-1-1\"}"));
+        e = assertThrows(BadRequestException.class, () -> invoke(handler, "{\"date\":\"2024-1-1\"}"));
         assertTrue(e.getMessage().contains("YYYY-MM-DD"), e.getMessage());
         var config = assertThrows(
                 RuntimeException.class,

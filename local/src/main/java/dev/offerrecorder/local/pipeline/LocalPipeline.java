@@ -3,6 +3,7 @@ package dev.offerrecorder.local.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.fanout.FanoutHandler;
+import dev.offerrecorder.fanout.SliceHandler;
 import dev.offerrecorder.operator.ops.ParquetFooter;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.json.Json;
@@ -80,7 +81,7 @@ public final class LocalPipeline implements AutoCloseable {
                 Duration.ZERO,
                 2,
                 layout.fanoutTimeout(),
-                () -> new FanoutHandler(fanoutEnv)));
+                () -> new SliceHandler(fanoutEnv)));
         runner.start(new SqsEventSource(
                 "worker",
                 stack.url(layout.jobQueue()),

@@ -44,6 +44,12 @@ public record SamEnvVars(String sqsEndpoint, String s3Endpoint, String queueBase
                         "API_RATE_PER_SECOND",
                         "50"));
         out.put(
+                "SliceFunction",
+                with(
+                        "JOB_QUEUE_URL", queue(layout.jobQueue()),
+                        "FANOUT_QUEUE_URL", queue(layout.fanoutQueue()),
+                        "API_RATE_PER_SECOND", "50"));
+        out.put(
                 "WorkerFunction",
                 with(
                         "CALC_API_URL_TEMPLATE", apiUrlTemplate,
@@ -67,7 +73,8 @@ public record SamEnvVars(String sqsEndpoint, String s3Endpoint, String queueBase
                 with(
                         "JOB_QUEUE_URL", queue(layout.jobQueue()),
                         "JOB_DLQ_URL", queue(layout.jobDlq()),
-                        "API_CAPACITY_RPS", "50"));
+                        "API_CAPACITY_RPS", "50",
+                        "RAW_BUCKET", layout.rawBucket()));
         return out;
     }
 

@@ -1,5 +1,8 @@
 package dev.offerrecorder.operator.ops;
 
+import dev.offerrecorder.shared.config.ConfigException;
+import dev.offerrecorder.shared.request.BadRequestException;
+
 /** A Lambda function ran and failed (Invoke answered with X-Amz-Function-Error); carries its error type. */
 public final class FunctionError extends RuntimeException {
     private final String function;
@@ -20,12 +23,13 @@ public final class FunctionError extends RuntimeException {
         return errorType;
     }
 
-    /** The function refused its input (a validation error), as opposed to failing while doing the work. */
+    /**
+     * The function refused its input (the project's one bad-request type) or its configuration, as opposed to
+     * failing while doing the work. Lambda reports the exception's class name as the error type.
+     */
     public boolean rejectedRequest() {
-        return errorType != null
-                && (errorType.endsWith("BadRequestException")
-                        || errorType.endsWith("IllegalArgumentException")
-                        || errorType.endsWith("ConfigException"));
+        return BadRequestException.class.getName().equals(errorType)
+                || ConfigException.class.getName().equals(errorType);
     }
 
     private static String shortType(String type) {

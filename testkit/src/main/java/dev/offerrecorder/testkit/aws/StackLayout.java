@@ -50,7 +50,7 @@ public record StackLayout(
                 Duration.ofSeconds(60),
                 Duration.ofMinutes(15),
                 Duration.ofSeconds(20),
-                Duration.ofDays(4),
+                Duration.ofDays(12),
                 Duration.ofDays(14));
     }
 

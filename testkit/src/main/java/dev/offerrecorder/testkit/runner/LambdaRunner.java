@@ -167,6 +167,20 @@ public final class LambdaRunner implements AutoCloseable {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Invokes a typed SQS handler with an event given as the JSON Lambda's poller sends (see {@link #sqsEventJson}),
+     * turned into {@link SQSEvent} by the runtime's own serializer, as Lambda would.
+     */
+    public static SQSBatchResponse invokeSqs(
+            RequestHandler<SQSEvent, SQSBatchResponse> handler,
+            String functionName,
+            String eventJson,
+            Duration timeout) {
+        SQSEvent event = LambdaEventSerializers.serializerFor(SQSEvent.class, LambdaRunner.class.getClassLoader())
+                .fromJson(eventJson);
+        return handler.handleRequest(event, new LocalContext(functionName, timeout.toMillis(), 1024));
+    }
+
     private void poll(SqsEventSource source, Supplier<Object> twin) {
         Object handler = source.handlerFactory().get();
         while (running.get()) {
