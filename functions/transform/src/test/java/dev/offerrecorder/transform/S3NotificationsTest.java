@@ -1,5 +1,6 @@
 package dev.offerrecorder.transform;
 
+import dev.offerrecorder.shared.request.BadRequestException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,7 @@ class S3NotificationsTest {
     }
 
     private void assertSays(String expected, String body) {
-        var e = assertThrows(IllegalArgumentException.class, () -> notifications.parse(body), body);
+        var e = assertThrows(BadRequestException.class, () -> notifications.parse(body), body);
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 }
