@@ -387,7 +387,7 @@ final class FaultRig implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             pipeline.close();
         } finally {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class NewRelicTemplateTest {
     private static final CfnTemplate TEMPLATE = CfnTemplate.load();
-    private static final Map<String, Object> INTEGRATION_SECRET = Map.of("Fn::ImportValue", "NewRelic-LicenseKeySecretARN");
+    private static final Map<String, Object> INTEGRATION_SECRET =
+            Map.of("Fn::ImportValue", "NewRelic-LicenseKeySecretARN");
 
     private static Map<String, Object> env(String function, Map<String, String> parameters) {
         return Cfn.map(Cfn.resolveIfs(TEMPLATE.environment(function), Cfn.evaluateConditions(TEMPLATE, parameters)));
@@ -25,13 +26,21 @@ class NewRelicTemplateTest {
     @Test
     void apmModeAndTrustedAccountKeyAsDocumented() {
         for (String function : TEMPLATE.functions()) {
-            Map<String, Object> on = env(function, Map.of("NewRelicAccountId", "1234567", "NewRelicLayerVersion", "12"));
+            Map<String, Object> on =
+                    env(function, Map.of("NewRelicAccountId", "1234567", "NewRelicLayerVersion", "12"));
             assertEquals("true", on.get("NEW_RELIC_APM_LAMBDA_MODE"), function);
             assertEquals(Map.of("Ref", "NewRelicAccountId"), on.get("NEW_RELIC_TRUSTED_ACCOUNT_KEY"), function);
             Map<String, Object> child = env(
                     function,
-                    Map.of("NewRelicAccountId", "1234567", "NewRelicLayerVersion", "12", "NewRelicTrustedAccountKey", "7654321"));
-            assertEquals(Map.of("Ref", "NewRelicTrustedAccountKey"), child.get("NEW_RELIC_TRUSTED_ACCOUNT_KEY"), function);
+                    Map.of(
+                            "NewRelicAccountId",
+                            "1234567",
+                            "NewRelicLayerVersion",
+                            "12",
+                            "NewRelicTrustedAccountKey",
+                            "7654321"));
+            assertEquals(
+                    Map.of("Ref", "NewRelicTrustedAccountKey"), child.get("NEW_RELIC_TRUSTED_ACCOUNT_KEY"), function);
         }
     }
 
@@ -44,7 +53,8 @@ class NewRelicTemplateTest {
             String role = TEMPLATE.roleOf(function).orElseThrow();
             String policies = String.valueOf(Cfn.resolveIfs(TEMPLATE.properties(role), conditions));
             assertTrue(
-                    policies.contains("secretsmanager:GetSecretValue") && policies.contains("NewRelic-LicenseKeySecretARN"),
+                    policies.contains("secretsmanager:GetSecretValue")
+                            && policies.contains("NewRelic-LicenseKeySecretARN"),
                     role + " must read the integration's secret: " + policies);
         }
     }
@@ -62,6 +72,7 @@ class NewRelicTemplateTest {
             names.add(name);
         }
         assertEquals(TEMPLATE.functions().size(), names.size(), "distinct entity names: " + byFunction);
-        assertTrue(env(TEMPLATE.functions().get(0), Map.of()).keySet().stream().noneMatch(k -> k.startsWith("NEW_RELIC_")));
+        assertTrue(env(TEMPLATE.functions().get(0), Map.of()).keySet().stream()
+                .noneMatch(k -> k.startsWith("NEW_RELIC_")));
     }
 }

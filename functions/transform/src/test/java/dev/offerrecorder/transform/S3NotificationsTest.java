@@ -1,10 +1,10 @@
 package dev.offerrecorder.transform;
 
-import dev.offerrecorder.shared.request.BadRequestException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.offerrecorder.shared.request.BadRequestException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

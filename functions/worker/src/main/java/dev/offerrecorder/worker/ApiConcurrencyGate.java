@@ -78,7 +78,7 @@ public final class ApiConcurrencyGate {
                 // A 503 means the API's queue is already full: step well back (the library's default takes one
                 // step of log10(limit), which leaves the limit above the API's capacity for many more drops). The
                 // library has one decrease function, so a queue estimate above beta steps back the same way.
-                .decrease(limit -> Math.max(1.0, limit * DROP_FACTOR))
+                .decreaseFunction(limit -> Math.max(1.0, limit * DROP_FACTOR))
                 .build();
     }
 

@@ -272,7 +272,7 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             runner.close();
         } finally {

@@ -144,15 +144,7 @@ public final class LocalServer implements AutoCloseable {
         try {
             functions.close();
         } finally {
-            try {
-                pipeline.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException("stopping the local pipeline in " + dataDir + " failed", e);
-            }
+            pipeline.close();
         }
     }
 

@@ -32,7 +32,7 @@ public final class EmbeddedStackExtension implements BeforeAllCallback {
         }
         Path dir = Files.createTempDirectory("embedded-stack-");
         EmbeddedStack stack = EmbeddedStack.start(dir, layout);
-        // The store closes what it holds once the class's @AfterAll methods have run.
+        // The store closes what it holds (AutoCloseable values) once the class's @AfterAll methods have run.
         context.getStore(NAMESPACE).put(testClass, new Running(stack, dir));
         field.setAccessible(true);
         field.set(null, stack);
@@ -49,7 +49,7 @@ public final class EmbeddedStackExtension implements BeforeAllCallback {
         return fields.get(0);
     }
 
-    private record Running(EmbeddedStack stack, Path dir) implements ExtensionContext.Store.CloseableResource {
+    private record Running(EmbeddedStack stack, Path dir) implements AutoCloseable {
         @Override
         public void close() {
             stack.close();
