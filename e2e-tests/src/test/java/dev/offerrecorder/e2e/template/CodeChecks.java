@@ -223,7 +223,8 @@ final class CodeChecks {
                 }
             }
             for (String name : template.ownEnvironment(function).keySet()) {
-                if (allText.indexOf("\"" + name + "\"") < 0) {
+                // NEW_RELIC_* are read by New Relic's layer and agent, not by this project's code.
+                if (!name.startsWith("NEW_RELIC_") && allText.indexOf("\"" + name + "\"") < 0) {
                     violations.add(function + ": sets " + name + ", which no code in " + module
                             + " or shared reads (misspelt?)");
                 }

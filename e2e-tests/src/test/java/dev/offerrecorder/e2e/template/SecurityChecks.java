@@ -20,6 +20,8 @@ final class SecurityChecks {
 
     static final String NEW_RELIC_WRAPPER = "/opt/newrelic-java-handler";
     static final String NEW_RELIC_LAYER_ACCOUNT = "451483290750";
+    /** What `newrelic-lambda integrations install --enable-license-key-secret` exports its secret's ARN as. */
+    static final String NEW_RELIC_INTEGRATION_SECRET_EXPORT = "NewRelic-LicenseKeySecretARN";
 
     private static final Set<String> SSE_ALGORITHMS = Set.of("AES256", "aws:kms", "aws:kms:dsse");
     private static final Pattern SECRET_PARAMETER =
@@ -266,10 +268,14 @@ final class SecurityChecks {
         for (SecurityChecks.Statement s : identityStatements(t)) {
             if (s.actions().contains("secretsmanager:GetSecretValue")) {
                 for (Object r : s.resources()) {
+                    // A secret named by a parameter, or the one New Relic's integration installs (its export).
                     boolean exact = Cfn.ref(r)
-                            .filter(p ->
-                                    p.endsWith("SecretArn") && t.parameters().containsKey(p))
-                            .isPresent();
+                                    .filter(p -> p.endsWith("SecretArn")
+                                            && t.parameters().containsKey(p))
+                                    .isPresent()
+                            || Cfn.intrinsic(r, "Fn::ImportValue")
+                                    .filter(NEW_RELIC_INTEGRATION_SECRET_EXPORT::equals)
+                                    .isPresent();
                     if (!exact) {
                         v.add(s.owner()
                                 + ": secretsmanager:GetSecretValue must name exactly one secret (!Ref ...SecretArn), got "
