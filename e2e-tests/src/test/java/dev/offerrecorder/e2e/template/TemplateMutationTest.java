@@ -283,6 +283,22 @@ class TemplateMutationTest {
                         WiringChecks::keyPrefixes,
                         "quarantine/"),
                 new Mutation(
+                        "run plans prefix misspelt in the fan-out role",
+                        t -> replaceFirstAfter(t, "Sid: WriteRunPlans", "/runs/*", "/run/*"),
+                        WiringChecks::keyPrefixes,
+                        "FanoutRole must allow s3:PutObject"),
+                new Mutation(
+                        "fan-out role may put any key of the raw bucket",
+                        t -> replaceFirstAfter(t, "Sid: WriteRunPlans", "/runs/*", "/*"),
+                        WiringChecks::keyPrefixes,
+                        "FanoutRole may put only"),
+                new Mutation(
+                        "fan-out without the bucket for its run plans",
+                        t -> replaceFirstAfter(
+                                t, "\n  FanoutFunction:\n", "RAW_BUCKET: !Ref RawBucket", "RAW_BUKET: !Ref RawBucket"),
+                        CodeChecks::environment,
+                        "RAW_BUCKET"),
+                new Mutation(
                         "compaction on SnapStart with more than 512 MB of /tmp",
                         t -> replaceFirstAfter(
                                 t, "\n  CompactFunction:\n", "ApplyOn: None", "ApplyOn: PublishedVersions"),

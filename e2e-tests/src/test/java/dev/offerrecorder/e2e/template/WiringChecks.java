@@ -3,6 +3,7 @@ package dev.offerrecorder.e2e.template;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.run.RunManifest;
 import dev.offerrecorder.shared.table.TableKeys;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -350,7 +351,8 @@ final class WiringChecks {
 
     /**
      * The S3 permissions cover exactly the keys the code uses: raw logs (RawLogKeys), the table and quarantine
-     * prefixes (TransformService), so a renamed prefix cannot silently turn into AccessDenied in production.
+     * prefixes (TransformService), run plans (RunManifest, written by the fan-out), so a renamed prefix cannot
+     * silently turn into AccessDenied in production.
      */
     static List<String> keyPrefixes(CfnTemplate t) {
         List<String> v = new ArrayList<>();
@@ -361,6 +363,14 @@ final class WiringChecks {
                         .orElse("?");
         String table = TableKeys.TABLE_PREFIX;
         requireAllowed(t, v, "WorkerRole", "s3:PutObject", raw + "/" + RawLogKeys.PREFIX + "*");
+        String plans = raw + "/" + RunManifest.PREFIX + "*";
+        requireAllowed(t, v, "FanoutRole", "s3:PutObject", plans);
+        // The fan-out writes run plans and nothing else: no other key of the bucket, and not its raw logs.
+        SecurityChecks.identityStatements(t).stream()
+                .filter(s -> s.owner().equals("FanoutRole") && s.actions().contains("s3:PutObject"))
+                .flatMap(s -> s.resources().stream())
+                .filter(r -> Cfn.stringOrSub(r).filter(plans::equals).isEmpty())
+                .forEach(r -> v.add("FanoutRole may put only " + plans + ", not " + r));
         requireAllowed(t, v, "TransformRole", "s3:GetObject", raw + "/" + RawLogKeys.PREFIX + "*");
         requireAllowed(t, v, "TransformRole", "s3:PutObject", platform + "/" + table + "*");
         requireAllowed(t, v, "TransformRole", "s3:PutObject", platform + "/" + TableKeys.QUARANTINE_PREFIX + "*");

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
+import java.util.Optional;
 import org.crac.Resource;
 
 /**
@@ -39,7 +40,8 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
 
     /** @param tracing the port to New Relic; tests pass a recording one */
     public FanoutHandler(Env env, Tracing tracing) {
-        this.service = FanoutService.create(env, tracing, log);
+        // The recording bucket, where each run's plan goes (runs/RUN.json) for `recorder status --run`.
+        this.service = FanoutService.create(env, tracing, log, Optional.of(env.require("RAW_BUCKET")));
         org.crac.Core.getGlobalContext().register(this);
     }
 

@@ -9,6 +9,7 @@ import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.request.BadRequestException;
+import dev.offerrecorder.shared.run.RunManifest;
 import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.trace.BatchParent;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
@@ -24,11 +25,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -71,7 +74,12 @@ public final class FanoutService {
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log;
     private final Tracing tracing;
+    private final Clock clock;
+    private final Optional<PlanStore> plans;
     private volatile Long jobQueueRetention;
+
+    /** Where a run's plan goes: {@link RunManifest#key} in the recording bucket. */
+    record PlanStore(S3Client s3, String bucket) {}
 
     public FanoutService(FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log) {
         this(config, sqs, manifests, clock, log, new NewRelicTracing());
@@ -79,7 +87,21 @@ public final class FanoutService {
 
     public FanoutService(
             FanoutConfig config, SqsClient sqs, ManifestReader manifests, Clock clock, JsonLog log, Tracing tracing) {
+        this(config, sqs, manifests, clock, log, tracing, Optional.empty());
+    }
+
+    /** @param plans where a direct invocation stores its run's plan; empty for the slice function, which plans none */
+    FanoutService(
+            FanoutConfig config,
+            SqsClient sqs,
+            ManifestReader manifests,
+            Clock clock,
+            JsonLog log,
+            Tracing tracing,
+            Optional<PlanStore> plans) {
         this.config = config;
+        this.clock = clock;
+        this.plans = plans;
         this.tracing = tracing;
         this.sqs = sqs;
         this.publisher = new JobPublisher(sqs, config.jobQueueUrl(), config.sendConcurrency());
@@ -88,16 +110,22 @@ public final class FanoutService {
         this.log = log;
     }
 
-    /** A builder of the service from the function's environment, shared by both of the jar's handlers. */
-    static FanoutService create(Env env, Tracing tracing, JsonLog log) {
+    /**
+     * A builder of the service from the function's environment, shared by both of the jar's handlers.
+     *
+     * @param planBucket the recording bucket a direct invocation stores its plan in; empty for the slice function
+     */
+    static FanoutService create(Env env, Tracing tracing, JsonLog log, Optional<String> planBucket) {
         FanoutConfig config = FanoutConfig.from(env);
+        S3Client s3 = AwsClients.s3(env);
         return new FanoutService(
                 config,
                 AwsClients.sqs(env),
-                new ManifestReader(AwsClients.s3(env), tracing),
+                new ManifestReader(s3, tracing),
                 Clock.systemUTC(),
                 log,
-                tracing);
+                tracing,
+                planBucket.map(b -> new PlanStore(s3, b)));
     }
 
     /** One slice message as the SQS event delivers it: its ID, body and String message attributes. */
@@ -113,8 +141,8 @@ public final class FanoutService {
     public FanoutSummary handle(JsonNode input, LongSupplier remainingMillis) throws InterruptedException {
         FanoutSummary summary =
                 switch (RequestParser.classify(input)) {
-                    case SCHEDULE -> start(parser.schedule(input), remainingMillis);
-                    case BACKFILL -> start(parser.backfill(input), remainingMillis);
+                    case SCHEDULE -> start(parser.schedule(input), input, remainingMillis);
+                    case BACKFILL -> start(parser.backfill(input), input, remainingMillis);
                 };
         report(List.of(summary), null);
         return summary;
@@ -176,7 +204,7 @@ public final class FanoutService {
         return List.copyOf(summaries.stream().map(field).collect(Collectors.toCollection(LinkedHashSet::new)));
     }
 
-    FanoutSummary start(Plan plan, LongSupplier remainingMillis) throws InterruptedException {
+    FanoutSummary start(Plan plan, JsonNode request, LongSupplier remainingMillis) throws InterruptedException {
         long started = System.nanoTime();
         if (plan.badRowCount() > 0) {
             log.warn(
@@ -189,6 +217,7 @@ public final class FanoutService {
             return summary(plan, "dry-run", 0, slices.size(), 0, null, null, started);
         }
         requireTime(remainingMillis);
+        storePlan(plan, slices.size(), request);
         if (slices.size() == 1) {
             FanoutSummary one = runSlice(slices.getFirst(), remainingMillis, started);
             return summary(
@@ -203,6 +232,39 @@ public final class FanoutService {
         }
         sendSlices(slices, 0);
         return summary(plan, "sliced", 0, slices.size(), 0, null, null, started);
+    }
+
+    /**
+     * Stores the run's plan before any job is enqueued, so {@code status --run} knows what to expect however the run
+     * was started, and no job is recorded before its plan exists. One key per run: a retry rewrites it. A plan that
+     * cannot be stored fails the invocation before anything is enqueued (and Lambda's retries try again).
+     */
+    private void storePlan(Plan plan, int slices, JsonNode request) {
+        if (plans.isEmpty()) {
+            return;
+        }
+        PlanStore store = plans.get();
+        try (Tracing.Segment segment = tracing.segment("S3/putRunPlan")) {
+            new RunManifest(
+                            RunManifest.VERSION,
+                            plan.runId(),
+                            plan.kind(),
+                            plan.from(),
+                            plan.to(),
+                            plan.jobs(),
+                            slices,
+                            plan.ratePerSecond(),
+                            clock.instant(),
+                            request)
+                    .write(store.s3(), store.bucket());
+            segment.addAttribute("runId", plan.runId());
+        }
+        log.info(
+                "run plan stored",
+                Map.of(
+                        "runId", plan.runId(),
+                        "jobsPlanned", plan.jobs(),
+                        "plan", "s3://" + store.bucket() + "/" + RunManifest.key(plan.runId())));
     }
 
     /** Cuts a plan into slices of about SLICE_MAX_JOBS jobs (never more than about MAX_SLICES): shop ranges of

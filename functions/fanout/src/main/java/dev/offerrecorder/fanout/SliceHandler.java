@@ -11,6 +11,7 @@ import dev.offerrecorder.shared.trace.Tracing;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.crac.Resource;
 
 /**
@@ -31,7 +32,7 @@ public final class SliceHandler implements RequestHandler<SQSEvent, SQSBatchResp
 
     /** @param tracing the port to New Relic; tests pass a recording one */
     public SliceHandler(Env env, Tracing tracing) {
-        this.service = FanoutService.create(env, tracing, log);
+        this.service = FanoutService.create(env, tracing, log, Optional.empty());
         org.crac.Core.getGlobalContext().register(this);
     }
 

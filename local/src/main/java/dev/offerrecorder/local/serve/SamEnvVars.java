@@ -37,6 +37,8 @@ public record SamEnvVars(String sqsEndpoint, String s3Endpoint, String queueBase
                         queue(layout.jobQueue()),
                         "FANOUT_QUEUE_URL",
                         queue(layout.fanoutQueue()),
+                        "RAW_BUCKET",
+                        layout.rawBucket(),
                         "TIME_ZONE",
                         "Asia/Tokyo",
                         "SHOP_MANIFEST",

@@ -3,11 +3,10 @@ package dev.offerrecorder.operator.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.offerrecorder.operator.ops.RunManifest;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.json.Json;
-import java.time.Instant;
+import dev.offerrecorder.shared.run.RunManifest;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -17,15 +16,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code ./recorder backfill}: invokes fan-out with a backfill request and records the run's plan. */
+/** {@code ./recorder backfill}: invokes fan-out with a backfill request; fan-out stores the run's plan. */
 @Command(
         name = "backfill",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
             "Starts a backfill: invokes the fan-out function with a backfill request (as 'sam remote "
-                    + "invoke' would), prints its summary as JSON, and stores the plan as runs/RUN.json in the "
-                    + "recording bucket so 'recorder status --run RUN' can show progress and an ETA.",
+                    + "invoke' would) and prints its summary as JSON. Fan-out stores the plan as runs/RUN.json in "
+                    + "the recording bucket (as it does for every run), so 'recorder status --run RUN' can show "
+                    + "progress and an ETA.",
             "Give the shops one way: --shops FROM-TO, --shop-ids A,B,C or --manifest s3://BUCKET/KEY."
         },
         footer = {
@@ -152,7 +152,6 @@ final class BackfillCommand extends StackCommand {
     int run(Ops ops) throws Exception {
         ObjectMapper mapper = Json.newMapper();
         ObjectNode request = request(mapper);
-        Instant started = ops.clock().instant();
         JsonNode summary = ops.invoker().invoke(ops.stack().fanoutFunction(), request);
         ops.out().println(Render.json(summary));
         String run = summary.path("runId").asText(null);
@@ -164,11 +163,10 @@ final class BackfillCommand extends StackCommand {
         if (run == null) {
             throw new IllegalStateException(ops.stack().fanoutFunction() + " answered without a runId: " + summary);
         }
-        new RunManifest(1, run, from, to == null ? from : to, planned, started, request, summary)
-                .write(ops.clients().s3(), ops.stack().rawBucket());
+        // Fan-out stored the plan before it enqueued anything: one writer, however the run was started.
         ops.err()
                 .printf(
-                        "run %s: %d jobs planned (%s); plan stored at s3://%s/%s%n",
+                        "run %s: %d jobs planned (%s); fan-out stored the plan at s3://%s/%s%n",
                         run,
                         planned,
                         summary.path("status").asText("?"),

@@ -3,6 +3,7 @@ package dev.offerrecorder.operator.ops;
 import dev.offerrecorder.shared.aws.QueueCounts;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
+import dev.offerrecorder.shared.run.RunManifest;
 import dev.offerrecorder.shared.table.TableKeys;
 import java.time.Clock;
 import java.time.Duration;

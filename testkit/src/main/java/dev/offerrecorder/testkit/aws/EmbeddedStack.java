@@ -143,6 +143,7 @@ public final class EmbeddedStack implements AutoCloseable {
         return baseEnv()
                 .with("JOB_QUEUE_URL", url(layout.jobQueue()))
                 .with("FANOUT_QUEUE_URL", url(layout.fanoutQueue()))
+                .with("RAW_BUCKET", layout.rawBucket())
                 .with("TIME_ZONE", "Asia/Tokyo");
     }
 

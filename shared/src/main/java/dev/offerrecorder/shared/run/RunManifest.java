@@ -1,4 +1,4 @@
-package dev.offerrecorder.operator.ops;
+package dev.offerrecorder.shared.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,22 +15,33 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
- * {@code runs/RUN.json} in the recording bucket: what a backfill planned, written by {@code ./recorder backfill}
- * once fan-out has answered, so {@code status --run} can compare jobs planned with jobs recorded. Outside
- * {@code raw/}, so the transform's notifications and the raw-log lifecycle rules do not touch it.
+ * {@code runs/RUN.json} in the recording bucket: what a run planned, written by the fan-out function itself before
+ * it enqueues the run's jobs, however it was started (the daily schedule, {@code sam remote invoke}, a plain Lambda
+ * Invoke, {@code ./recorder backfill}), so {@code status --run} can compare jobs planned with jobs recorded. One key
+ * per run ID: a retried invocation rewrites the same object. Outside {@code raw/}, so the transform's notifications
+ * and the raw-log lifecycle rules do not touch it.
  *
- * @param fanout the fan-out's summary as it answered
+ * @param v            the format's version (1)
+ * @param kind         schedule or backfill
+ * @param jobsPlanned  jobs the run enqueues in all (every slice included)
+ * @param slices       slices the run was cut into (1: enqueued by the planning invocation itself)
+ * @param ratePerSecond the API rate the plan's estimate assumes
+ * @param startedAt    when the fan-out planned the run (on a retry: when the retry did)
+ * @param request      the invocation's input as the fan-out received it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunManifest(
         int v,
         String runId,
+        String kind,
         LocalDate from,
         LocalDate to,
         long jobsPlanned,
+        Integer slices,
+        Double ratePerSecond,
         Instant startedAt,
-        JsonNode request,
-        JsonNode fanout) {
+        JsonNode request) {
+    public static final int VERSION = 1;
     public static final String PREFIX = "runs/";
 
     public static String key(String runId) {
