@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.table.TableKeys;
 import dev.offerrecorder.testkit.runner.InvocationFaults;
 import dev.offerrecorder.testkit.runner.InvocationFaults.Action;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.sim.CannedReply;
+import dev.offerrecorder.testkit.sim.S3FaultProxy;
 import dev.offerrecorder.testkit.sim.S3Faults;
 import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import dev.offerrecorder.testkit.support.Table;
@@ -21,6 +23,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -310,6 +314,134 @@ class FaultInjectionTest {
                 assertEquals("GARBAGE", row.get("outcome"), row.toString());
                 assertTrue(String.valueOf(row.get("error")).contains("offer_amount"), "the row says why: " + row);
             }
+        }
+    }
+
+    /** The transform's Parquet parts refused by S3: the raw object's message fails and SQS brings it back. */
+    @Test
+    void transformPartWritesRefusedAreRetried() throws Exception {
+        S3FaultProxy.Stats s = underTransformOrCompactionFaults(
+                "transform-parts-refused",
+                FaultRig::transformProxy,
+                bucket -> S3Faults.puts(bucket, TableKeys.TABLE_PREFIX, 3, S3Faults.Mode.REJECT),
+                stats -> stats.rejectedCalls() >= 3,
+                false);
+        assertTrue(s.rejectedCalls() > 0, "S3 must have refused parts: " + s);
+    }
+
+    /** Parts stored but never confirmed: the retried transform writes the same part key again, then its marker. */
+    @Test
+    void transformPartWritesStoredButNeverConfirmedAreRecordedOnce() throws Exception {
+        S3FaultProxy.Stats s = underTransformOrCompactionFaults(
+                "transform-parts-ack-lost",
+                FaultRig::transformProxy,
+                bucket -> S3Faults.puts(bucket, TableKeys.TABLE_PREFIX, 3, S3Faults.Mode.LOSE_RESPONSE),
+                stats -> stats.lostCalls() >= 3,
+                false);
+        assertTrue(s.lostCalls() > 0, "parts must have been stored unconfirmed: " + s);
+    }
+
+    /** Compaction markers refused and stored-unconfirmed in turn: parts are written, their marker fails. */
+    @Test
+    void transformMarkerWritesRefusedOrUnconfirmedLeaveNoPartUnmarked() throws Exception {
+        S3FaultProxy.Stats s = underTransformOrCompactionFaults(
+                "transform-markers",
+                FaultRig::transformProxy,
+                bucket -> S3Faults.puts(bucket, TableKeys.COMPACTION_PENDING_PREFIX, 2, S3Faults.Mode.ALTERNATE),
+                stats -> stats.rejectedCalls() >= 2 && stats.lostCalls() >= 2,
+                false);
+        assertTrue(s.rejectedCalls() > 0 && s.lostCalls() > 0, "markers refused and unconfirmed: " + s);
+    }
+
+    /** Compaction's rewritten files refused and stored-unconfirmed in turn, while transforms write. */
+    @Test
+    void compactionRewritesRefusedOrUnconfirmedLeaveOneRowPerJob() throws Exception {
+        S3FaultProxy.Stats s = underTransformOrCompactionFaults(
+                "compaction-rewrites",
+                FaultRig::compactionProxy,
+                bucket -> S3Faults.puts(bucket, TableKeys.TABLE_PREFIX, 2, S3Faults.Mode.ALTERNATE),
+                stats -> stats.rejectedCalls() >= 2 && stats.lostCalls() >= 2,
+                true);
+        assertTrue(s.rejectedCalls() > 0 && s.lostCalls() > 0, "rewrites refused and unconfirmed: " + s);
+    }
+
+    /** Compaction's deletes (replaced files, cleared markers) refused and done-unconfirmed in turn. */
+    @Test
+    void compactionDeletesRefusedOrUnconfirmedLeaveOneRowPerJob() throws Exception {
+        S3FaultProxy.Stats s = underTransformOrCompactionFaults(
+                "compaction-deletes",
+                FaultRig::compactionProxy,
+                bucket -> S3Faults.deletes(bucket, "", 2, S3Faults.Mode.ALTERNATE),
+                stats -> stats.rejectedCalls() >= 2 && stats.lostCalls() >= 2,
+                true);
+        assertTrue(s.rejectedCalls() > 0 && s.lostCalls() > 0, "deletes refused and unconfirmed: " + s);
+    }
+
+    /**
+     * One S3 fault on the transform's or compaction's calls: the backfill is submitted twice (every job twice in
+     * the table until compaction) while compaction of the marked partitions runs every 200 ms; the fault stays on
+     * until it struck, then the pipeline settles. One marked-partitions run alone (what the schedule does) must then
+     * leave {@code count(*) == count(DISTINCT shop_id, target_date)}, and every job is accounted for.
+     *
+     * @param compactionFaults whether the fault is on compaction's calls, whose runs must then have failed
+     * @return the faulted proxy's figures
+     */
+    private S3FaultProxy.Stats underTransformOrCompactionFaults(
+            String scenario,
+            Function<FaultRig, S3FaultProxy> target,
+            Function<String, S3Faults> faults,
+            Predicate<S3FaultProxy.Stats> struck,
+            boolean compactionFaults)
+            throws Exception {
+        // A 2 s transform timeout, so a failed raw object comes back after 12 s rather than 2 minutes.
+        var settings = FaultRig.Settings.defaults().withTransformTimeout(Duration.ofSeconds(2));
+        try (FaultRig rig = FaultRig.start(dir, scenario, settings)) {
+            S3FaultProxy proxy = target.apply(rig);
+            proxy.setFaults(faults.apply(rig.pipeline().stack().layout().platformBucket()));
+            AtomicBoolean stop = new AtomicBoolean();
+            List<String> compactionErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread compactor = Thread.ofPlatform()
+                    .name("compaction-under-faults")
+                    .start(() -> {
+                        while (!stop.get()) {
+                            try {
+                                rig.pipeline().invokePendingCompaction(FaultRig.TO);
+                            } catch (Exception e) {
+                                compactionErrors.add(String.valueOf(e));
+                            }
+                            try {
+                                Thread.sleep(200);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    });
+            try {
+                rig.submitBackfill();
+                rig.submitBackfill();
+                awaitUntil(() -> struck.test(proxy.stats()));
+                proxy.setFaults(S3Faults.none());
+                rig.pipeline().awaitQuiet(Duration.ofMinutes(2), p -> {});
+            } finally {
+                stop.set(true);
+                compactor.join();
+            }
+            S3FaultProxy.Stats stats = proxy.stats();
+            if (compactionFaults) {
+                assertTrue(!compactionErrors.isEmpty(), "compaction runs must have failed: " + stats);
+            }
+            JsonNode last = rig.pipeline().invokePendingCompaction(FaultRig.TO);
+            assertEquals(0, last.path("failed").size(), last.toString());
+            Map<String, Long> counts = rig.tableCounts();
+            assertEquals(
+                    counts.size(),
+                    counts.values().stream().mapToLong(Long::longValue).sum(),
+                    "count(*) == count(DISTINCT shop_id, target_date) after the scheduled-style run alone");
+            Reconciliation r = rig.settle("final", null);
+            System.out.println("RELIABILITY " + scenario + " faults: " + stats + ", failed compaction runs "
+                    + compactionErrors.size());
+            finish(rig, r, null);
+            return stats;
         }
     }
 

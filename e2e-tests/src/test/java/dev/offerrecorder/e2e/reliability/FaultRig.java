@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.local.pipeline.LocalPipeline;
 import dev.offerrecorder.local.pipeline.PipelineOptions;
+import dev.offerrecorder.local.pipeline.S3Routes;
 import dev.offerrecorder.replay.ReplayHandler;
 import dev.offerrecorder.shared.job.InvalidJobException;
 import dev.offerrecorder.shared.job.Job;
@@ -33,7 +34,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * One fault scenario's pipeline: the whole local pipeline ({@link LocalPipeline}: simulator, embedded SQS and S3,
- * fan-out, workers, transform) with the workers' S3 traffic going through an {@link S3FaultProxy}, a short job
+ * fan-out, workers, transform, compaction) with each function's S3 traffic going through its own
+ * {@link S3FaultProxy} (workers, transform, compaction), a short job
  * visibility timeout and a small maxReceiveCount so redelivery and the DLQ play out in seconds, and a tap on the
  * worker's log for the reasons of what ends in the DLQ. It submits one backfill, waits for the pipeline to go
  * quiet, compacts the partitions and accounts for every job ({@link Reconciliation}).
@@ -52,23 +54,29 @@ final class FaultRig implements AutoCloseable {
      * job queue's visibility is 6x it, as in the template) and environment. A failed job comes back after the
      * worker's retry delay (1, 2, 4 s); a crashed or timed-out invocation's batch after the visibility timeout.
      */
-    record Settings(int maxReceiveCount, Duration workerTimeout, Map<String, String> workerEnv) {
+    record Settings(
+            int maxReceiveCount, Duration workerTimeout, Duration transformTimeout, Map<String, String> workerEnv) {
         static Settings defaults() {
-            return new Settings(3, Duration.ofMillis(1500), Map.of());
+            return new Settings(3, Duration.ofMillis(1500), StackLayout.local().transformTimeout(), Map.of());
         }
 
         Settings withMaxReceiveCount(int newMaxReceiveCount) {
-            return new Settings(newMaxReceiveCount, workerTimeout, workerEnv);
+            return new Settings(newMaxReceiveCount, workerTimeout, transformTimeout, workerEnv);
         }
 
         Settings withWorkerTimeout(Duration timeout) {
-            return new Settings(maxReceiveCount, timeout, workerEnv);
+            return new Settings(maxReceiveCount, timeout, transformTimeout, workerEnv);
+        }
+
+        /** The transform's timeout; its queue's visibility, hence a failed transform's return, is 6x it. */
+        Settings withTransformTimeout(Duration timeout) {
+            return new Settings(maxReceiveCount, workerTimeout, timeout, workerEnv);
         }
 
         Settings withWorkerEnv(Map<String, String> extra) {
             Map<String, String> merged = new HashMap<>(workerEnv);
             merged.putAll(extra);
-            return new Settings(maxReceiveCount, workerTimeout, merged);
+            return new Settings(maxReceiveCount, workerTimeout, transformTimeout, merged);
         }
     }
 
@@ -76,16 +84,20 @@ final class FaultRig implements AutoCloseable {
     private final String runId;
     private final WorkerLogTap tap;
     private final S3FaultProxy proxy;
+    private final S3FaultProxy transformProxy;
+    private final S3FaultProxy compactionProxy;
     private final LocalPipeline pipeline;
     private final ObjectMapper mapper = Json.newMapper();
     private final JobCodec codec = new JobCodec();
     private final List<Reconciliation> reports = new ArrayList<>();
 
-    private FaultRig(String scenario, WorkerLogTap tap, S3FaultProxy proxy, LocalPipeline pipeline) {
+    private FaultRig(String scenario, WorkerLogTap tap, List<S3FaultProxy> proxies, LocalPipeline pipeline) {
         this.scenario = scenario;
         this.runId = scenario;
         this.tap = tap;
-        this.proxy = proxy;
+        this.proxy = proxies.get(0);
+        this.transformProxy = proxies.get(1);
+        this.compactionProxy = proxies.get(2);
         this.pipeline = pipeline;
     }
 
@@ -109,19 +121,23 @@ final class FaultRig implements AutoCloseable {
         workerEnv.putAll(settings.workerEnv());
         PipelineOptions options = PipelineOptions.defaults(dir)
                 .withApi(16, 2, 1, 0.0)
-                .withLayout(StackLayout.local().withMaxReceiveCount(settings.maxReceiveCount()))
+                .withLayout(StackLayout.local()
+                        .withMaxReceiveCount(settings.maxReceiveCount())
+                        .withTransformTimeout(settings.transformTimeout()))
                 .withWorker(10, 2, settings.workerTimeout())
                 .withWorkerEnv(workerEnv);
         WorkerLogTap tap = WorkerLogTap.install();
-        S3FaultProxy proxy = null;
+        List<S3FaultProxy> proxies = new ArrayList<>();
         try {
-            proxy = S3FaultProxy.start();
-            LocalPipeline pipeline = LocalPipeline.start(options, proxy::frontFor);
-            return new FaultRig(scenario, tap, proxy, pipeline);
-        } catch (Exception e) {
-            if (proxy != null) {
-                proxy.close();
+            for (int i = 0; i < 3; i++) {
+                proxies.add(S3FaultProxy.start());
             }
+            S3Routes routes =
+                    new S3Routes(proxies.get(0)::frontFor, proxies.get(1)::frontFor, proxies.get(2)::frontFor);
+            LocalPipeline pipeline = LocalPipeline.start(options, routes);
+            return new FaultRig(scenario, tap, proxies, pipeline);
+        } catch (Exception e) {
+            proxies.forEach(S3FaultProxy::close);
             tap.close();
             throw e;
         }
@@ -131,8 +147,19 @@ final class FaultRig implements AutoCloseable {
         return pipeline;
     }
 
+    /** In front of S3 for the workers. */
     S3FaultProxy proxy() {
         return proxy;
+    }
+
+    /** In front of S3 for the transform function. */
+    S3FaultProxy transformProxy() {
+        return transformProxy;
+    }
+
+    /** In front of S3 for the compaction function (both its per-date and its marked-partitions runs). */
+    S3FaultProxy compactionProxy() {
+        return compactionProxy;
     }
 
     WorkerLogTap tap() {
@@ -393,6 +420,8 @@ final class FaultRig implements AutoCloseable {
         } finally {
             try {
                 proxy.close();
+                transformProxy.close();
+                compactionProxy.close();
             } finally {
                 tap.close();
             }

@@ -9,7 +9,8 @@ import java.util.TreeSet;
 
 /**
  * Failures reach a person: the fan-out's asynchronous invocations are retried and end in an OnFailure queue, and
- * CloudWatch alarms on the fan-out's errors, that queue and every DLQ act through an encrypted SNS topic.
+ * CloudWatch alarms on the fan-out's errors, that queue, every DLQ and the worker's credential refusals act through
+ * an encrypted SNS topic.
  */
 final class AlarmChecks {
     private AlarmChecks() {}
@@ -86,6 +87,53 @@ final class AlarmChecks {
         return found
                 ? List.of()
                 : List.of("FanoutFunction needs an alarm on AWS/Lambda Errors (FunctionName !Ref FanoutFunction) > 0");
+    }
+
+    /**
+     * A metric filter on the worker's log group counts the lines whose top-level {@code event} is {@code event} (the
+     * worker's JSON log: one line per batch the API refused the credential for), and an alarm on that metric fires
+     * above zero on the encrypted alarm topic.
+     */
+    static List<String> workerAuthFailureAlarm(CfnTemplate t, String event) {
+        String pattern = "{ $.event = \"" + event + "\" }";
+        List<String> v = new ArrayList<>();
+        List<Map<String, Object>> metrics = new ArrayList<>();
+        for (String filter : t.idsOfType("AWS::Logs::MetricFilter")) {
+            Map<String, Object> p = t.properties(filter);
+            Object filterPattern = p.get("FilterPattern");
+            if (Cfn.isRef(p.get("LogGroupName"), "WorkerLogGroup")
+                    && filterPattern instanceof String fp
+                    && fp.replaceAll("\\s+", " ").trim().equals(pattern)) {
+                for (Object m : Cfn.list(p.get("MetricTransformations"))) {
+                    Map<String, Object> metric = Cfn.map(m);
+                    if ("1".equals(String.valueOf(metric.get("MetricValue")))) {
+                        metrics.add(metric);
+                    }
+                }
+            }
+        }
+        if (metrics.isEmpty()) {
+            v.add("the template needs an AWS::Logs::MetricFilter on !Ref WorkerLogGroup with FilterPattern '" + pattern
+                    + "' and MetricValue \"1\"");
+            return v;
+        }
+        boolean alarmed = t.idsOfType("AWS::CloudWatch::Alarm").stream().anyMatch(a -> {
+            Map<String, Object> p = t.properties(a);
+            return metrics.stream()
+                            .anyMatch(m -> m.get("MetricNamespace") != null
+                                    && m.get("MetricNamespace").equals(p.get("Namespace"))
+                                    && m.get("MetricName") != null
+                                    && m.get("MetricName").equals(p.get("MetricName")))
+                    && "Sum".equals(p.get("Statistic"))
+                    && "notBreaching".equals(p.get("TreatMissingData"))
+                    && firesAboveZero(p)
+                    && actsOnEncryptedTopic(t, p);
+        });
+        if (!alarmed) {
+            v.add("the worker's auth-failure metric " + metrics + " needs an alarm: same Namespace and MetricName, "
+                    + "Statistic Sum, > 0, TreatMissingData notBreaching, AlarmActions on the alarm topic");
+        }
+        return v;
     }
 
     /** The alarm topic is encrypted with a key CloudWatch may use; the email subscription is optional. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.offerrecorder.worker.WorkerService;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -224,6 +225,33 @@ class TemplateMutationTest {
                         t -> replaceFirstAfter(t, "\n  FanoutErrorsAlarm:\n", "Threshold: 0", "Threshold: 1"),
                         AlarmChecks::fanoutErrorAlarm,
                         "FanoutFunction"),
+                new Mutation(
+                        "the auth-failure filter matches a field the worker does not log",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  WorkerAuthFailureMetricFilter:\n",
+                                "$.event = \"api_auth_failure\"",
+                                "$.eventType = \"api_auth_failure\""),
+                        t -> AlarmChecks.workerAuthFailureAlarm(t, WorkerService.AUTH_FAILURE_EVENT),
+                        "MetricFilter"),
+                new Mutation(
+                        "the auth-failure alarm watches another metric",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  WorkerAuthFailureAlarm:\n",
+                                "MetricName: WorkerApiAuthFailures",
+                                "MetricName: WorkerApiAuthFailure"),
+                        t -> AlarmChecks.workerAuthFailureAlarm(t, WorkerService.AUTH_FAILURE_EVENT),
+                        "needs an alarm"),
+                new Mutation(
+                        "the auth-failure alarm has no action",
+                        t -> replaceFirstAfter(
+                                t,
+                                "\n  WorkerAuthFailureAlarm:\n",
+                                "AlarmActions: [!Ref AlarmTopic]",
+                                "AlarmActions: []"),
+                        t -> AlarmChecks.workerAuthFailureAlarm(t, WorkerService.AUTH_FAILURE_EVENT),
+                        "needs an alarm"),
                 new Mutation(
                         "alarm topic under the AWS managed key CloudWatch cannot use",
                         t -> replaceFirstAfter(

@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The whole pipeline on one machine: the simulator, the embedded stack, and the four functions wired as
  * template.yaml wires them (fan-out and worker and transform behind their queues, raw-log notifications into
- * the transform queue). Used by {@code ./recorder demo}, the end-to-end tests and the benchmarks.
+ * the transform queue), each function reaching S3 where its {@link S3Routes} says. Used by {@code ./recorder demo}, the end-to-end tests and the benchmarks.
  */
 public final class LocalPipeline implements AutoCloseable {
     private final PipelineOptions options;
@@ -47,10 +47,9 @@ public final class LocalPipeline implements AutoCloseable {
     private final FanoutHandler fanout;
     private final S3NotificationBridge notifications;
     private final ObjectMapper mapper = Json.newMapper();
-    private final Path workDir;
+    private final Env compactionEnv;
 
-    private LocalPipeline(
-            PipelineOptions options, CalcApiSimulator api, EmbeddedStack stack, UnaryOperator<URI> workerS3Endpoint)
+    private LocalPipeline(PipelineOptions options, CalcApiSimulator api, EmbeddedStack stack, S3Routes routes)
             throws IOException {
         this.options = options;
         this.api = api;
@@ -64,14 +63,13 @@ public final class LocalPipeline implements AutoCloseable {
             workerEnv = workerEnv.with(e.getKey(), e.getValue());
         }
         URI s3 = stack.aws().s3Endpoint();
-        URI workerS3 = workerS3Endpoint.apply(s3);
-        if (!workerS3.equals(s3)) {
-            workerEnv = workerEnv.with("AWS_ENDPOINT_URL_S3", workerS3.toString());
-        }
-        Env finalWorkerEnv = workerEnv;
+        Env finalWorkerEnv = routed(workerEnv, s3, routes.worker());
         Path work = Files.createDirectories(options.dataDir().resolve("work"));
-        this.workDir = work;
-        Env transformEnv = stack.transformEnv(work);
+        Env transformEnv = routed(stack.transformEnv(work), s3, routes.transform());
+        this.compactionEnv = routed(
+                stack.baseEnv().with("PLATFORM_BUCKET", layout.platformBucket()).with("WORK_DIR", work.toString()),
+                s3,
+                routes.compaction());
 
         runner.start(new SqsEventSource(
                 "fanout",
@@ -105,16 +103,27 @@ public final class LocalPipeline implements AutoCloseable {
         runner.startLoop("s3-notifications", notifications, Duration.ofMillis(250));
     }
 
+    /** An environment whose S3 endpoint is {@code route.apply(s3)} when the route changes it. */
+    private static Env routed(Env env, URI s3, UnaryOperator<URI> route) {
+        URI target = route.apply(s3);
+        return target.equals(s3) ? env : env.with("AWS_ENDPOINT_URL_S3", target.toString());
+    }
+
     public static LocalPipeline start(PipelineOptions options) throws Exception {
-        return start(options, UnaryOperator.identity());
+        return start(options, S3Routes.direct());
     }
 
     /**
      * As {@link #start(PipelineOptions)}, but the workers reach S3 at {@code workerS3Endpoint.apply(s3)}: the hook
      * gets the embedded S3 endpoint and returns what the workers' {@code AWS_ENDPOINT_URL_S3} should be, such as a
-     * fault-injecting proxy in front of it. Everything else (transform, tests) talks to S3 directly.
+     * fault-injecting proxy in front of it. Everything else (transform, compaction, tests) talks to S3 directly.
      */
     public static LocalPipeline start(PipelineOptions options, UnaryOperator<URI> workerS3Endpoint) throws Exception {
+        return start(options, S3Routes.direct().withWorker(workerS3Endpoint));
+    }
+
+    /** As {@link #start(PipelineOptions)}, with each function reaching S3 where {@code routes} says. */
+    public static LocalPipeline start(PipelineOptions options, S3Routes routes) throws Exception {
         Files.createDirectories(options.dataDir());
         CalcApiSimulator api = new CalcApiSimulator(
                 options.apiWorkers(), options.apiQueueLimit(), options.apiLatencyMs(), options.apiJitterMs());
@@ -122,7 +131,7 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             EmbeddedStack stack = EmbeddedStack.start(options.dataDir(), options.layout());
             try {
-                return new LocalPipeline(options, api, stack, workerS3Endpoint);
+                return new LocalPipeline(options, api, stack, routes);
             } catch (Exception | Error e) {
                 // Errors too: ElasticMQ's threads are not daemons and would keep the JVM alive.
                 stack.close();
@@ -153,9 +162,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Invokes the compaction function directly for one partition, as its schedule or an operator would. */
     public JsonNode invokeCompaction(LocalDate date) throws Exception {
-        var handler = new CompactionHandler(stack.baseEnv()
-                .with("PLATFORM_BUCKET", stack.layout().platformBucket())
-                .with("WORK_DIR", workDir.toString()));
+        var handler = new CompactionHandler(compactionEnv);
         return mapper.readTree(LambdaRunner.invokeDirect(
                 handler, "compaction", "{\"date\":\"" + date + "\"}", Duration.ofMinutes(15)));
     }
@@ -165,9 +172,7 @@ public final class LocalPipeline implements AutoCloseable {
      * without the lag), returning its PendingCompaction.
      */
     public JsonNode invokePendingCompaction(LocalDate upTo) throws Exception {
-        var handler = new CompactionHandler(stack.baseEnv()
-                .with("PLATFORM_BUCKET", stack.layout().platformBucket())
-                .with("WORK_DIR", workDir.toString()));
+        var handler = new CompactionHandler(compactionEnv);
         return mapper.readTree(LambdaRunner.invokeDirect(
                 handler, "compaction", "{\"upTo\":\"" + upTo + "\"}", Duration.ofMinutes(15)));
     }

@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An HTTP/1.1 proxy on loopback in front of S3Proxy that breaks chosen object writes ({@link S3Faults}). Point
+ * An HTTP/1.1 proxy on loopback in front of S3Proxy that breaks chosen object writes or deletes ({@link S3Faults}). Point
  * a function's {@code AWS_ENDPOINT_URL_S3} at {@link #uri()} and it talks to S3 through here, unchanged: request
  * heads are relayed byte for byte (the SigV4 signature covers the Host header, which therefore stays the
  * proxy's), bodies by their framing (Content-Length or chunked), one exchange at a time per connection, with
@@ -56,7 +56,7 @@ public final class S3FaultProxy implements AutoCloseable {
 
     /**
      * @param requests     every request relayed or answered
-     * @param putCalls     SDK calls (all attempts of one PutObject) the faults covered
+     * @param putCalls     SDK calls (all attempts of one PutObject, or of one delete) the faults covered
      * @param rejectedCalls of those, calls whose attempts were all refused (nothing stored)
      * @param lostCalls    of those, calls whose attempts were all stored but never answered
      * @param rejectedAttempts HTTP attempts refused
@@ -228,7 +228,7 @@ public final class S3FaultProxy implements AutoCloseable {
     /** The fault for one request, decided once per SDK call so that all of its retries share it. */
     private S3Faults.Mode decide(Head request) {
         S3Faults f = faults;
-        if (!f.covers(request.method(), request.rawPath())) {
+        if (!f.covers(request.method(), request.rawPath(), request.query())) {
             return null;
         }
         String call = request.header("amz-sdk-invocation-id");
@@ -380,6 +380,13 @@ public final class S3FaultProxy implements AutoCloseable {
             String target = parts.length > 1 ? parts[1] : "";
             int q = target.indexOf('?');
             return q < 0 ? target : target.substring(0, q);
+        }
+
+        String query() {
+            String[] parts = firstLine.split(" ");
+            String target = parts.length > 1 ? parts[1] : "";
+            int q = target.indexOf('?');
+            return q < 0 ? "" : target.substring(q + 1);
         }
 
         int status() {

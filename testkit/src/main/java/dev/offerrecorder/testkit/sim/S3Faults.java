@@ -1,8 +1,9 @@
 package dev.offerrecorder.testkit.sim;
 
 /**
- * Which object writes the {@link S3FaultProxy} breaks: every {@code everyNth} PutObject call under
- * {@code bucket/keyPrefix}, counted per SDK call (all retries of one call share the SDK's
+ * Which requests the {@link S3FaultProxy} breaks: every {@code everyNth} PutObject call under
+ * {@code bucket/keyPrefix} ({@link #puts}), or every {@code everyNth} delete in {@code bucket} ({@link #deletes}:
+ * DeleteObjects batches, whose keys are in the body, and DeleteObject calls under the prefix), counted per SDK call (all retries of one call share the SDK's
  * {@code amz-sdk-invocation-id}), so the SDK's own retries cannot hide the fault and the caller sees the write
  * fail, as it would after a real S3 outage.
  *
@@ -13,7 +14,13 @@ package dev.offerrecorder.testkit.sim;
  *   <li>{@link Mode#ALTERNATE}: the faulty calls take turns, REJECT then LOSE_RESPONSE.</li>
  * </ul>
  */
-public record S3Faults(String bucket, String keyPrefix, int everyNth, Mode mode) {
+public record S3Faults(String bucket, String keyPrefix, int everyNth, Mode mode, Operation operation) {
+    /** What the fault strikes: object writes, or deletes. */
+    public enum Operation {
+        PUT,
+        DELETE
+    }
+
     public enum Mode {
         REJECT,
         LOSE_RESPONSE,
@@ -24,21 +31,45 @@ public record S3Faults(String bucket, String keyPrefix, int everyNth, Mode mode)
         if (everyNth < 0) {
             throw new IllegalArgumentException("everyNth must be >= 0 (0: no faults), got " + everyNth);
         }
-        if (mode == null || bucket == null || keyPrefix == null) {
-            throw new IllegalArgumentException("bucket, keyPrefix and mode are required");
+        if (mode == null || bucket == null || keyPrefix == null || operation == null) {
+            throw new IllegalArgumentException("bucket, keyPrefix, mode and operation are required");
         }
     }
 
     public static S3Faults none() {
-        return new S3Faults("", "", 0, Mode.REJECT);
+        return new S3Faults("", "", 0, Mode.REJECT, Operation.PUT);
     }
 
     public static S3Faults puts(String bucket, String keyPrefix, int everyNth, Mode mode) {
-        return new S3Faults(bucket, keyPrefix, everyNth, mode);
+        return new S3Faults(bucket, keyPrefix, everyNth, mode, Operation.PUT);
     }
 
-    /** Whether a request for this path (path-style, {@code /bucket/key}) is a write this fault applies to. */
-    boolean covers(String method, String rawPath) {
-        return everyNth > 0 && "PUT".equals(method) && rawPath.startsWith("/" + bucket + "/" + keyPrefix);
+    /**
+     * Every {@code everyNth} delete in {@code bucket}: a DeleteObjects batch whatever keys it names, a DeleteObject
+     * of a key under {@code keyPrefix}. LOSE_RESPONSE deletes the objects and cuts the answer.
+     */
+    public static S3Faults deletes(String bucket, String keyPrefix, int everyNth, Mode mode) {
+        return new S3Faults(bucket, keyPrefix, everyNth, mode, Operation.DELETE);
+    }
+
+    /**
+     * Whether a request (path-style: {@code /bucket/key}, query apart) is one this fault applies to.
+     *
+     * @param query the request target's query, without the '?' ("" when none)
+     */
+    boolean covers(String method, String rawPath, String query) {
+        if (everyNth <= 0) {
+            return false;
+        }
+        String objects = "/" + bucket + "/" + keyPrefix;
+        return switch (operation) {
+            case PUT -> "PUT".equals(method) && rawPath.startsWith(objects);
+            case DELETE ->
+                ("DELETE".equals(method) && rawPath.startsWith(objects))
+                        || ("POST".equals(method)
+                                && (rawPath.equals("/" + bucket) || rawPath.equals("/" + bucket + "/"))
+                                && java.util.Arrays.stream(query.split("&"))
+                                        .anyMatch(p -> p.equals("delete") || p.startsWith("delete=")));
+        };
     }
 }
