@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -94,13 +95,21 @@ public final class JobPublisher {
         // for good, the hand-over resumes at it and sends everything after it again, so what is sent meanwhile
         // would only be sent twice (and cost the API a second call per job).
         AtomicInteger retrying = new AtomicInteger();
+        // Batches started and not finished. A batch starts only within `concurrency` batches of the oldest of
+        // them: a batch whose first attempt is slow to fail (an SDK retrying under load) would otherwise let later
+        // batches run far ahead, all to be sent twice after the hand-over. So at most concurrency - 1 batches are
+        // ever sent past a batch refused for good.
+        ConcurrentSkipListSet<Long> unfinished = new ConcurrentSkipListSet<>();
         long next = from;
         try {
             while (next < to) {
                 long start = next;
                 long end = Math.min(to, start + BATCH);
                 window.acquire();
-                while (retrying.get() > 0 && failed.isEmpty()) {
+                while (failed.isEmpty()
+                        && (retrying.get() > 0
+                                || (!unfinished.isEmpty()
+                                        && start - unfinished.first() >= (long) concurrency * BATCH))) {
                     Thread.sleep(HOLD_POLL_MILLIS);
                 }
                 // Asked after a slot is free: waiting for one may take a while when time is short.
@@ -108,6 +117,7 @@ public final class JobPublisher {
                     window.release();
                     break;
                 }
+                unfinished.add(start);
                 try {
                     pool.execute(() -> {
                         // Whatever ends this task, its batch counts as sent only after SQS confirmed it: any other
@@ -126,10 +136,12 @@ public final class JobPublisher {
                                     new IllegalStateException(
                                             "sending jobs " + start + ".." + (end - 1) + " failed: " + t, t));
                         } finally {
+                            unfinished.remove(start);
                             window.release();
                         }
                     });
                 } catch (RuntimeException e) {
+                    unfinished.remove(start);
                     window.release();
                     throw e;
                 }
