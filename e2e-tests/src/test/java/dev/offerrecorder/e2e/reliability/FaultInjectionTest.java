@@ -14,6 +14,8 @@ import dev.offerrecorder.testkit.sim.S3Faults;
 import dev.offerrecorder.testkit.sim.SimulatorFaults;
 import dev.offerrecorder.testkit.support.Table;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import dev.offerrecorder.local.pipeline.PipelineOptions;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
@@ -264,6 +266,34 @@ class FaultInjectionTest {
             assertTrue(
                     runner.faultsApplied().getOrDefault(Action.DELIVER_TWICE, 0L) > 0,
                     "batches must have been delivered twice");
+            finish(rig, r, null);
+        }
+    }
+
+    /**
+     * A backfill big enough to go as slices, whose slice invocations crash before and after their work: a slice
+     * that crashed after sending its jobs is delivered again (after the fan-out queue's visibility, 6x the slice
+     * function's 3 s timeout here) and sends them again. Nothing is lost, and the table holds each job once.
+     */
+    @Test
+    void slicesCrashingBeforeAndAfterTheirWorkLoseNothing() throws Exception {
+        UnaryOperator<PipelineOptions> sliced = o -> o.withLayout(o.layout().withFanoutTimeout(Duration.ofSeconds(3)))
+                .withFanoutEnv(Map.of("SLICE_MAX_JOBS", "30", "DEADLINE_RESERVE_MS", "500"));
+        try (FaultRig rig = FaultRig.start(dir, "slice-crashes", FaultRig.Settings.defaults(), sliced)) {
+            var runner = rig.pipeline().runner();
+            runner.setInvocationFaults(InvocationFaults.everyNth("fanout", 2, Action.CRASH_AFTER_HANDLER)
+                    .or(InvocationFaults.everyNth("fanout", 3, Action.CRASH_BEFORE_HANDLER)));
+            JsonNode plan = rig.pipeline().invokeFanout(rig.backfillRequest());
+            assertTrue(plan.path("slices").asInt() > 1, "the run must go as slices: " + plan);
+            awaitUntil(() -> runner.faultsApplied().getOrDefault(Action.CRASH_AFTER_HANDLER, 0L) >= 1
+                    && runner.faultsApplied().getOrDefault(Action.CRASH_BEFORE_HANDLER, 0L) >= 1);
+            runner.setInvocationFaults(InvocationFaults.none());
+            Reconciliation r = rig.settle("final", null);
+            Map<Action, Long> applied = runner.faultsApplied();
+            assertTrue(
+                    applied.getOrDefault(Action.CRASH_AFTER_HANDLER, 0L) > 0
+                            && applied.getOrDefault(Action.CRASH_BEFORE_HANDLER, 0L) > 0,
+                    "both slice crashes happened: " + applied);
             finish(rig, r, null);
         }
     }

@@ -27,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
@@ -102,6 +103,12 @@ final class FaultRig implements AutoCloseable {
     }
 
     static FaultRig start(Path dir, String scenario, Settings settings) throws Exception {
+        return start(dir, scenario, settings, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Path, String, Settings)}, with {@code more} applied last to the pipeline's options. */
+    static FaultRig start(Path dir, String scenario, Settings settings, UnaryOperator<PipelineOptions> more)
+            throws Exception {
         Job.requireId("runId", scenario);
         // Worker settings scaled to the short timeout: two attempts per invocation, a call timeout well inside
         // the invocation, so failing jobs come back to SQS quickly and often.
@@ -126,6 +133,7 @@ final class FaultRig implements AutoCloseable {
                         .withTransformTimeout(settings.transformTimeout()))
                 .withWorker(10, 2, settings.workerTimeout())
                 .withWorkerEnv(workerEnv);
+        options = more.apply(options);
         WorkerLogTap tap = WorkerLogTap.install();
         List<S3FaultProxy> proxies = new ArrayList<>();
         try {

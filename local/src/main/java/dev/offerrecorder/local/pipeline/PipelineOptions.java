@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * How a local pipeline is set up: the simulated API (W workers, latency, jitter, queue, error rate), the worker's
  * event source (batch size, window, MaximumConcurrency), the stack (queues, function timeouts) and any extra worker
- * environment.
+ * and fan-out environment.
  */
 public record PipelineOptions(
         Path dataDir,
@@ -21,7 +21,8 @@ public record PipelineOptions(
         Duration workerBatchWindow,
         int workerConcurrency,
         StackLayout layout,
-        Map<String, String> workerEnv) {
+        Map<String, String> workerEnv,
+        Map<String, String> fanoutEnv) {
 
     public static PipelineOptions defaults(Path dataDir) {
         return new PipelineOptions(
@@ -43,7 +44,27 @@ public record PipelineOptions(
                         "API_BACKOFF_MAX_MS",
                         "1000",
                         "WRITE_RESERVE_MS",
-                        "2000"));
+                        "2000"),
+                Map.of());
+    }
+
+    /** Extra environment for the fan-out and slice functions (on top of the stack's). */
+    public PipelineOptions withFanoutEnv(Map<String, String> extra) {
+        var merged = new java.util.HashMap<>(fanoutEnv);
+        merged.putAll(extra);
+        return new PipelineOptions(
+                dataDir,
+                apiWorkers,
+                apiLatencyMs,
+                apiJitterMs,
+                apiQueueLimit,
+                apiErrorRate,
+                workerBatchSize,
+                workerBatchWindow,
+                workerConcurrency,
+                layout,
+                workerEnv,
+                Map.copyOf(merged));
     }
 
     public PipelineOptions withApi(int workers, long latencyMs, long jitterMs, double errorRate) {
@@ -58,7 +79,8 @@ public record PipelineOptions(
                 workerBatchWindow,
                 workerConcurrency,
                 layout,
-                workerEnv);
+                workerEnv,
+                fanoutEnv);
     }
 
     /** The worker's event source and timeout; the job queue's visibility follows from the timeout (6x). */
@@ -74,7 +96,8 @@ public record PipelineOptions(
                 workerBatchWindow,
                 concurrency,
                 layout.withWorkerTimeout(timeout),
-                workerEnv);
+                workerEnv,
+                fanoutEnv);
     }
 
     public PipelineOptions withLayout(StackLayout newLayout) {
@@ -89,7 +112,8 @@ public record PipelineOptions(
                 workerBatchWindow,
                 workerConcurrency,
                 newLayout,
-                workerEnv);
+                workerEnv,
+                fanoutEnv);
     }
 
     public PipelineOptions withWorkerEnv(Map<String, String> extra) {
@@ -106,6 +130,7 @@ public record PipelineOptions(
                 workerBatchWindow,
                 workerConcurrency,
                 layout,
-                Map.copyOf(merged));
+                Map.copyOf(merged),
+                fanoutEnv);
     }
 }
