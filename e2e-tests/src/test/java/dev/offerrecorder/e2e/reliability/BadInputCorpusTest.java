@@ -535,7 +535,8 @@ class BadInputCorpusTest {
                         "https://api.example.com/v1/shops/{shopId}/offer?date={date}",
                         "RAW_BUCKET",
                         "raw"));
-            case "fanout" -> env.put("JOB_QUEUE_URL", "http://127.0.0.1:9/000000000000/jobs");
+            case "fanout" ->
+                env.putAll(Map.of("JOB_QUEUE_URL", "http://127.0.0.1:9/000000000000/jobs", "RAW_BUCKET", "raw"));
             case "transform", "compaction" ->
                 env.putAll(Map.of("PLATFORM_BUCKET", "platform", "WORK_DIR", System.getProperty("java.io.tmpdir")));
             case "replay" ->

@@ -18,6 +18,7 @@ import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import dev.offerrecorder.shared.run.RunManifest;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
@@ -338,7 +339,9 @@ class HostileIdsTest {
                         r -> r.bucket(stack.layout().rawBucket()).prefix(""))
                 .contents()) {
             assertTrue(
-                    o.key().startsWith("manifests/") || RAW_KEY.matcher(o.key()).matches(),
+                    o.key().startsWith("manifests/")
+                            || RAW_KEY.matcher(o.key()).matches()
+                            || o.key().equals(RunManifest.key("hostile-list")),
                     "raw bucket key " + o.key());
         }
     }

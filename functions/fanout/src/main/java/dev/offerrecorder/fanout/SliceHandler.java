@@ -6,11 +6,10 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.sqs.SqsBatches;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.crac.Resource;
 
@@ -40,7 +39,7 @@ public final class SliceHandler implements RequestHandler<SQSEvent, SQSBatchResp
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
         List<FanoutService.SliceMessage> messages = records.stream()
-                .map(m -> new FanoutService.SliceMessage(m.getMessageId(), m.getBody(), stringAttributes(m)))
+                .map(m -> new FanoutService.SliceMessage(m.getMessageId(), m.getBody(), SqsBatches.stringAttributes(m)))
                 .toList();
         FanoutService.SliceRun run;
         try {
@@ -49,25 +48,7 @@ public final class SliceHandler implements RequestHandler<SQSEvent, SQSBatchResp
             Thread.currentThread().interrupt();
             throw new IllegalStateException("slice run interrupted", e);
         }
-        return SQSBatchResponse.builder()
-                .withBatchItemFailures(run.failedMessageIds().stream()
-                        .map(id -> SQSBatchResponse.BatchItemFailure.builder()
-                                .withItemIdentifier(id)
-                                .build())
-                        .toList())
-                .build();
-    }
-
-    private static Map<String, String> stringAttributes(SQSEvent.SQSMessage message) {
-        Map<String, String> out = new HashMap<>();
-        if (message.getMessageAttributes() != null) {
-            message.getMessageAttributes().forEach((name, value) -> {
-                if (value != null && value.getStringValue() != null) {
-                    out.put(name, value.getStringValue());
-                }
-            });
-        }
-        return out;
+        return SqsBatches.failures(run.failedMessageIds());
     }
 
     /** SnapStart: warm the expensive first-use paths before the snapshot. */

@@ -8,6 +8,7 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.snapstart.Priming;
+import dev.offerrecorder.shared.sqs.SqsBatches;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         long rows = 0;
         for (SQSEvent.SQSMessage message : event.getRecords()) {
             try {
@@ -62,14 +63,12 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
                 log.error(
                         "transform failed; message left for retry",
                         Map.of("messageId", message.getMessageId(), "error", String.valueOf(e)));
-                failures.add(SQSBatchResponse.BatchItemFailure.builder()
-                        .withItemIdentifier(message.getMessageId())
-                        .build());
+                failures.add(message.getMessageId());
             }
         }
         tracing.addAttributes(
                 Map.of("batchSize", event.getRecords().size(), "messagesFailed", failures.size(), "rowsOut", rows));
-        return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+        return SqsBatches.failures(failures);
     }
 
     /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */

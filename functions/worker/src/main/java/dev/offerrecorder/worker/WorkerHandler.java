@@ -8,9 +8,9 @@ import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
 import dev.offerrecorder.shared.snapstart.Priming;
+import dev.offerrecorder.shared.sqs.SqsBatches;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +51,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         List<JobMessage> messages = event.getRecords().stream()
-                .map(m -> new JobMessage(m.getMessageId(), m.getBody(), stringAttributes(m)))
+                .map(m -> new JobMessage(m.getMessageId(), m.getBody(), SqsBatches.stringAttributes(m)))
                 .toList();
         BatchResult result;
         try {
@@ -62,25 +62,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         }
         log.info("batch done", Map.of("result", result));
         retries.schedule(event, Set.copyOf(result.failedMessageIds()));
-        return SQSBatchResponse.builder()
-                .withBatchItemFailures(result.failedMessageIds().stream()
-                        .map(id -> SQSBatchResponse.BatchItemFailure.builder()
-                                .withItemIdentifier(id)
-                                .build())
-                        .toList())
-                .build();
-    }
-
-    private static Map<String, String> stringAttributes(SQSEvent.SQSMessage message) {
-        Map<String, String> out = new HashMap<>();
-        if (message.getMessageAttributes() != null) {
-            message.getMessageAttributes().forEach((name, value) -> {
-                if (value != null && value.getStringValue() != null) {
-                    out.put(name, value.getStringValue());
-                }
-            });
-        }
-        return out;
+        return SqsBatches.failures(result.failedMessageIds());
     }
 
     /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
