@@ -158,6 +158,8 @@ public final class ColdStartBench implements Benchmark {
         List<String> entries = new ArrayList<>();
         entries.add(root.resolve("bench/target/classes").toString());
         entries.add(root.resolve("local/target/classes").toString());
+        // The probe's LocalContext lives in the testkit; only its classes, not its embedded servers' libraries.
+        entries.add(root.resolve("testkit/target/classes").toString());
         for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (e.contains("aws-lambda-java-serialization") || e.contains("joda-time")) {
                 entries.add(e);
