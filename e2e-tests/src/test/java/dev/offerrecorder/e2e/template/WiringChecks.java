@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.run.RunManifest;
 import dev.offerrecorder.shared.table.TableKeys;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -25,9 +26,8 @@ import java.util.regex.Pattern;
 final class WiringChecks {
     static final String SCHEDULE_TIME_ZONE = "Asia/Tokyo";
     /** AWS guidance for SQS event sources: queue visibility timeout at least 6x the function timeout. */
-    static final int VISIBILITY_FACTOR = 6;
-
     private static final int SQS_DEFAULT_VISIBILITY = 30;
+
     private static final int SQS_DEFAULT_RETENTION = 345_600;
     private static final Pattern SUB_TOKEN = Pattern.compile("\\$\\{([^}!][^}]*)}");
 
@@ -139,9 +139,10 @@ final class WiringChecks {
                     return;
                 }
                 long visibility = numberOr(t.properties(queue.get()).get("VisibilityTimeout"), SQS_DEFAULT_VISIBILITY);
-                if (visibility < (long) VISIBILITY_FACTOR * timeout) {
-                    v.add(queue.get() + ": VisibilityTimeout " + visibility + " s is below " + VISIBILITY_FACTOR + " x "
-                            + function + "'s timeout (" + timeout + " s = " + VISIBILITY_FACTOR * timeout + " s)");
+                if (visibility < (long) StackLayout.VISIBILITY_PER_TIMEOUT * timeout) {
+                    v.add(queue.get() + ": VisibilityTimeout " + visibility + " s is below "
+                            + StackLayout.VISIBILITY_PER_TIMEOUT + " x " + function + "'s timeout (" + timeout + " s = "
+                            + StackLayout.VISIBILITY_PER_TIMEOUT * timeout + " s)");
                 }
             });
         }

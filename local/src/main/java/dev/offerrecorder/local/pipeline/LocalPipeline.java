@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -57,12 +56,9 @@ public final class LocalPipeline implements AutoCloseable {
         this.stack = stack;
         var layout = stack.layout();
         this.runner = new LambdaRunner(stack.sqs(), "us-east-1");
-        Env fanoutEnv = withAll(stack.fanoutEnv(), options.fanoutEnv());
+        Env fanoutEnv = stack.fanoutEnv().with(options.fanoutEnv());
         this.fanout = new FanoutHandler(fanoutEnv);
-        Env workerEnv = stack.workerEnv(api.urlTemplate());
-        for (var e : options.workerEnv().entrySet()) {
-            workerEnv = workerEnv.with(e.getKey(), e.getValue());
-        }
+        Env workerEnv = stack.workerEnv(api.urlTemplate()).with(options.workerEnv());
         URI s3 = stack.aws().s3Endpoint();
         Env finalWorkerEnv = routed(workerEnv, s3, routes.worker());
         Path work = Files.createDirectories(options.dataDir().resolve("work"));
@@ -108,14 +104,6 @@ public final class LocalPipeline implements AutoCloseable {
     private static Env routed(Env env, URI s3, UnaryOperator<URI> route) {
         URI target = route.apply(s3);
         return target.equals(s3) ? env : env.with("AWS_ENDPOINT_URL_S3", target.toString());
-    }
-
-    private static Env withAll(Env env, Map<String, String> extra) {
-        Env out = env;
-        for (var e : extra.entrySet()) {
-            out = out.with(e.getKey(), e.getValue());
-        }
-        return out;
     }
 
     public static LocalPipeline start(PipelineOptions options) throws Exception {

@@ -94,8 +94,13 @@ public record Env(Map<String, String> values) {
     }
 
     public Env with(String name, String value) {
+        return with(Map.of(name, value));
+    }
+
+    /** This environment with {@code overrides} set on top. */
+    public Env with(Map<String, String> overrides) {
         var copy = new java.util.HashMap<>(values);
-        copy.put(name, value);
+        copy.putAll(overrides);
         return new Env(copy);
     }
 }
