@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -31,8 +33,28 @@ import java.util.zip.CRC32;
 /**
  * A stand-in for the team's Python calculation API on loopback, deterministic so every recorded value can be
  * checked: {@code GET /v1/shops/{shopId}/offer?date=YYYY-MM-DD}. It behaves like a server with W workers: at
- * most W requests served at once, each taking the configured latency (with jitter), a bounded wait queue
- * beyond that, and 503 when the queue overflows. Faults can be switched on while it runs.
+ * most W requests served at once, each taking the configured latency (with jitter), and a bounded wait queue of
+ * {@code queueLimit} beyond that. What happens past W + queue is the {@link Overload} mode:
+ *
+ * <ul>
+ *   <li>{@link Overload#FAST_503} (the 4-argument constructor): the extra request is answered 503 with {@code
+ *       Retry-After: 1} at once, and nobody else notices.
+ *   <li>{@link Overload#DEGRADE} (an overloaded gunicorn-like server): the extra request is accepted into the
+ *       socket backlog and waits for a worker like the rest. While {@code overflow = admitted - (W + queue)} is
+ *       above 0, every call in service works slower: each millisecond of its service time (latency, jitter, extra
+ *       latency) takes {@code 1 + overflow / W} ms of wall time, re-evaluated whenever the overflow changes, so a
+ *       call slows down and speeds up again during its service. When the overflow reaches {@code collapseOverflow}
+ *       (default W, i.e. {@code admitted >= 2W + queue}) the API falls over for {@code collapseMs} (default
+ *       {@value #DEFAULT_COLLAPSE_MS} ms): no request gets any answer, not even headers (the ones in service, the
+ *       queued and backlogged ones, and the new ones arriving meanwhile all hang). When the period ends, every
+ *       hanging request is answered 503 with {@code Retry-After: 1} (or finds its connection closed by a client
+ *       that timed out first: the production cost), the backlog is gone and the API serves normally again. Within
+ *       W + queue it behaves exactly like FAST_503.
+ * </ul>
+ *
+ * {@link Stats#rejected()} counts the 503s answered for overload in either mode (so a client that never
+ * overshoots sees 0); {@link #overloadCounts()} tells how often DEGRADE slowed calls and collapsed. Faults
+ * ({@link SimulatorFaults}) can be switched on while it runs, in either mode.
  */
 public final class CalcApiSimulator implements AutoCloseable {
     private static final Pattern PATH = Pattern.compile("^/v1/shops/([^/]+)/offer$");
@@ -50,6 +72,16 @@ public final class CalcApiSimulator implements AutoCloseable {
             "null");
     /** Request targets kept for {@link #recentRequestTargets()}. */
     static final int RECENT_TARGETS = 1000;
+    /** How long a {@link Overload#DEGRADE} simulator stays down when it collapses, unless told otherwise. */
+    public static final long DEFAULT_COLLAPSE_MS = 3000;
+
+    /** What the simulator does with requests beyond W + queue (see the class comment). */
+    public enum Overload {
+        /** 503 with {@code Retry-After: 1} at once; the others are served as if nothing happened. */
+        FAST_503,
+        /** Accepted into a backlog; every call slows down; past the collapse point nobody gets an answer. */
+        DEGRADE
+    }
 
     private final HttpServer server;
     private final int workers;
@@ -81,6 +113,27 @@ public final class CalcApiSimulator implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicLong stalled = new AtomicLong();
 
+    private final Overload overload;
+    private final int collapseOverflow;
+    private final long collapseMs;
+    // DEGRADE's state, all guarded by overloadLock; overloadChanged is signalled when the overflow changes, a
+    // collapse starts or ends, or the simulator closes.
+    private final ReentrantLock overloadLock = new ReentrantLock();
+    private final Condition overloadChanged = overloadLock.newCondition();
+    /** Requests admitted since the last collapse and not answered yet: in service, queued or in the backlog. */
+    private int present;
+    /** Bumped by each collapse: requests admitted in an older generation are dropped (hang, then 503). */
+    private long generation;
+
+    private long collapseStartNanos;
+    private long collapseEndNanos;
+    private boolean collapsed;
+    private boolean closed;
+    private long collapses;
+    private long collapsedNanos;
+    private final AtomicLong degraded = new AtomicLong();
+    private final AtomicLong hung = new AtomicLong();
+
     public record Stats(
             long requests, int peakConcurrency, long rejected, long injectedErrors, long withTraceHeaders) {}
 
@@ -90,10 +143,46 @@ public final class CalcApiSimulator implements AutoCloseable {
      */
     public record FaultCounts(long errors, long throttled, long garbage, long canned) {}
 
+    /**
+     * What {@link Overload#DEGRADE} did so far: calls served slower because of overflow, collapses, the time spent
+     * collapsed (ms, including a collapse still under way) and requests that hung through a collapse and were then
+     * answered 503 (also in {@link Stats#rejected()}). All 0 in FAST_503 mode.
+     */
+    public record OverloadCounts(long degraded, long collapses, long collapsedMs, long hung) {}
+
+    /** A {@link Overload#FAST_503} simulator: 503 at once beyond W + queue. */
     public CalcApiSimulator(int workers, int queueLimit, long latencyMs, long jitterMs) throws IOException {
+        this(workers, queueLimit, latencyMs, jitterMs, Overload.FAST_503);
+    }
+
+    /** A simulator in the given mode; DEGRADE collapses at W requests beyond W + queue, for 3 s. */
+    public CalcApiSimulator(int workers, int queueLimit, long latencyMs, long jitterMs, Overload overload)
+            throws IOException {
+        this(workers, queueLimit, latencyMs, jitterMs, overload, workers, DEFAULT_COLLAPSE_MS);
+    }
+
+    /**
+     * A simulator in the given mode; in DEGRADE it collapses when {@code collapseOverflow} requests wait beyond
+     * W + queue, and stays down {@code collapseMs}.
+     */
+    public CalcApiSimulator(
+            int workers,
+            int queueLimit,
+            long latencyMs,
+            long jitterMs,
+            Overload overload,
+            int collapseOverflow,
+            long collapseMs)
+            throws IOException {
         if (workers < 1 || queueLimit < 0 || latencyMs < 0 || jitterMs < 0) {
             throw new IllegalArgumentException("workers >= 1, queue >= 0, latency and jitter >= 0");
         }
+        if (overload == null || collapseOverflow < 1 || collapseMs < 0) {
+            throw new IllegalArgumentException("an overload mode, collapse overflow >= 1 and collapse ms >= 0");
+        }
+        this.overload = overload;
+        this.collapseOverflow = collapseOverflow;
+        this.collapseMs = collapseMs;
         this.workers = workers;
         this.queueLimit = queueLimit;
         this.slots = new Semaphore(workers, true);
@@ -117,6 +206,10 @@ public final class CalcApiSimulator implements AutoCloseable {
     /** Requests per second the simulator can serve at most: W / L. */
     public double ceilingPerSecond() {
         return latencyMs == 0 ? Double.POSITIVE_INFINITY : workers * 1000.0 / latencyMs;
+    }
+
+    public Overload overload() {
+        return overload;
     }
 
     public void setFaults(SimulatorFaults faults) {
@@ -173,6 +266,18 @@ public final class CalcApiSimulator implements AutoCloseable {
     public FaultCounts faultCounts() {
         long throttles = throttled.get();
         return new FaultCounts(injectedErrors.get() - throttles, throttles, garbageServed.get(), cannedServed.get());
+    }
+
+    public OverloadCounts overloadCounts() {
+        overloadLock.lock();
+        try {
+            long now = System.nanoTime();
+            long ongoing = collapsed ? Math.min(now, collapseEndNanos) - collapseStartNanos : 0;
+            return new OverloadCounts(
+                    degraded.get(), collapses, TimeUnit.NANOSECONDS.toMillis(collapsedNanos + ongoing), hung.get());
+        } finally {
+            overloadLock.unlock();
+        }
     }
 
     /** Whether the simulator ever answered this (shop, date) with a garbage 200. */
@@ -276,6 +381,10 @@ public final class CalcApiSimulator implements AutoCloseable {
                 respond(exchange, 422, "{\"error\":\"bad date\"}", Map.of());
                 return;
             }
+            if (overload == Overload.DEGRADE) {
+                handleDegrading(exchange, shopId, date);
+                return;
+            }
             if (admitted.incrementAndGet() > workers + queueLimit) {
                 admitted.decrementAndGet();
                 rejected.incrementAndGet();
@@ -288,7 +397,16 @@ public final class CalcApiSimulator implements AutoCloseable {
                 try {
                     int now = active.incrementAndGet();
                     peakActive.accumulateAndGet(now, Math::max);
-                    reply = serve(shopId, date);
+                    SimulatorFaults f = faults;
+                    callsPerJob
+                            .computeIfAbsent(shopId + "|" + date, k -> new AtomicLong())
+                            .incrementAndGet();
+                    try {
+                        Thread.sleep(serviceMs(f));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    reply = reply(shopId, date, f);
                 } finally {
                     active.decrementAndGet();
                     slots.release();
@@ -298,12 +416,167 @@ public final class CalcApiSimulator implements AutoCloseable {
                 // its next request the moment it reads this reply never finds the slot still counted.
                 admitted.decrementAndGet();
             }
-            if (reply.stallMs() > 0) {
-                respondStalled(exchange, reply);
-            } else {
-                respond(exchange, reply.status(), reply.body(), reply.headers());
+            send(exchange, reply);
+        }
+    }
+
+    private void send(HttpExchange exchange, Reply reply) throws IOException {
+        if (reply.stallMs() > 0) {
+            respondStalled(exchange, reply);
+        } else {
+            respond(exchange, reply.status(), reply.body(), reply.headers());
+        }
+    }
+
+    /** {@link Overload#DEGRADE}: admit into the backlog, serve slowed by the overflow, or hang through a collapse. */
+    private void handleDegrading(HttpExchange exchange, String shopId, String date) throws IOException {
+        long admittedIn = admitDegrading();
+        if (admittedIn < 0) {
+            hangThen503(exchange);
+            return;
+        }
+        Reply reply = null;
+        slots.acquireUninterruptibly();
+        try {
+            int now = active.incrementAndGet();
+            peakActive.accumulateAndGet(now, Math::max);
+            if (current(admittedIn)) {
+                SimulatorFaults f = faults;
+                callsPerJob
+                        .computeIfAbsent(shopId + "|" + date, k -> new AtomicLong())
+                        .incrementAndGet();
+                if (work(serviceMs(f), admittedIn)) {
+                    reply = reply(shopId, date, f);
+                }
+            }
+        } finally {
+            active.decrementAndGet();
+            slots.release();
+            leave(admittedIn);
+        }
+        if (reply == null) {
+            // Dropped by a collapse while queued or in service: hang with everyone else until it ends.
+            hangThen503(exchange);
+        } else {
+            send(exchange, reply);
+        }
+    }
+
+    private int overflow() {
+        return Math.max(0, present - workers - queueLimit);
+    }
+
+    /** The generation the request joins, or -1 if the API is down (or just fell over under this request). */
+    private long admitDegrading() {
+        overloadLock.lock();
+        try {
+            endCollapseIfDue();
+            if (collapsed) {
+                return -1;
+            }
+            present++;
+            if (overflow() >= collapseOverflow) {
+                collapsed = true;
+                collapses++;
+                generation++;
+                present = 0;
+                collapseStartNanos = System.nanoTime();
+                collapseEndNanos = collapseStartNanos + TimeUnit.MILLISECONDS.toNanos(collapseMs);
+                overloadChanged.signalAll();
+                return -1;
+            }
+            if (overflow() > 0) {
+                overloadChanged.signalAll();
+            }
+            return generation;
+        } finally {
+            overloadLock.unlock();
+        }
+    }
+
+    private boolean current(long admittedIn) {
+        overloadLock.lock();
+        try {
+            return admittedIn == generation && !closed;
+        } finally {
+            overloadLock.unlock();
+        }
+    }
+
+    /** The request is answered or dropped: it leaves its generation's count (a collapse already emptied older ones). */
+    private void leave(long admittedIn) {
+        overloadLock.lock();
+        try {
+            if (admittedIn == generation) {
+                boolean wasOver = overflow() > 0;
+                present--;
+                if (wasOver) {
+                    overloadChanged.signalAll();
+                }
+            }
+        } finally {
+            overloadLock.unlock();
+        }
+    }
+
+    /**
+     * Spends {@code serviceMs} of work, each ms taking {@code 1 + overflow / W} ms of wall time as the overflow
+     * stands at that moment. False if a collapse (or close) dropped the request meanwhile.
+     */
+    private boolean work(long serviceMs, long admittedIn) {
+        long remaining = TimeUnit.MILLISECONDS.toNanos(serviceMs);
+        boolean slowed = false;
+        overloadLock.lock();
+        try {
+            while (remaining > 0) {
+                if (admittedIn != generation || closed) {
+                    return false;
+                }
+                double factor = 1 + (double) overflow() / workers;
+                slowed |= factor > 1;
+                long started = System.nanoTime();
+                try {
+                    overloadChanged.awaitNanos((long) Math.ceil(remaining * factor));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                remaining -= (long) ((System.nanoTime() - started) / factor);
+            }
+            return admittedIn == generation && !closed;
+        } finally {
+            overloadLock.unlock();
+            if (slowed) {
+                degraded.incrementAndGet();
             }
         }
+    }
+
+    private void endCollapseIfDue() {
+        if (collapsed && System.nanoTime() - collapseEndNanos >= 0) {
+            collapsed = false;
+            collapsedNanos += collapseEndNanos - collapseStartNanos;
+            overloadChanged.signalAll();
+        }
+    }
+
+    /** No answer at all until the collapse is over, then 503 + Retry-After (if the client still listens). */
+    private void hangThen503(HttpExchange exchange) throws IOException {
+        overloadLock.lock();
+        try {
+            endCollapseIfDue();
+            while (collapsed && !closed) {
+                overloadChanged.awaitNanos(collapseEndNanos - System.nanoTime());
+                endCollapseIfDue();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            overloadLock.unlock();
+        }
+        hung.incrementAndGet();
+        rejected.incrementAndGet();
+        respond(exchange, 503, "{\"error\":\"overloaded\"}", Map.of("Retry-After", "1"));
     }
 
     private record Reply(int status, String body, Map<String, String> headers, long stallMs) {
@@ -336,17 +609,14 @@ public final class CalcApiSimulator implements AutoCloseable {
         }
     }
 
-    private Reply serve(String shopId, String date) {
-        callsPerJob.computeIfAbsent(shopId + "|" + date, k -> new AtomicLong()).incrementAndGet();
-        SimulatorFaults f = faults;
-        long sleep =
-                latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
-        sleep += f.extraLatencyMs();
-        try {
-            Thread.sleep(Math.max(0, sleep));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** One call's service time: latency, jitter and the faults' extra latency. */
+    private long serviceMs(SimulatorFaults f) {
+        long ms = latencyMs + (jitterMs == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterMs, jitterMs + 1));
+        return Math.max(0, ms + f.extraLatencyMs());
+    }
+
+    /** The answer once the call's service time is spent. */
+    private Reply reply(String shopId, String date, SimulatorFaults f) {
         if (f.outage()) {
             injectedErrors.incrementAndGet();
             return new Reply(500, "{\"error\":\"internal\"}", Map.of());
@@ -417,6 +687,13 @@ public final class CalcApiSimulator implements AutoCloseable {
     @Override
     public void close() {
         closing.countDown();
+        overloadLock.lock();
+        try {
+            closed = true;
+            overloadChanged.signalAll();
+        } finally {
+            overloadLock.unlock();
+        }
         server.stop(0);
     }
 }
