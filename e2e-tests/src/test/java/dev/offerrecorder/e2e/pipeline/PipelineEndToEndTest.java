@@ -34,6 +34,7 @@ class PipelineEndToEndTest {
         LocalDate to = LocalDate.of(2024, 2, 1);
         var options = PipelineOptions.defaults(dir).withApi(8, 10, 2, 0.0);
         try (LocalPipeline pipeline = LocalPipeline.start(options)) {
+            assertEquals(CalcApiSimulator.Overload.DEGRADE, pipeline.api().overload(), "as unkind as production");
             var summary = pipeline.invokeFanout("{\"from\":\"" + from + "\",\"to\":\"" + to
                     + "\",\"shopRange\":{\"from\":" + firstShop + ",\"to\":" + lastShop + "},\"runId\":\"e2e\"}");
             long shops = lastShop - firstShop + 1;

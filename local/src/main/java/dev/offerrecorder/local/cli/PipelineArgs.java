@@ -1,11 +1,14 @@
 package dev.offerrecorder.local.cli;
 
 import dev.offerrecorder.local.pipeline.PipelineOptions;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
 /** The local pipeline's knobs that {@code demo} and {@code serve} share: the simulated API and the workers. */
 final class PipelineArgs {
@@ -28,6 +31,14 @@ final class PipelineArgs {
     double apiErrorRate;
 
     @Option(
+            names = "--api-overload",
+            defaultValue = "degrade",
+            converter = OverloadConverter.class,
+            description = "Past W + queue the simulator degrades (slows everyone, then stops answering for 3 s)"
+                    + " or answers fast-503 at once (default ${DEFAULT-VALUE}).")
+    CalcApiSimulator.Overload apiOverload;
+
+    @Option(
             names = "--worker-concurrency",
             defaultValue = "2",
             description = "Worker MaximumConcurrency (default ${DEFAULT-VALUE}).")
@@ -43,7 +54,20 @@ final class PipelineArgs {
 
     PipelineOptions options(Path dataDir) {
         return PipelineOptions.defaults(dataDir)
+                .withApiOverload(apiOverload)
                 .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
                 .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
+    }
+
+    /** {@code degrade} or {@code fast-503}, the names the CLI shows. */
+    static final class OverloadConverter implements ITypeConverter<CalcApiSimulator.Overload> {
+        @Override
+        public CalcApiSimulator.Overload convert(String value) {
+            return switch (value) {
+                case "degrade" -> CalcApiSimulator.Overload.DEGRADE;
+                case "fast-503" -> CalcApiSimulator.Overload.FAST_503;
+                default -> throw new TypeConversionException("expected degrade or fast-503, got '" + value + "'");
+            };
+        }
     }
 }

@@ -123,7 +123,11 @@ public final class LocalPipeline implements AutoCloseable {
     public static LocalPipeline start(PipelineOptions options, S3Routes routes) throws Exception {
         Files.createDirectories(options.dataDir());
         CalcApiSimulator api = new CalcApiSimulator(
-                options.apiWorkers(), options.apiQueueLimit(), options.apiLatencyMs(), options.apiJitterMs());
+                options.apiWorkers(),
+                options.apiQueueLimit(),
+                options.apiLatencyMs(),
+                options.apiJitterMs(),
+                options.apiOverload());
         api.setFaults(dev.offerrecorder.testkit.sim.SimulatorFaults.none().withErrorRate(options.apiErrorRate()));
         try {
             EmbeddedStack stack = EmbeddedStack.start(options.dataDir(), options.layout());

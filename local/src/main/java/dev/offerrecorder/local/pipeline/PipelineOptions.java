@@ -1,12 +1,14 @@
 package dev.offerrecorder.local.pipeline;
 
 import dev.offerrecorder.testkit.aws.StackLayout;
+import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * How a local pipeline is set up: the simulated API (W workers, latency, jitter, queue, error rate), the worker's
+ * How a local pipeline is set up: the simulated API (W workers, latency, jitter, queue, error rate, what it does
+ * past its queue: DEGRADE by default, as unkind as an overloaded production API), the worker's
  * event source (batch size, window, MaximumConcurrency), the stack (queues, function timeouts) and any extra worker
  * and fan-out environment.
  */
@@ -22,7 +24,8 @@ public record PipelineOptions(
         int workerConcurrency,
         StackLayout layout,
         Map<String, String> workerEnv,
-        Map<String, String> fanoutEnv) {
+        Map<String, String> fanoutEnv,
+        CalcApiSimulator.Overload apiOverload) {
 
     public static PipelineOptions defaults(Path dataDir) {
         return new PipelineOptions(
@@ -45,7 +48,8 @@ public record PipelineOptions(
                         "1000",
                         "WRITE_RESERVE_MS",
                         "2000"),
-                Map.of());
+                Map.of(),
+                CalcApiSimulator.Overload.DEGRADE);
     }
 
     /** Extra environment for the fan-out and slice functions (on top of the stack's). */
@@ -64,7 +68,8 @@ public record PipelineOptions(
                 workerConcurrency,
                 layout,
                 workerEnv,
-                Map.copyOf(merged));
+                Map.copyOf(merged),
+                apiOverload);
     }
 
     public PipelineOptions withApi(int workers, long latencyMs, long jitterMs, double errorRate) {
@@ -80,7 +85,8 @@ public record PipelineOptions(
                 workerConcurrency,
                 layout,
                 workerEnv,
-                fanoutEnv);
+                fanoutEnv,
+                apiOverload);
     }
 
     /** The worker's event source and timeout; the job queue's visibility follows from the timeout (6x). */
@@ -97,7 +103,8 @@ public record PipelineOptions(
                 concurrency,
                 layout.withWorkerTimeout(timeout),
                 workerEnv,
-                fanoutEnv);
+                fanoutEnv,
+                apiOverload);
     }
 
     public PipelineOptions withLayout(StackLayout newLayout) {
@@ -113,7 +120,8 @@ public record PipelineOptions(
                 workerConcurrency,
                 newLayout,
                 workerEnv,
-                fanoutEnv);
+                fanoutEnv,
+                apiOverload);
     }
 
     public PipelineOptions withWorkerEnv(Map<String, String> extra) {
@@ -131,6 +139,25 @@ public record PipelineOptions(
                 workerConcurrency,
                 layout,
                 Map.copyOf(merged),
-                fanoutEnv);
+                fanoutEnv,
+                apiOverload);
+    }
+
+    /** What the simulated API does past W + queue (see {@link CalcApiSimulator.Overload}). */
+    public PipelineOptions withApiOverload(CalcApiSimulator.Overload overload) {
+        return new PipelineOptions(
+                dataDir,
+                apiWorkers,
+                apiLatencyMs,
+                apiJitterMs,
+                apiQueueLimit,
+                apiErrorRate,
+                workerBatchSize,
+                workerBatchWindow,
+                workerConcurrency,
+                layout,
+                workerEnv,
+                fanoutEnv,
+                overload);
     }
 }
