@@ -354,6 +354,8 @@ public final class SoakCommand implements Callable<Integer> {
             faults.put("api 429", injected.throttled());
             faults.put("api garbage", injected.garbage());
             faults.put("api 503 overload", api.stats().rejected());
+            faults.put("api calls slowed by overload", api.overloadCounts().degraded());
+            faults.put("api collapses", api.overloadCounts().collapses());
             faults.put("s3 write refused", proxy.stats().rejectedCalls());
             faults.put("s3 write unconfirmed", proxy.stats().lostCalls());
             Map<Action, Long> applied = pipeline.runner().faultsApplied();
