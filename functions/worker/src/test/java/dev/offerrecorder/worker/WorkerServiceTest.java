@@ -156,7 +156,9 @@ class WorkerServiceTest {
             List<JsonNode> records = recorded("fleet");
             assertEquals(1200, records.size(), "every job recorded exactly once");
             assertEquals(1200, shops(records).size());
-            assertTrue(rejectedShare <= 0.01, "at most 1 % of calls rejected, was " + rejectedShare);
+            // The goal is 1 %; seen 0.6-0.7 % here. 2 % (issue #15's bar) leaves room for a loaded machine's jitter,
+            // and unpaced the same fleet has 12 % rejected.
+            assertTrue(rejectedShare <= 0.02, "at most 2 % of calls rejected, was " + rejectedShare);
             for (WorkerService service : services) {
                 assertEquals(0, service.gate().inFlight(), "no slot left held");
                 assertTrue(service.gate().pacer().isPresent(), "each container paces");
