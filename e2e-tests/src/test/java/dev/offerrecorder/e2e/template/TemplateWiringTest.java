@@ -14,6 +14,11 @@ class TemplateWiringTest {
     }
 
     @Test
+    void eachWorkerInstanceIsToldItsShareOfTheApi() {
+        assertNone("worker pacing", WiringChecks.workerPacing(TEMPLATE));
+    }
+
+    @Test
     void slicesGoToTheirOwnTypedHandlerWithPartialFailuresAndCappedConcurrency() {
         assertNone("slice event source", WiringChecks.sliceEventSource(TEMPLATE));
     }

@@ -33,6 +33,31 @@ final class WiringChecks {
 
     private WiringChecks() {}
 
+    /**
+     * Worker pacing: each instance's share of the API is API_CAPACITY_RPS / WORKER_MAX_CONCURRENCY, so both must
+     * come from the parameters the operator sets, and the instance count must be the very parameter that caps the
+     * event source (else the shares add up to more or less than the API's capacity).
+     */
+    static List<String> workerPacing(CfnTemplate t) {
+        List<String> v = new ArrayList<>();
+        Map<String, Object> env = t.environment("WorkerFunction");
+        if (!Cfn.isRef(env.get("API_CAPACITY_RPS"), "ApiCapacityRps")) {
+            v.add("WorkerFunction needs API_CAPACITY_RPS: !Ref ApiCapacityRps, got " + env.get("API_CAPACITY_RPS"));
+        }
+        if (!Cfn.isRef(env.get("WORKER_MAX_CONCURRENCY"), "WorkerMaximumConcurrency")) {
+            v.add("WorkerFunction needs WORKER_MAX_CONCURRENCY: !Ref WorkerMaximumConcurrency, got "
+                    + env.get("WORKER_MAX_CONCURRENCY"));
+        }
+        for (Map<String, Object> e : t.events("WorkerFunction", "SQS").values()) {
+            Object max = Cfn.map(e.get("ScalingConfig")).get("MaximumConcurrency");
+            if (!Objects.equals(max, env.get("WORKER_MAX_CONCURRENCY"))) {
+                v.add("WorkerFunction's WORKER_MAX_CONCURRENCY (" + env.get("WORKER_MAX_CONCURRENCY")
+                        + ") must be what caps its SQS event source (" + max + ")");
+            }
+        }
+        return v;
+    }
+
     /** Worker: fed by the job queue with partial batch failures, a capped poller count and a batch size parameter. */
     static List<String> workerEventSource(CfnTemplate t) {
         List<String> v = new ArrayList<>();

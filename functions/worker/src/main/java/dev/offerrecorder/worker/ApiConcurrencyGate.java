@@ -6,6 +6,7 @@ import com.netflix.concurrency.limits.limit.AIMDLimit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -25,6 +26,10 @@ import java.util.function.Consumer;
  * <p>The library's limiter is non-blocking; waiting for a slot is done here with a lock and condition, which
  * virtual threads park on without pinning a carrier thread. The gate lives as long as the container, so what
  * it learned about the API carries over from one invocation to the next.
+ *
+ * <p>With an {@link ApiPacer} (when {@code API_CAPACITY_RPS} is set) a call first waits for its start at the
+ * container's share of the API's rate, then for a slot: paced before the slot, so the wait for a start never
+ * counts in the round trip the limit sees. The pacer hears of every answer and drop through the permit.
  */
 public final class ApiConcurrencyGate {
     /** Multiplicative decrease on a dropped call, as in TCP's and AIMD's back-off. */
@@ -35,6 +40,7 @@ public final class ApiConcurrencyGate {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Optional<ApiPacer> pacer;
 
     /**
      * The limit algorithms this gate can run, all from Netflix concurrency-limits. Not Gradient2: it ignores
@@ -46,6 +52,11 @@ public final class ApiConcurrencyGate {
     }
 
     public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm) {
+        this(initialLimit, ceiling, algorithm, Optional.empty());
+    }
+
+    public ApiConcurrencyGate(int initialLimit, int ceiling, Algorithm algorithm, Optional<ApiPacer> pacer) {
+        this.pacer = pacer;
         this.limit = new RejectionRttGuard(
                 switch (algorithm) {
                     case VEGAS -> vegas(initialLimit, ceiling);
@@ -82,13 +93,24 @@ public final class ApiConcurrencyGate {
                 .build();
     }
 
-    /** Waits for a slot until {@code deadlineNanos} (System.nanoTime based); empty when the deadline passed. */
+    /**
+     * Waits for the pacer's next start (if pacing) and then for a slot, until {@code deadlineNanos}
+     * (System.nanoTime based); empty when the deadline passed.
+     */
     public Optional<Permit> acquire(long deadlineNanos) throws InterruptedException {
+        long paced = 0;
+        if (pacer.isPresent()) {
+            OptionalLong start = pacer.get().acquire(deadlineNanos);
+            if (start.isEmpty()) {
+                return Optional.empty();
+            }
+            paced = start.getAsLong();
+        }
         while (true) {
             Optional<Limiter.Listener> listener = limiter.acquire(null);
             if (listener.isPresent()) {
                 inFlight.incrementAndGet();
-                return Optional.of(new Permit(listener.get()));
+                return Optional.of(new Permit(listener.get(), paced));
             }
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
@@ -102,6 +124,11 @@ public final class ApiConcurrencyGate {
                 lock.unlock();
             }
         }
+    }
+
+    /** The container's pacer, when it paces its calls. */
+    public Optional<ApiPacer> pacer() {
+        return pacer;
     }
 
     public int currentLimit() {
@@ -183,14 +210,18 @@ public final class ApiConcurrencyGate {
         private final java.util.concurrent.atomic.AtomicBoolean released =
                 new java.util.concurrent.atomic.AtomicBoolean();
 
-        private Permit(Limiter.Listener listener) {
+        private final long pacedStartNanos;
+
+        private Permit(Limiter.Listener listener, long pacedStartNanos) {
             this.listener = listener;
+            this.pacedStartNanos = pacedStartNanos;
         }
 
         /** The call got an answer in normal time: its latency is a sample for the limit. */
         public void success() {
             if (released.compareAndSet(false, true)) {
                 listener.onSuccess();
+                pacer.ifPresent(p -> p.answered(pacedStartNanos));
                 signal();
             }
         }
@@ -199,6 +230,7 @@ public final class ApiConcurrencyGate {
         public void dropped() {
             if (released.compareAndSet(false, true)) {
                 listener.onDropped();
+                pacer.ifPresent(p -> p.dropped(pacedStartNanos));
                 signal();
             }
         }

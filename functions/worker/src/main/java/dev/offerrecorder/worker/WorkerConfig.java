@@ -6,6 +6,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.stream.Stream;
 
 /**
@@ -13,6 +14,8 @@ import java.util.stream.Stream;
  *
  * @param jobQueueUrl where failed jobs are handed back with {@code retryDelay} (see {@link RetryScheduler}); without
  *     it they wait out the queue's visibility timeout
+ * @param apiShareRps this container's share of the API, {@code API_CAPACITY_RPS / WORKER_MAX_CONCURRENCY} requests
+ *     per second (both or neither must be set); empty: calls are not paced, only the adaptive limit bounds them
  */
 public record WorkerConfig(
         String apiUrlTemplate,
@@ -28,7 +31,8 @@ public record WorkerConfig(
         Optional<String> tokenSecret,
         Optional<String> tokenParameter,
         Optional<String> jobQueueUrl,
-        Duration retryDelay) {
+        Duration retryDelay,
+        OptionalDouble apiShareRps) {
 
     /**
      * The raw-log write's whole budget, retries included: nine tenths of the write reserve, so a hung S3 call
@@ -69,6 +73,39 @@ public record WorkerConfig(
                 || h.matches("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
     }
 
+    /**
+     * {@code API_CAPACITY_RPS / WORKER_MAX_CONCURRENCY}: the requests per second the operator says the API takes,
+     * split evenly over the containers the event source may run at once. One without the other is refused: a
+     * share computed from a guess would either overload the API or waste it.
+     */
+    static OptionalDouble share(Env env) {
+        Optional<String> capacity = env.optional("API_CAPACITY_RPS");
+        Optional<String> containers = env.optional("WORKER_MAX_CONCURRENCY");
+        if (capacity.isEmpty() && containers.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        if (capacity.isEmpty() || containers.isEmpty()) {
+            String missing = capacity.isEmpty() ? "API_CAPACITY_RPS" : "WORKER_MAX_CONCURRENCY";
+            String set = capacity.isEmpty() ? "WORKER_MAX_CONCURRENCY" : "API_CAPACITY_RPS";
+            throw new ConfigException(
+                    missing,
+                    "must be set together with " + set + " (each container paces its calls at API_CAPACITY_RPS / "
+                            + "WORKER_MAX_CONCURRENCY), or neither for no pacing");
+        }
+        double rps;
+        try {
+            rps = Double.parseDouble(capacity.get());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(
+                    "API_CAPACITY_RPS", "must be a number of requests/s, got '" + capacity.get() + "'");
+        }
+        if (!(rps > 0) || rps > 1_000_000) {
+            throw new ConfigException("API_CAPACITY_RPS", "must be above 0 and at most 1000000, got " + capacity.get());
+        }
+        int n = env.getInt("WORKER_MAX_CONCURRENCY", 1, 1, 1000);
+        return OptionalDouble.of(rps / n);
+    }
+
     public static WorkerConfig from(Env env) {
         String template = env.require("CALC_API_URL_TEMPLATE");
         if (!template.contains("{shopId}") || !template.contains("{date}")) {
@@ -102,6 +139,7 @@ public record WorkerConfig(
                 env.optional("CALC_API_TOKEN_SECRET"),
                 env.optional("CALC_API_TOKEN_PARAMETER"),
                 env.optional("JOB_QUEUE_URL"),
-                Duration.ofSeconds(env.getInt("RETRY_DELAY_SECONDS", 30, 0, RetryScheduler.MAX_DELAY_SECONDS)));
+                Duration.ofSeconds(env.getInt("RETRY_DELAY_SECONDS", 30, 0, RetryScheduler.MAX_DELAY_SECONDS)),
+                share(env));
     }
 }

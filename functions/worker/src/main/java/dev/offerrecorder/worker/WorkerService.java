@@ -91,7 +91,12 @@ public final class WorkerService {
             ApiCredential credential,
             JsonLog log,
             Tracing tracing) {
-        var gate = new ApiConcurrencyGate(config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm());
+        // One pacer and one gate per container: what they learn about the API carries over from batch to batch.
+        var pacer = config.apiShareRps().isPresent()
+                ? java.util.Optional.of(new ApiPacer(config.apiShareRps().getAsDouble()))
+                : java.util.Optional.<ApiPacer>empty();
+        var gate = new ApiConcurrencyGate(
+                config.initialLimit(), config.concurrencyCeiling(), config.limitAlgorithm(), pacer);
         var api = new CalcApiClient(
                 CalcApiClient.newHttpClient(),
                 config.apiUrlTemplate(),

@@ -49,4 +49,42 @@ class WorkerConfigTest {
         }
         assertDoesNotThrow(() -> WorkerConfig.from(env("http://api.example.com/{shopId}/{date}", null)));
     }
+
+    @Test
+    void eachContainerGetsItsShareOfTheApisCapacity() {
+        Env base = env("https://api.example.com/{shopId}/{date}", null);
+        assertTrue(WorkerConfig.from(base).apiShareRps().isEmpty(), "without API_CAPACITY_RPS no pacing");
+        var config = WorkerConfig.from(base.with("API_CAPACITY_RPS", "40").with("WORKER_MAX_CONCURRENCY", "10"));
+        assertEquals(4.0, config.apiShareRps().orElseThrow(), 1e-9);
+        assertEquals(
+                2.5,
+                WorkerConfig.from(base.with("API_CAPACITY_RPS", "12.5").with("WORKER_MAX_CONCURRENCY", "5"))
+                        .apiShareRps()
+                        .orElseThrow(),
+                1e-9);
+    }
+
+    @Test
+    void capacityAndContainersComeTogetherOrNotAtAll() {
+        Env base = env("https://api.example.com/{shopId}/{date}", null);
+        var onlyCapacity =
+                assertThrows(ConfigException.class, () -> WorkerConfig.from(base.with("API_CAPACITY_RPS", "40")));
+        assertEquals("WORKER_MAX_CONCURRENCY", onlyCapacity.variable());
+        assertTrue(onlyCapacity.getMessage().contains("API_CAPACITY_RPS"), onlyCapacity.getMessage());
+        var onlyContainers =
+                assertThrows(ConfigException.class, () -> WorkerConfig.from(base.with("WORKER_MAX_CONCURRENCY", "10")));
+        assertEquals("API_CAPACITY_RPS", onlyContainers.variable());
+        assertTrue(onlyContainers.getMessage().contains("WORKER_MAX_CONCURRENCY"), onlyContainers.getMessage());
+        for (String bad : new String[] {"0", "-3", "fast", "NaN"}) {
+            var e = assertThrows(
+                    ConfigException.class,
+                    () -> WorkerConfig.from(base.with("API_CAPACITY_RPS", bad).with("WORKER_MAX_CONCURRENCY", "10")),
+                    bad);
+            assertEquals("API_CAPACITY_RPS", e.variable());
+        }
+        var zero = assertThrows(
+                ConfigException.class,
+                () -> WorkerConfig.from(base.with("API_CAPACITY_RPS", "40").with("WORKER_MAX_CONCURRENCY", "0")));
+        assertEquals("WORKER_MAX_CONCURRENCY", zero.variable());
+    }
 }

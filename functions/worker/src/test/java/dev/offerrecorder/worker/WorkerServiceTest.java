@@ -111,6 +111,62 @@ class WorkerServiceTest {
     }
 
     @Test
+    void aFleetPacedAtItsSharesHoldsTheApiWithoutRejections() throws Exception {
+        // Three containers (as Lambda runs them: each its own service, pacer and gate) share one API, each told
+        // the API's capacity W / L and that three containers may run at once, and work batches of 200 together.
+        int w = 8;
+        int containers = 3;
+        try (var api = new CalcApiSimulator(w, w / 2, 40, 4)) {
+            Map<String, String> fleet = Map.of(
+                    "API_CAPACITY_RPS",
+                    Double.toString(api.ceilingPerSecond()),
+                    "WORKER_MAX_CONCURRENCY",
+                    Integer.toString(containers),
+                    "API_CONCURRENCY_CEILING",
+                    "64");
+            List<WorkerService> services = new ArrayList<>();
+            for (int c = 0; c < containers; c++) {
+                services.add(service(api, fleet, quietLog()));
+            }
+            List<BatchResult> results = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (var executor = java.util.concurrent.Executors.newFixedThreadPool(containers)) {
+                List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+                for (int c = 0; c < containers; c++) {
+                    WorkerService service = services.get(c);
+                    int first = c * 400 + 1;
+                    running.add(executor.submit(() -> {
+                        for (int batch = 0; batch < 2; batch++) {
+                            results.add(service.process(
+                                    messages("fleet", first + batch * 200, 200, LocalDate.of(2024, 5, 4)),
+                                    () -> 600_000));
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : running) {
+                    f.get();
+                }
+            }
+            var stats = api.stats();
+            double rejectedShare = (double) stats.rejected() / stats.requests();
+            System.out.printf(
+                    "fleet: W=%d containers=%d requests=%d rejected=%d (%.4f) peak=%d%n",
+                    w, containers, stats.requests(), stats.rejected(), rejectedShare, stats.peakConcurrency());
+            assertTrue(results.stream().allMatch(r -> r.failedMessageIds().isEmpty()), "every job recorded");
+            List<JsonNode> records = recorded("fleet");
+            assertEquals(1200, records.size(), "every job recorded exactly once");
+            assertEquals(1200, shops(records).size());
+            // The goal is 1 %; seen 0.6-0.7 % here. 2 % (issue #15's bar) leaves room for a loaded machine's jitter,
+            // and unpaced the same fleet has 12 % rejected.
+            assertTrue(rejectedShare <= 0.02, "at most 2 % of calls rejected, was " + rejectedShare);
+            for (WorkerService service : services) {
+                assertEquals(0, service.gate().inFlight(), "no slot left held");
+                assertTrue(service.gate().pacer().isPresent(), "each container paces");
+            }
+        }
+    }
+
+    @Test
     void injectedErrorsCostRetriesNotJobs() throws Exception {
         try (var api = new CalcApiSimulator(8, 32, 5, 1)) {
             api.setFaults(SimulatorFaults.none().withErrorRate(0.3).withThrottleRate(0.1));

@@ -4,6 +4,7 @@ import dev.offerrecorder.local.pipeline.PipelineOptions;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,7 +45,16 @@ final class PipelineArgs {
             description = "Worker MaximumConcurrency (default ${DEFAULT-VALUE}).")
     int workerConcurrency;
 
+    @Option(
+            names = "--api-capacity-rps",
+            description = "Requests/s the workers are told the API takes (API_CAPACITY_RPS; each worker container"
+                    + " paces at it / --worker-concurrency). Default: the simulator's ceiling W / L; 0: no pacing.")
+    Double apiCapacityRps;
+
     void validate(CommandSpec spec) {
+        if (apiCapacityRps != null && (!(apiCapacityRps >= 0) || apiCapacityRps > 1_000_000)) {
+            throw new ParameterException(spec.commandLine(), "--api-capacity-rps must be between 0 and 1000000");
+        }
         if (apiWorkers < 1 || apiLatencyMs < 0 || apiErrorRate < 0 || apiErrorRate >= 1 || workerConcurrency < 1) {
             throw new ParameterException(
                     spec.commandLine(),
@@ -53,10 +63,14 @@ final class PipelineArgs {
     }
 
     PipelineOptions options(Path dataDir) {
-        return PipelineOptions.defaults(dataDir)
+        PipelineOptions options = PipelineOptions.defaults(dataDir)
                 .withApiOverload(apiOverload)
                 .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
                 .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
+        if (apiCapacityRps == null) {
+            return options; // the pipeline tells the workers the simulator's ceiling
+        }
+        return options.withWorkerEnv(Map.of("API_CAPACITY_RPS", apiCapacityRps == 0 ? "" : apiCapacityRps.toString()));
     }
 
     /** {@code degrade} or {@code fast-503}, the names the CLI shows. */

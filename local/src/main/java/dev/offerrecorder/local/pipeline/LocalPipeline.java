@@ -58,7 +58,7 @@ public final class LocalPipeline implements AutoCloseable {
         this.runner = new LambdaRunner(stack.sqs(), "us-east-1");
         Env fanoutEnv = stack.fanoutEnv().with(options.fanoutEnv());
         this.fanout = new FanoutHandler(fanoutEnv);
-        Env workerEnv = stack.workerEnv(api.urlTemplate()).with(options.workerEnv());
+        Env workerEnv = workerEnv(stack, api, options);
         URI s3 = stack.aws().s3Endpoint();
         Env finalWorkerEnv = routed(workerEnv, s3, routes.worker());
         Path work = Files.createDirectories(options.dataDir().resolve("work"));
@@ -98,6 +98,24 @@ public final class LocalPipeline implements AutoCloseable {
         this.notifications = new S3NotificationBridge(
                 stack.s3(), stack.sqs(), layout.rawBucket(), RawLogKeys.PREFIX, stack.url(layout.transformQueue()));
         runner.startLoop("s3-notifications", notifications, Duration.ofMillis(250));
+    }
+
+    /**
+     * The worker's environment as the template would give it: each container told the API's capacity (the
+     * simulator's ceiling W / L, unless the options' worker environment says otherwise) and how many containers may
+     * run (the event source's MaximumConcurrency). A blank {@code API_CAPACITY_RPS} turns pacing off.
+     */
+    static Env workerEnv(EmbeddedStack stack, CalcApiSimulator api, PipelineOptions options) {
+        String capacity = options.workerEnv().get("API_CAPACITY_RPS");
+        boolean unpaced = (capacity != null && capacity.isBlank()) || Double.isInfinite(api.ceilingPerSecond());
+        if (unpaced) {
+            return stack.workerEnv(api.urlTemplate())
+                    .with(options.workerEnv())
+                    .with("API_CAPACITY_RPS", "")
+                    .with("WORKER_MAX_CONCURRENCY", "");
+        }
+        return stack.workerEnv(api.urlTemplate(), api.ceilingPerSecond(), options.workerConcurrency())
+                .with(options.workerEnv());
     }
 
     /** An environment whose S3 endpoint is {@code route.apply(s3)} when the route changes it. */

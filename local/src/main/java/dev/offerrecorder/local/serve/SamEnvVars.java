@@ -59,6 +59,9 @@ public record SamEnvVars(String sqsEndpoint, String s3Endpoint, String queueBase
                         "CALC_API_TOKEN_SECRET", "",
                         "CALC_API_TOKEN_PARAMETER", "",
                         "API_CONCURRENCY_CEILING", "64",
+                        // The template's defaults: ApiCapacityRps and WorkerMaximumConcurrency (a 5 rps share each).
+                        "API_CAPACITY_RPS", "50",
+                        "WORKER_MAX_CONCURRENCY", "10",
                         "API_CALL_TIMEOUT_MS", "10000",
                         "JOB_QUEUE_URL", queue(layout.jobQueue()),
                         "RETRY_DELAY_SECONDS", "30"));

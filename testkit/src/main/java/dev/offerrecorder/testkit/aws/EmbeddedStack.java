@@ -147,6 +147,18 @@ public final class EmbeddedStack implements AutoCloseable {
                 .with("TIME_ZONE", "Asia/Tokyo");
     }
 
+    /**
+     * The worker's environment as the template sets it, with its share of the API: {@code API_CAPACITY_RPS} (what
+     * the operator says the API takes; here usually the simulator's ceiling W / L) and {@code
+     * WORKER_MAX_CONCURRENCY} (the event source's MaximumConcurrency), so each container paces at their quotient.
+     */
+    public Env workerEnv(String apiUrlTemplate, double apiCapacityRps, int maxConcurrency) {
+        return workerEnv(apiUrlTemplate)
+                .with("API_CAPACITY_RPS", Double.toString(apiCapacityRps))
+                .with("WORKER_MAX_CONCURRENCY", Integer.toString(maxConcurrency));
+    }
+
+    /** The worker's environment without pacing: only the adaptive limit bounds its calls (tests of one container). */
     public Env workerEnv(String apiUrlTemplate) {
         // A failed job comes back after 1, 2, 4... s: the template's 30 s base on the local time scale.
         return baseEnv()

@@ -1,0 +1,153 @@
+package dev.offerrecorder.worker;
+
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Spaces one container's API call starts at its share of the API's capacity ({@code API_CAPACITY_RPS /
+ * WORKER_MAX_CONCURRENCY}), one start every {@code 1 / rate} seconds, never in bursts: each start is allowed
+ * {@code interval} after the previous one (a next-allowed-start-time pacer, as GCRA with no burst allowance). A
+ * start that comes late by at most {@value #CARRY} of an interval (a sleep that overshot) keeps the schedule;
+ * later than that (an idle container) it starts a new one, so no credit piles up.
+ *
+ * <p>The rate adapts below the share: a dropped call (429, 503, timeout) multiplies it by {@value #DECREASE} once
+ * per congestion episode (drops and answers of calls that started before the last decrease are the same news and
+ * are ignored, as the gate's {@code RejectionRttGuard} does for the limit), down to {@value #FLOOR} of the share;
+ * each later answer adds {@value #STEP} of the share back, up to the share.
+ *
+ * <p>Waiters take turns on a fair lock; the one whose turn it is sleeps until its start, re-checking the rate
+ * after each sleep, so a decrease applies to the very next start. Nothing is reserved ahead: a waiter whose
+ * deadline comes before the next allowed start gives up at once and leaves the schedule as it was. Virtual
+ * threads park on the lock and the sleep without pinning. Not Resilience4j's rate limiter (its refresh period is
+ * fixed at build time and it hands out permits per period, a burst at each period's start) nor Guava's (3 MB).
+ */
+public final class ApiPacer {
+    static final double DECREASE = 0.9;
+    static final double FLOOR = 0.05;
+    static final double STEP = 0.01;
+    static final double CARRY = 0.25;
+
+    /** Time and sleep, so tests can run the pacer on a fake clock. */
+    interface Ticker {
+        long nanoTime();
+
+        void sleep(long nanos) throws InterruptedException;
+
+        Ticker SYSTEM = new Ticker() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void sleep(long nanos) throws InterruptedException {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            }
+        };
+    }
+
+    private final double shareRps;
+    private final Ticker ticker;
+    private final ReentrantLock turn = new ReentrantLock(true);
+    private final Object state = new Object();
+    // Guarded by state.
+    private double rateRps;
+    private boolean started;
+    /** The last start on the schedule (may be a little before the real start, see CARRY). */
+    private long lastStartNanos;
+
+    private boolean decreased;
+    /** Calls started before this belong to the last congestion episode. */
+    private long episodeEndNanos;
+
+    public ApiPacer(double shareRps) {
+        this(shareRps, Ticker.SYSTEM);
+    }
+
+    ApiPacer(double shareRps, Ticker ticker) {
+        if (!(shareRps > 0) || Double.isInfinite(shareRps)) {
+            throw new IllegalArgumentException("share must be a positive rate, got " + shareRps);
+        }
+        this.shareRps = shareRps;
+        this.rateRps = shareRps;
+        this.ticker = ticker;
+    }
+
+    /**
+     * Waits for this container's next start until {@code deadlineNanos} ({@link System#nanoTime()} based).
+     *
+     * @return the start time, to hand back with {@link #answered} or {@link #dropped}; empty when the deadline
+     *     comes first (nothing is taken from the schedule then)
+     */
+    public OptionalLong acquire(long deadlineNanos) throws InterruptedException {
+        long wait = deadlineNanos - ticker.nanoTime();
+        if (wait <= 0 || !turn.tryLock(wait, TimeUnit.NANOSECONDS)) {
+            return OptionalLong.empty();
+        }
+        try {
+            while (true) {
+                long now = ticker.nanoTime();
+                long next;
+                synchronized (state) {
+                    if (!started) {
+                        started = true;
+                        lastStartNanos = now;
+                        return OptionalLong.of(now);
+                    }
+                    long interval = intervalNanos();
+                    next = lastStartNanos + interval;
+                    if (now - next >= 0) {
+                        // Late by a little: keep the schedule (a sleep overshoots); by more: begin a new one.
+                        lastStartNanos = now - next <= (long) (CARRY * interval) ? next : now;
+                        return OptionalLong.of(now);
+                    }
+                }
+                if (next - deadlineNanos > 0) {
+                    return OptionalLong.empty();
+                }
+                ticker.sleep(next - now);
+            }
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /** A call started at {@code startNanos} got an answer: the rate climbs back towards the share. */
+    public void answered(long startNanos) {
+        synchronized (state) {
+            if (decreased && startNanos - episodeEndNanos <= 0) {
+                return;
+            }
+            rateRps = Math.min(shareRps, rateRps + STEP * shareRps);
+        }
+    }
+
+    /** A call started at {@code startNanos} was dropped (429, 503, timeout): slow down, once per episode. */
+    public void dropped(long startNanos) {
+        synchronized (state) {
+            if (decreased && startNanos - episodeEndNanos <= 0) {
+                return;
+            }
+            rateRps = Math.max(FLOOR * shareRps, rateRps * DECREASE);
+            decreased = true;
+            episodeEndNanos = ticker.nanoTime();
+        }
+    }
+
+    /** The container's share of the API, requests per second. */
+    public double shareRps() {
+        return shareRps;
+    }
+
+    /** The rate it paces at now, at most the share. */
+    public double rateRps() {
+        synchronized (state) {
+            return rateRps;
+        }
+    }
+
+    private long intervalNanos() {
+        return (long) (1e9 / rateRps);
+    }
+}

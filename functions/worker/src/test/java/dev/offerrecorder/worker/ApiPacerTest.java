@@ -1,0 +1,159 @@
+package dev.offerrecorder.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** The pacer on a fake clock: sleeping advances it, so every figure here is exact and nothing depends on timing. */
+class ApiPacerTest {
+    private static final long MS = 1_000_000L;
+    private static final long FAR = Long.MAX_VALUE / 4;
+
+    /** A clock that only moves when the pacer sleeps (or the test advances it); safe across threads. */
+    static final class FakeTicker implements ApiPacer.Ticker {
+        long now = 1_000 * MS;
+        final List<Long> sleeps = new ArrayList<>();
+
+        @Override
+        public synchronized long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public synchronized void sleep(long nanos) {
+            sleeps.add(nanos);
+            now += nanos;
+        }
+    }
+
+    private static long start(ApiPacer pacer) throws InterruptedException {
+        return pacer.acquire(FAR).orElseThrow();
+    }
+
+    @Test
+    void startsAreSpacedAtTheShareWithoutABurst() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(4.0, clock); // 4 requests/s: one start every 250 ms
+        long first = start(pacer);
+        List<Long> gaps = new ArrayList<>();
+        long previous = first;
+        for (int i = 0; i < 8; i++) {
+            long s = start(pacer);
+            gaps.add(s - previous);
+            previous = s;
+        }
+        assertEquals(List.of(250 * MS, 250 * MS, 250 * MS, 250 * MS, 250 * MS, 250 * MS, 250 * MS, 250 * MS), gaps);
+        assertEquals(first + 8 * 250 * MS, clock.now, "eight intervals for nine starts: none came early");
+    }
+
+    @Test
+    void anIdleContainerStartsAtOnceButBanksNoCredit() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(4.0, clock);
+        start(pacer);
+        clock.now += 10_000 * MS; // ten seconds between batches
+        long a = start(pacer);
+        long b = start(pacer);
+        assertEquals(clock.now - 250 * MS, a, "the first start after a pause is not delayed");
+        assertEquals(250 * MS, b - a, "and the second waits its interval: no burst from the idle time");
+    }
+
+    @Test
+    void aSlightlyLateStartKeepsTheSchedule() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(4.0, clock);
+        long a = start(pacer);
+        clock.now = a + 260 * MS; // 10 ms late, as a sleep may overshoot
+        long b = start(pacer);
+        long c = start(pacer);
+        assertEquals(a + 500 * MS, c, "the lateness is made up, so the rate holds");
+        assertEquals(240 * MS, c - b);
+    }
+
+    @Test
+    void aDropSlowsTheRateOncePerEpisodeAndAnswersBringItBack() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(10.0, clock);
+        long[] inFlight = new long[5];
+        for (int i = 0; i < inFlight.length; i++) {
+            inFlight[i] = start(pacer);
+        }
+        // All five were sent at the old rate; their drops are one piece of news.
+        for (long s : inFlight) {
+            pacer.dropped(s);
+        }
+        assertEquals(9.0, pacer.rateRps(), 1e-9);
+        // Nor do their late answers grow the rate straight back.
+        pacer.answered(inFlight[0]);
+        assertEquals(9.0, pacer.rateRps(), 1e-9);
+        long a = start(pacer);
+        long b = start(pacer);
+        assertEquals((long) (1e9 / 9.0), b - a, "the next start already follows the lower rate");
+        // A drop of a call sent after the decrease is a new episode.
+        pacer.dropped(b);
+        assertEquals(8.1, pacer.rateRps(), 1e-9);
+        // Each answer of a later call adds 1 % of the share, up to the share and no further.
+        for (int i = 0; i < 30; i++) {
+            pacer.answered(start(pacer));
+        }
+        assertEquals(10.0, pacer.rateRps(), 1e-9);
+    }
+
+    @Test
+    void theRateNeverFallsBelowItsFloor() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, clock);
+        for (int i = 0; i < 200; i++) {
+            pacer.dropped(start(pacer));
+        }
+        assertEquals(20.0 * ApiPacer.FLOOR, pacer.rateRps(), 1e-9);
+    }
+
+    @Test
+    void aDeadlineBeforeTheNextStartGivesUpAtOnceAndTakesNothing() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(2.0, clock); // 500 ms apart
+        long a = start(pacer);
+        OptionalLong refused = pacer.acquire(clock.now + 100 * MS);
+        assertTrue(refused.isEmpty(), "the next start is 500 ms away, the deadline 100 ms");
+        assertEquals(List.of(), clock.sleeps, "it did not sleep towards a start it could not take");
+        assertTrue(pacer.acquire(clock.now).isEmpty(), "a deadline already here");
+        // The turn was given back and the schedule is untouched: the next caller starts on time.
+        assertEquals(a + 500 * MS, start(pacer));
+    }
+
+    @Test
+    void waitersOnRealThreadsAllGetTheirTurnAndNoneIsLeftHolding() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(100.0, clock);
+        List<Long> starts = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 50; i++) {
+                executor.submit(() -> {
+                    starts.add(start(pacer));
+                    return null;
+                });
+            }
+        }
+        assertEquals(50, starts.size());
+        List<Long> sorted = new ArrayList<>(starts);
+        sorted.sort(null);
+        for (int i = 1; i < sorted.size(); i++) {
+            assertTrue(sorted.get(i) - sorted.get(i - 1) >= 10 * MS, "starts 10 ms apart at least: " + sorted);
+        }
+        // The lock is free: one more start comes without waiting on another thread.
+        assertTrue(pacer.acquire(clock.nanoTime() + 11 * MS).isPresent());
+    }
+
+    @Test
+    void aShareMustBeAPositiveRate() {
+        assertThrows(IllegalArgumentException.class, () -> new ApiPacer(0));
+        assertThrows(IllegalArgumentException.class, () -> new ApiPacer(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> new ApiPacer(Double.POSITIVE_INFINITY));
+    }
+}
