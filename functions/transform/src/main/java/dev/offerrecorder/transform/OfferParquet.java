@@ -28,6 +28,9 @@ public final class OfferParquet {
     /** ZSTD: smaller than Snappy at similar decode speed; Athena, BigQuery and DuckDB all read it. */
     public static final CompressionCodecName CODEC = CompressionCodecName.ZSTD;
 
+    /** Built once: the write model is a description of the columns, shared by every writer. */
+    private static final WriteRecordModelType<OfferRow> MODEL = model();
+
     private static WriteRecordModelType<OfferRow> model() {
         WriteRecordModelType<OfferRow> model = FieldTypes.writeRecordModel(OfferRow.class);
         for (int i = 0; i < OfferColumns.TABLE.size(); i++) {
@@ -44,7 +47,7 @@ public final class OfferParquet {
      */
     public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes) throws IOException {
         return new CarpetWriter.Builder<>(out, OfferRow.class)
-                .withWriteRecordModel(model())
+                .withWriteRecordModel(MODEL)
                 .withDefaultTimeUnit(TimeUnit.MICROS)
                 .withCompressionCodec(CODEC)
                 .withRowGroupSize(rowGroupBytes)
