@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,19 +28,41 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Transform throughput: gzip JSON Lines to typed ZSTD Parquet, on local disk (S3 left out), for a few input
- * sizes, next to the same conversion done by DuckDB's {@code COPY (SELECT ... FROM read_json(...)) TO ...}
- * in the same run. Both run on one thread: the transform is single-threaded by design (one raw object per
- * invocation) and DuckDB is held to {@code SET threads = 1}. The per-core figure is records per CPU-second of
- * the process (JIT and GC included for Java; DuckDB's native thread for DuckDB), which other load on the
- * machine disturbs far less than wall time.
+ * Transform throughput: gzip JSON Lines to typed ZSTD Parquet, on local disk (S3 left out), at the sizes the
+ * transform really sees, next to the same conversion done by DuckDB's {@code COPY (SELECT ... FROM read_json(...))
+ * TO ...} in the same run. Cases: one raw object of 200, 1,000 and 10,000 records (one worker batch each; Java
+ * writes it to its own file with a fresh {@code ParquetPartitionWriter} and {@code QuarantineFile}, DuckDB runs one
+ * COPY of it to one file); a batch of 100 objects of 200 records into one file (what one transform invocation
+ * does: Java converts them one after another into one writer, each with its own quarantine; DuckDB runs one COPY
+ * reading the 100 files as a list, {@code filename} as source_object); and single inputs of 100,000 and 500,000
+ * records. Both run on one thread: the transform is single-threaded by design and DuckDB is held to {@code SET
+ * threads = 1}. The per-core figure is records per CPU-second of the process (JIT and GC included for Java;
+ * DuckDB's native thread for DuckDB), which other load on the machine disturbs far less than wall time. A case
+ * shorter than {@link #MIN_CPU_SECONDS} of CPU is repeated within one measurement until it reaches it, so small
+ * objects are not measured at the clock's resolution.
  */
 public final class TransformBench implements Benchmark {
-    private static final int[] SIZES = {10_000, 100_000, 500_000};
+    /** {@code objects} raw objects of {@code records} each, converted into one file ({@code batch}) or one each. */
+    record Case(String name, int objects, int records, boolean batch) {
+        long total() {
+            return (long) objects * records;
+        }
+    }
+
+    static final List<Case> CASES = List.of(
+            new Case("one object", 1, 200, false),
+            new Case("one object", 1, 1_000, false),
+            new Case("one object", 1, 10_000, false),
+            new Case("batch of 100 objects, one file", 100, 200, true),
+            new Case("one input", 1, 100_000, false),
+            new Case("one input", 1, 500_000, false));
+
+    private static final double MIN_CPU_SECONDS = 1.0;
     private static final int WARM_UP_RECORDS = 100_000;
     private static final LocalDate DATE = LocalDate.of(2024, 1, 1);
     private static final String RESPONSE_TYPES = "{\"offer_amount\":\"BIGINT\",\"currency\":\"VARCHAR\","
@@ -54,8 +78,12 @@ public final class TransformBench implements Benchmark {
 
     private final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    /** One measured run: wall and process CPU seconds, rows written, output bytes. */
-    record Run(double wallSeconds, double cpuSeconds, long rows, long outputBytes) {}
+    /**
+     * One measurement of {@code reps} conversions: wall and process CPU seconds per conversion, rows and output
+     * bytes of one conversion, and the heap's peak during the measurement (all pools; garbage counts until it is
+     * collected, so an upper bound).
+     */
+    record Run(double wallSeconds, double cpuSeconds, long rows, long outputBytes, int reps, long peakHeap) {}
 
     @Override
     public String id() {
@@ -71,54 +99,80 @@ public final class TransformBench implements Benchmark {
                         + "`ParquetPartitionWriter`, ZSTD, 16 MB row groups) on one thread. DuckDB "
                         + "(duckdb_jdbc, `SET threads = 1`): `COPY (SELECT ... json_transform(responseBody, ...) ... "
                         + "FROM read_json(...)) TO ... (FORMAT PARQUET, COMPRESSION ZSTD)` with the same columns "
-                        + "and types. Both read and write local files (no S3). Medians of " + repeats
-                        + " runs, after unmeasured warm-up conversions of " + WARM_UP_RECORDS
-                        + " records (Java twice, DuckDB once). Records per CPU-second is the per-core figure: both "
-                        + "run on one thread, and the process's CPU time is counted (Java's JIT and GC included), "
-                        + "which stays meaningful when other work shares the machine; wall times are shown too. "
-                        + "Ratios above 1 mean Java is faster. Load average at the start: " + loadAverage()
-                        + ".\n\n")
-                .append("| records | input (gzip) | Java rec/CPU-s | DuckDB rec/CPU-s | Java / DuckDB (CPU) "
-                        + "| Java wall | DuckDB wall | Java / DuckDB (wall) | Java Parquet | DuckDB Parquet |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|\n");
+                        + "and types. Both read and write local files (no S3). Cases: one raw object (one worker "
+                        + "batch) of 200, 1,000 and 10,000 records, each to its own file (Java: a fresh writer and "
+                        + "quarantine per object; DuckDB: one COPY per object); a batch of 100 objects of 200 "
+                        + "records to one file (Java: the objects one after another into one writer, each with its "
+                        + "own quarantine, as one transform invocation does; DuckDB: one COPY reading the 100 files "
+                        + "as a list, `filename` as source_object); single inputs of 100,000 and 500,000 records. "
+                        + "A case under " + MIN_CPU_SECONDS + " CPU-second is repeated within one measurement "
+                        + "until it takes " + MIN_CPU_SECONDS + " s (reps); figures are per conversion. Medians of "
+                        + repeats + " measurements, after unmeasured warm-up conversions of " + WARM_UP_RECORDS
+                        + " records (Java twice, DuckDB once) and one round of each case. Records per CPU-second "
+                        + "is the per-core figure: both run on one thread, and the process's CPU time is counted "
+                        + "(Java's JIT and GC included), which stays meaningful when other work shares the "
+                        + "machine; wall times are shown too. Ratios above 1 mean Java is faster. Java peak heap: "
+                        + "the sum of the heap pools' peaks during the measurement (uncollected garbage included, "
+                        + "so an upper bound). Load average at the start: " + loadAverage() + ".\n\n")
+                .append("| case | records | input (gzip) | reps Java / DuckDB | Java rec/CPU-s | DuckDB rec/CPU-s "
+                        + "| Java / DuckDB (CPU) | Java wall | DuckDB wall | Java / DuckDB (wall) | Java Parquet "
+                        + "| DuckDB Parquet | Java peak heap |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
             try (Statement st = duck.createStatement()) {
                 st.execute("SET threads = 1");
             }
             // Warm-up, not measured: the JIT compiles the Java path's hot code within the first ~200k rows.
             Path warmUp = dir.resolve("warm-up.jsonl.gz");
-            write(warmUp, WARM_UP_RECORDS);
-            java(warmUp, dir);
-            java(warmUp, dir);
-            duckdb(duck, warmUp, dir);
+            write(warmUp, 0, WARM_UP_RECORDS);
+            java(List.of(warmUp), false, dir, 1);
+            java(List.of(warmUp), false, dir, 1);
+            duckdb(duck, List.of(warmUp), dir, 1);
             Files.delete(warmUp);
-            for (int size : SIZES) {
-                Path input = dir.resolve("raw-" + size + ".jsonl.gz");
-                write(input, size);
+            for (Case c : CASES) {
+                List<Path> inputs = new ArrayList<>();
+                long inputBytes = 0;
+                for (int o = 0; o < c.objects(); o++) {
+                    Path input = dir.resolve("raw-" + c.records() + "-" + o + ".jsonl.gz");
+                    write(input, o * c.records(), c.records()); // each object its own shops
+                    inputs.add(input);
+                    inputBytes += Files.size(input);
+                }
+                // One unmeasured round of the case, which also tells how many repetitions make a measurement.
+                int javaReps = reps(java(inputs, c.batch(), dir, 1));
+                int duckReps = reps(duckdb(duck, inputs, dir, 1));
                 List<Run> javaRuns = new ArrayList<>();
                 List<Run> duckRuns = new ArrayList<>();
                 for (int r = 0; r < repeats; r++) {
-                    javaRuns.add(check(java(input, dir), size, "Java"));
-                    duckRuns.add(check(duckdb(duck, input, dir), size, "DuckDB"));
+                    javaRuns.add(check(java(inputs, c.batch(), dir, javaReps), c.total(), "Java"));
+                    duckRuns.add(check(duckdb(duck, inputs, dir, duckReps), c.total(), "DuckDB"));
                 }
                 Run j = median(javaRuns);
                 Run d = median(duckRuns);
                 String row = String.format(
                         Locale.ROOT,
-                        "| %,d | %.1f MB | %,.0f | %,.0f | %.2f | %.2f s | %.2f s | %.2f | %.1f MB | %.1f MB |",
-                        size,
-                        Files.size(input) / 1e6,
-                        size / j.cpuSeconds(),
-                        size / d.cpuSeconds(),
+                        "| %s | %s | %s | %d / %d | %,.0f | %,.0f | %.2f | %s | %s | %.2f | %s | %s | %.0f MB |",
+                        c.name(),
+                        c.objects() == 1
+                                ? String.format(Locale.ROOT, "%,d", c.records())
+                                : String.format(Locale.ROOT, "%d x %,d", c.objects(), c.records()),
+                        megabytes(inputBytes),
+                        javaReps,
+                        duckReps,
+                        c.total() / j.cpuSeconds(),
+                        c.total() / d.cpuSeconds(),
                         d.cpuSeconds() / j.cpuSeconds(),
-                        j.wallSeconds(),
-                        d.wallSeconds(),
+                        seconds(j.wallSeconds()),
+                        seconds(d.wallSeconds()),
                         d.wallSeconds() / j.wallSeconds(),
-                        j.outputBytes() / 1e6,
-                        d.outputBytes() / 1e6);
+                        megabytes(j.outputBytes()),
+                        megabytes(d.outputBytes()),
+                        j.peakHeap() / 1e6);
                 System.err.println(row);
                 md.append(row).append('\n');
-                Files.delete(input);
+                for (Path input : inputs) {
+                    Files.delete(input);
+                }
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -128,8 +182,22 @@ public final class TransformBench implements Benchmark {
             }
         }
         md.append("\nThe Java figures are a warm JVM's; a cold Lambda container pays class loading and JIT on its "
-                + "first object. Reproduce: `./recorder bench --only transform`.\n");
+                + "first batch. Reproduce: `./recorder bench --only transform`.\n");
         return md.toString();
+    }
+
+    private static int reps(Run once) {
+        return (int) Math.max(1, Math.ceil(MIN_CPU_SECONDS / Math.max(once.cpuSeconds(), 1e-4)));
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes < 1_000_000
+                ? String.format(Locale.ROOT, "%.0f KB", bytes / 1e3)
+                : String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+    private static String seconds(double s) {
+        return s < 0.1 ? String.format(Locale.ROOT, "%.1f ms", s * 1e3) : String.format(Locale.ROOT, "%.2f s", s);
     }
 
     private String loadAverage() {
@@ -137,20 +205,21 @@ public final class TransformBench implements Benchmark {
         return load < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f on %d cores", load, os.getAvailableProcessors());
     }
 
-    private static Run check(Run run, int size, String who) {
+    private static Run check(Run run, long size, String who) {
         if (run.rows() != size) {
             throw new IllegalStateException(who + " wrote " + run.rows() + " rows for " + size + " records");
         }
         return run;
     }
 
-    private static void write(Path file, int records) throws IOException {
+    /** {@code records} records of shops {@code firstShop + 1} onwards. */
+    private static void write(Path file, int firstShop, int records) throws IOException {
         RawLogCodec codec = new RawLogCodec();
         Instant at = Instant.parse("2024-01-02T00:00:00.123456Z");
         try (OutputStream out =
                 new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), 64 * 1024)) {
             for (int i = 1; i <= records; i++) {
-                String shop = Integer.toString(i);
+                String shop = Integer.toString(firstShop + i);
                 boolean unknown = i % 997 == 0;
                 RawRecord r = new RawRecord(
                         RawRecord.VERSION,
@@ -172,39 +241,89 @@ public final class TransformBench implements Benchmark {
         }
     }
 
-    private Run java(Path input, Path dir) throws IOException {
+    /**
+     * {@code reps} conversions of the inputs: into one writer ({@code batch}: one file per partition, as one
+     * transform invocation writes) or each into its own writer and file. Each input gets its own quarantine, as in
+     * TransformService.
+     */
+    private Run java(List<Path> inputs, boolean batch, Path dir, int reps) throws IOException {
         Path work = Files.createDirectories(dir.resolve("java-out"));
+        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .toList();
+        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
-        long rows;
+        long rows = 0;
         long bytes = 0;
-        try (InputStream in = Files.newInputStream(input);
-                ParquetPartitionWriter writer = new ParquetPartitionWriter(work);
-                QuarantineFile quarantine = new QuarantineFile(work, input.toString())) {
-            RawLogConverter.Counts counts =
-                    converter.convert(in, Files.size(input), input.toString(), writer, quarantine);
-            rows = counts.rowsOut();
-            for (ParquetPartitionWriter.Written w : writer.finish()) {
-                bytes += Files.size(w.file());
+        for (int r = 0; r < reps; r++) {
+            rows = 0;
+            bytes = 0;
+            if (batch) {
+                try (ParquetPartitionWriter writer = new ParquetPartitionWriter(work)) {
+                    for (Path input : inputs) {
+                        rows += convert(input, writer, work);
+                    }
+                    bytes += finish(writer);
+                }
+            } else {
+                for (Path input : inputs) {
+                    try (ParquetPartitionWriter writer = new ParquetPartitionWriter(work)) {
+                        rows += convert(input, writer, work);
+                        bytes += finish(writer);
+                    }
+                }
             }
         }
-        return new Run((System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - cpu0) / 1e9, rows, bytes);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        return new Run(wall / reps, cpu / reps, rows, bytes, reps, peak);
     }
 
-    private Run duckdb(Connection duck, Path input, Path dir) throws Exception {
+    private long convert(Path input, ParquetPartitionWriter writer, Path work) throws IOException {
+        try (InputStream in = Files.newInputStream(input);
+                QuarantineFile quarantine = new QuarantineFile(work, input.toString())) {
+            return converter
+                    .convert(in, Files.size(input), input.toString(), writer, quarantine)
+                    .rowsOut();
+        }
+    }
+
+    private static long finish(ParquetPartitionWriter writer) throws IOException {
+        long bytes = 0;
+        for (ParquetPartitionWriter.Written w : writer.finish()) {
+            bytes += Files.size(w.file());
+        }
+        return bytes;
+    }
+
+    /**
+     * {@code reps} rounds of DuckDB's conversion: one input, one COPY to one file; several, one COPY reading them as
+     * a list into one file, each row's {@code filename} as its source_object.
+     */
+    private Run duckdb(Connection duck, List<Path> inputs, Path dir, int reps) throws Exception {
         Path out = dir.resolve("duckdb-out.parquet");
         Files.deleteIfExists(out);
+        boolean one = inputs.size() == 1;
+        String files = one
+                ? "'" + inputs.getFirst() + "'"
+                : inputs.stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ", "[", "]"));
         String sql = "COPY (SELECT shopId AS shop_id, targetDate AS target_date, r.offer_amount, r.currency, "
                 + "r.eligible, r.anomaly_score, r.model_version, r.calculated_at, httpStatus AS http_status, outcome, "
                 + "latencyMs AS latency_ms, attempts, runId AS run_id, recordedAt AS recorded_at, "
-                + "requestUrl AS request_url, responseBody AS response_json, '" + input + "' AS source_object "
+                + "requestUrl AS request_url, responseBody AS response_json, "
+                + (one ? "'" + inputs.getFirst() + "'" : "filename") + " AS source_object "
                 + "FROM (SELECT *, CASE WHEN outcome = 'OK' THEN json_transform(responseBody, '" + RESPONSE_TYPES
-                + "') END AS r FROM read_json('" + input + "', format = 'newline_delimited', compression = 'gzip', "
-                + "columns = " + RAW_COLUMNS + "))) TO '" + out + "' (FORMAT PARQUET, COMPRESSION ZSTD)";
+                + "') END AS r FROM read_json(" + files + ", format = 'newline_delimited', compression = 'gzip', "
+                + (one ? "" : "filename = true, ") + "columns = " + RAW_COLUMNS + "))) TO '" + out
+                + "' (FORMAT PARQUET, COMPRESSION ZSTD)";
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
-        try (Statement st = duck.createStatement()) {
-            st.execute(sql);
+        for (int r = 0; r < reps; r++) {
+            try (Statement st = duck.createStatement()) {
+                st.execute(sql);
+            }
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
@@ -216,7 +335,7 @@ public final class TransformBench implements Benchmark {
         }
         long bytes = Files.size(out);
         Files.delete(out);
-        return new Run(wall, cpu, rows, bytes);
+        return new Run(wall / reps, cpu / reps, rows, bytes, reps, 0);
     }
 
     /** Each figure's own median: on a shared machine wall and CPU time are disturbed by different runs. */
@@ -225,7 +344,9 @@ public final class TransformBench implements Benchmark {
                 median(runs.stream().mapToDouble(Run::wallSeconds).toArray()),
                 median(runs.stream().mapToDouble(Run::cpuSeconds).toArray()),
                 runs.getFirst().rows(),
-                (long) median(runs.stream().mapToDouble(Run::outputBytes).toArray()));
+                (long) median(runs.stream().mapToDouble(Run::outputBytes).toArray()),
+                runs.getFirst().reps(),
+                (long) median(runs.stream().mapToDouble(Run::peakHeap).toArray()));
     }
 
     private static double median(double[] values) {

@@ -11,6 +11,7 @@ import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -80,6 +81,19 @@ class LocalStackMatchesTemplateTest {
                         .getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.ALL))
                         .attributes())
                 .ifPresent(seconds -> assertEquals(local.dlqRetention().toSeconds(), seconds, dlqUrl));
+    }
+
+    /** The local runner batches raw-log notifications as the template's event source does. */
+    @Test
+    void transformBatchesAreTheTemplates() {
+        var events = TEMPLATE.events("TransformFunction", "SQS").values();
+        assertEquals(1, events.size(), "one SQS event source on TransformFunction");
+        Map<String, Object> e = events.iterator().next();
+        assertEquals(StackLayout.TRANSFORM_BATCH_SIZE, number(e.get("BatchSize")), "BatchSize");
+        assertEquals(
+                StackLayout.TRANSFORM_BATCH_WINDOW.toSeconds(),
+                number(e.get("MaximumBatchingWindowInSeconds")),
+                "MaximumBatchingWindowInSeconds");
     }
 
     private static Optional<Long> retention(Map<QueueAttributeName, String> attributes) {

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -27,6 +28,9 @@ public final class OfferParquet {
 
     /** ZSTD: smaller than Snappy at similar decode speed; Athena, BigQuery and DuckDB all read it. */
     public static final CompressionCodecName CODEC = CompressionCodecName.ZSTD;
+
+    /** Built once: the write model is a description of the columns, shared by every writer. */
+    private static final WriteRecordModelType<OfferRow> MODEL = model();
 
     private static WriteRecordModelType<OfferRow> model() {
         WriteRecordModelType<OfferRow> model = FieldTypes.writeRecordModel(OfferRow.class);
@@ -43,13 +47,29 @@ public final class OfferParquet {
      * the memory a writer holds. Timestamps are written in microseconds (what the worker's clock records).
      */
     public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes) throws IOException {
-        return new CarpetWriter.Builder<>(out, OfferRow.class)
-                .withWriteRecordModel(model())
+        CarpetWriter.Builder<OfferRow> builder = new CarpetWriter.Builder<>(out, OfferRow.class)
+                .withWriteRecordModel(MODEL)
                 .withDefaultTimeUnit(TimeUnit.MICROS)
                 .withCompressionCodec(CODEC)
-                .withRowGroupSize(rowGroupBytes)
-                .build();
+                .withRowGroupSize(rowGroupBytes);
+        for (String column : UNIQUE_PER_ROW) {
+            builder = builder.withDictionaryEncoding(column, false);
+        }
+        for (String column : NO_MIN_MAX) {
+            builder = builder.withStatisticsEnabled(column, false);
+        }
+        return builder.build();
     }
+
+    /**
+     * Columns whose values are (nearly) all different: a dictionary never pays off, and building one until Parquet
+     * gives up hashed and compared every value (a third of the transform's time in a profile). Written plain, then
+     * ZSTD. The other columns repeat (outcome, run_id, source_object, currency...) and keep their dictionaries.
+     */
+    static final List<String> UNIQUE_PER_ROW = List.of("shop_id", "request_url", "response_json", "recorded_at");
+
+    /** Min/max of whole URLs and JSON bodies prune nothing and cost a comparison of every value. */
+    static final List<String> NO_MIN_MAX = List.of("request_url", "response_json");
 
     /**
      * Streams the rows of a local Parquet file written by {@link #newWriter}. Columns the file lacks (written

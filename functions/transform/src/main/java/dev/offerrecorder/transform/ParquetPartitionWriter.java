@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Streams rows into Parquet files per date partition on local disk. Memory is bounded whatever the input:
@@ -36,6 +38,11 @@ public final class ParquetPartitionWriter implements Closeable {
 
     private final Map<LocalDate, Integer> segments = new HashMap<>();
     private final List<Written> closed = new ArrayList<>();
+    /** Dates written since {@link #takeDates()}: which partitions one input object's rows went to. */
+    private final Set<LocalDate> dates = new TreeSet<>();
+
+    private LocalDate lastDate;
+    private long rows;
 
     private record Open(
             LocalDate date, int segment, Path file, OutputStream stream, CarpetWriter<OfferRow> writer, long[] rows) {}
@@ -69,9 +76,27 @@ public final class ParquetPartitionWriter implements Closeable {
             }
             o.writer().write(row);
             o.rows()[0]++;
+            rows++;
+            if (!row.targetDate().equals(lastDate)) {
+                lastDate = row.targetDate();
+                dates.add(lastDate);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing Parquet for " + row.targetDate() + " in " + dir, e);
         }
+    }
+
+    /** Rows written so far, into every file. */
+    public long rows() {
+        return rows;
+    }
+
+    /** The dates written since the last call, sorted; starts the next count. */
+    public Set<LocalDate> takeDates() {
+        Set<LocalDate> taken = new TreeSet<>(dates);
+        dates.clear();
+        lastDate = null;
+        return taken;
     }
 
     private Open start(LocalDate date) throws IOException {

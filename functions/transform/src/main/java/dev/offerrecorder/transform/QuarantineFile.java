@@ -14,6 +14,9 @@ import java.nio.file.Path;
  * object full of bad lines costs disk, not memory. {@link #close()} deletes the file: upload it before.
  */
 public final class QuarantineFile implements Closeable {
+    /** A bare factory (strings and numbers only, no ObjectMapper), thread-safe and shared by every file. */
+    private static final JsonFactory JSON = new JsonFactory();
+
     private final Path dir;
     private final String source;
     // Opened on the first bad line: most raw objects have none, and then no file is made at all.
@@ -49,8 +52,7 @@ public final class QuarantineFile implements Closeable {
         Files.createDirectories(dir);
         file = Files.createTempFile(dir, "quarantine-", ".jsonl");
         out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
-        // A bare factory: strings and numbers only, so no ObjectMapper (and its set-up) per raw object.
-        json = new JsonFactory().createGenerator(out);
+        json = JSON.createGenerator(out);
         json.setRootValueSeparator(null);
     }
 

@@ -76,7 +76,7 @@ public final class RawLogConverter {
         } catch (EOFException | ZipException e) {
             long received = counted.count() + drain(counted, e);
             if (compressedLength >= 0 && received != compressedLength) {
-                throw new IOException(
+                throw new SourceReadException(
                         "read " + received + " of " + compressedLength + " bytes of " + source
                                 + " before the gzip stream broke: treating it as a transfer error",
                         e);

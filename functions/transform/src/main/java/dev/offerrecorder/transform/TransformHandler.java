@@ -12,14 +12,19 @@ import dev.offerrecorder.shared.sqs.SqsBatches;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
 import dev.offerrecorder.shared.trace.Tracing;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.crac.Resource;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
- * Lambda entry point: S3 "object created" notifications for raw logs, delivered through the transform queue.
- * A message that fails is reported alone, so SQS retries it and, after maxReceiveCount, parks it in the DLQ.
+ * Lambda entry point: S3 "object created" notifications for raw logs, delivered through the transform queue in
+ * batches; the whole batch becomes one Parquet file per date partition ({@link TransformService}). A message that
+ * fails (not a notification, or an object that could not be read) is reported alone, so SQS retries it and, after
+ * maxReceiveCount, parks it in the DLQ; the batch's other objects land.
  */
 public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
     private final TransformService service;
@@ -45,30 +50,62 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        List<String> failures = new ArrayList<>();
-        long rows = 0;
+        // Which messages name each object: a notification delivered twice is one object, read once.
+        Map<TransformService.Source, List<String>> messagesOf = new LinkedHashMap<>();
+        Set<String> failed = new HashSet<>();
         for (SQSEvent.SQSMessage message : event.getRecords()) {
             try {
                 for (S3Notifications.ObjectRef ref : notifications.parse(message.getBody())) {
-                    // One segment per raw object: read, parse, Parquet encoding and the table write.
-                    try (Tracing.Segment segment = tracing.segment("Transform/rawLogToParquet")) {
-                        segment.addAttribute("key", ref.key());
-                        TransformResult result = service.transform(ref.bucket(), ref.key());
-                        segment.addAttribute("rowsOut", result.rowsOut());
-                        segment.addAttribute("quarantined", result.quarantined());
-                        rows += result.rowsOut();
-                    }
+                    messagesOf
+                            .computeIfAbsent(
+                                    new TransformService.Source(ref.bucket(), ref.key()), s -> new ArrayList<>())
+                            .add(message.getMessageId());
                 }
-            } catch (Exception e) {
-                log.error(
-                        "transform failed; message left for retry",
-                        Map.of("messageId", message.getMessageId(), "error", String.valueOf(e)));
-                failures.add(message.getMessageId());
+            } catch (RuntimeException e) {
+                fail(message.getMessageId(), String.valueOf(e), failed);
             }
         }
+        long rows = 0;
+        if (!messagesOf.isEmpty()) {
+            // One segment per batch: every object's read and parse, the Parquet encoding and the table writes.
+            try (Tracing.Segment segment = tracing.segment("Transform/batchToParquet")) {
+                segment.addAttribute("objects", messagesOf.size());
+                TransformService.BatchResult result = service.transform(messagesOf.keySet());
+                result.failed().forEach((source, e) -> messagesOf
+                        .get(source)
+                        .forEach(id -> fail(id, source.uri() + " could not be read: " + e, failed)));
+                rows = result.objects().stream()
+                        .mapToLong(TransformResult::rowsOut)
+                        .sum();
+                segment.addAttribute("rowsOut", rows);
+                segment.addAttribute(
+                        "quarantined",
+                        result.objects().stream()
+                                .mapToLong(TransformResult::quarantined)
+                                .sum());
+                segment.addAttribute("objectsFailed", result.failed().size());
+            } catch (Exception e) {
+                // Nothing of this batch is known to have landed whole: every message that named an object is
+                // retried (what did land is overwritten by the same names, or deduped by compaction).
+                messagesOf.values().stream()
+                        .flatMap(List::stream)
+                        .distinct()
+                        .forEach(id -> fail(id, "the batch failed: " + e, failed));
+            }
+        }
+        List<String> failures = event.getRecords().stream()
+                .map(SQSEvent.SQSMessage::getMessageId)
+                .filter(failed::contains)
+                .toList();
         tracing.addAttributes(
                 Map.of("batchSize", event.getRecords().size(), "messagesFailed", failures.size(), "rowsOut", rows));
         return SqsBatches.failures(failures);
+    }
+
+    private void fail(String messageId, String error, Set<String> failed) {
+        if (failed.add(messageId)) {
+            log.error("transform failed; message left for retry", Map.of("messageId", messageId, "error", error));
+        }
     }
 
     /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */

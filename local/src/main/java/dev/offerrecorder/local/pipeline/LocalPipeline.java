@@ -10,6 +10,7 @@ import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.table.TableKeys;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.runner.S3NotificationBridge;
 import dev.offerrecorder.testkit.runner.SqsEventSource;
@@ -90,8 +91,8 @@ public final class LocalPipeline implements AutoCloseable {
                 "transform",
                 stack.url(layout.transformQueue()),
                 stack.arn(stack.url(layout.transformQueue())),
-                10,
-                Duration.ofMillis(200),
+                StackLayout.TRANSFORM_BATCH_SIZE,
+                StackLayout.TRANSFORM_BATCH_WINDOW,
                 2,
                 layout.transformTimeout(),
                 () -> new TransformHandler(transformEnv)));

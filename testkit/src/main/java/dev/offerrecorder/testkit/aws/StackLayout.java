@@ -29,6 +29,15 @@ public record StackLayout(
 
     public static final int TRANSFORM_MAX_RECEIVES = 5;
 
+    /**
+     * The transform's SQS event source in the template (BatchSize, MaximumBatchingWindowInSeconds): one invocation
+     * turns up to this many raw objects into one Parquet file per date. The local runner uses the same values; it
+     * ends a batch at the first empty receive, so the window costs nothing when the queue is drained.
+     */
+    public static final int TRANSFORM_BATCH_SIZE = 100;
+
+    public static final Duration TRANSFORM_BATCH_WINDOW = Duration.ofSeconds(60);
+
     public StackLayout {
         if (!dlqRetention.minus(queueRetention).isPositive()) {
             throw new IllegalArgumentException("a DLQ must keep messages longer than its source queue (DLQ "
