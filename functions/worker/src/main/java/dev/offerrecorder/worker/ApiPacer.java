@@ -47,11 +47,11 @@ public final class ApiPacer {
         };
     }
 
-    private final double shareRps;
     private final Ticker ticker;
     private final ReentrantLock turn = new ReentrantLock(true);
     private final Object state = new Object();
     // Guarded by state.
+    private double shareRps;
     private double rateRps;
     private boolean started;
     /** The last start on the schedule (may be a little before the real start, see CARRY). */
@@ -113,6 +113,20 @@ public final class ApiPacer {
         }
     }
 
+    /**
+     * A new share (the fleet's capacity split over the containers working now, see {@link FleetShare}): the rate
+     * keeps its place below the share, so a back-off in progress is kept.
+     */
+    public void share(double newShareRps) {
+        if (!(newShareRps > 0) || Double.isInfinite(newShareRps)) {
+            throw new IllegalArgumentException("share must be a positive rate, got " + newShareRps);
+        }
+        synchronized (state) {
+            rateRps = rateRps / shareRps * newShareRps;
+            shareRps = newShareRps;
+        }
+    }
+
     /** A call started at {@code startNanos} got an answer: the rate climbs back towards the share. */
     public void answered(long startNanos) {
         synchronized (state) {
@@ -137,7 +151,9 @@ public final class ApiPacer {
 
     /** The container's share of the API, requests per second. */
     public double shareRps() {
-        return shareRps;
+        synchronized (state) {
+            return shareRps;
+        }
     }
 
     /** The rate it paces at now, at most the share. */

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
  *     it they wait out the queue's visibility timeout
  * @param apiShareRps this container's share of the API, {@code API_CAPACITY_RPS / WORKER_MAX_CONCURRENCY} requests
  *     per second (both or neither must be set); empty: calls are not paced, only the adaptive limit bounds them
+ * @param workerMaxConcurrency {@code WORKER_MAX_CONCURRENCY}, 1 when not pacing
  */
 public record WorkerConfig(
         String apiUrlTemplate,
@@ -32,7 +33,8 @@ public record WorkerConfig(
         Optional<String> tokenParameter,
         Optional<String> jobQueueUrl,
         Duration retryDelay,
-        OptionalDouble apiShareRps) {
+        OptionalDouble apiShareRps,
+        int workerMaxConcurrency) {
 
     /**
      * The raw-log write's whole budget, retries included: nine tenths of the write reserve, so a hung S3 call
@@ -140,6 +142,14 @@ public record WorkerConfig(
                 env.optional("CALC_API_TOKEN_PARAMETER"),
                 env.optional("JOB_QUEUE_URL"),
                 Duration.ofSeconds(env.getInt("RETRY_DELAY_SECONDS", 30, 0, RetryScheduler.MAX_DELAY_SECONDS)),
-                share(env));
+                share(env),
+                env.getInt("WORKER_MAX_CONCURRENCY", 1, 1, 1000));
+    }
+
+    /** The API's whole capacity as the operator told it ({@code API_CAPACITY_RPS}), when pacing. */
+    public OptionalDouble apiCapacityRps() {
+        return apiShareRps.isPresent()
+                ? OptionalDouble.of(apiShareRps.getAsDouble() * workerMaxConcurrency)
+                : OptionalDouble.empty();
     }
 }

@@ -39,12 +39,18 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 env, c -> c.apiCallTimeout(config.s3CallTimeout()).apiCallAttemptTimeout(config.s3AttemptTimeout()));
         // Read now (before a SnapStart snapshot), again after a restore and when the API refuses it.
         var credential = new ApiCredential(() -> ApiTokenSource.resolve(config, env));
-        this.service = WorkerService.create(config, s3, credential, log, tracing);
-        this.retries = new RetryScheduler(
-                config.jobQueueUrl().isPresent() ? AwsClients.sqs(env) : null,
-                config.jobQueueUrl(),
-                config.retryDelay(),
-                log);
+        var sqs = config.jobQueueUrl().isPresent() ? AwsClients.sqs(env) : null;
+        // A paced container follows its share of the API from the job queue's counts (FleetShare).
+        var fleet = config.jobQueueUrl().isPresent() && config.apiCapacityRps().isPresent()
+                ? java.util.Optional.of(new FleetShare(
+                        sqs,
+                        config.jobQueueUrl().get(),
+                        config.apiCapacityRps().getAsDouble(),
+                        config.workerMaxConcurrency(),
+                        log))
+                : java.util.Optional.<FleetShare>empty();
+        this.service = WorkerService.create(config, s3, credential, log, tracing, fleet);
+        this.retries = new RetryScheduler(sqs, config.jobQueueUrl(), config.retryDelay(), log);
         org.crac.Core.getGlobalContext().register(this);
     }
 

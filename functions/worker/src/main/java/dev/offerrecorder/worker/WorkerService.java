@@ -62,6 +62,10 @@ public final class WorkerService {
     private final Clock clock;
     private final JsonLog log;
     private final Tracing tracing;
+    private final java.util.Optional<FleetShare> fleet;
+
+    /** How often a batch re-reads the job queue's counts for its share of the API. */
+    static final long SHARE_REFRESH_MILLIS = 2_000;
 
     /** As {@link #create(WorkerConfig, software.amazon.awssdk.services.s3.S3Client, java.util.Optional, JsonLog,
      * Tracing)} with New Relic tracing (a no-op without an agent). */
@@ -91,6 +95,20 @@ public final class WorkerService {
             ApiCredential credential,
             JsonLog log,
             Tracing tracing) {
+        return create(config, s3, credential, log, tracing, java.util.Optional.empty());
+    }
+
+    /**
+     * As above, with the job queue's counts telling the container its share of the API while it works (the Lambda
+     * handler's way; without it a paced container keeps the static share).
+     */
+    static WorkerService create(
+            WorkerConfig config,
+            software.amazon.awssdk.services.s3.S3Client s3,
+            ApiCredential credential,
+            JsonLog log,
+            Tracing tracing,
+            java.util.Optional<FleetShare> fleet) {
         // One pacer and one gate per container: what they learn about the API carries over from batch to batch.
         var pacer = config.apiShareRps().isPresent()
                 ? java.util.Optional.of(new ApiPacer(config.apiShareRps().getAsDouble()))
@@ -113,10 +131,11 @@ public final class WorkerService {
                 config.writeReserve().toMillis(),
                 Clock.systemUTC(),
                 log,
-                tracing);
+                tracing,
+                fleet);
     }
 
-    public WorkerService(
+    WorkerService(
             CalcApiClient api,
             ApiCredential credential,
             RawLogWriter writer,
@@ -124,7 +143,8 @@ public final class WorkerService {
             long writeReserveMillis,
             Clock clock,
             JsonLog log,
-            Tracing tracing) {
+            Tracing tracing,
+            java.util.Optional<FleetShare> fleet) {
         this.api = api;
         this.credential = credential;
         this.writer = writer;
@@ -133,6 +153,7 @@ public final class WorkerService {
         this.clock = clock;
         this.log = log;
         this.tracing = tracing;
+        this.fleet = fleet;
     }
 
     /** The API credential, for the handler to read again after a SnapStart restore. */
@@ -172,7 +193,13 @@ public final class WorkerService {
         // Calls stop starting once only the write reserve is left.
         LongSupplier callBudget = () -> remainingMillis.getAsLong() - writeReserveMillis;
         BatchAuth auth = new BatchAuth(credential);
-        Map<Job, JobResult> results = callAll(byJob, callBudget, auth);
+        Map<Job, JobResult> results;
+        Runnable stopFollowingShare = followShare(messages.size());
+        try {
+            results = callAll(byJob, callBudget, auth);
+        } finally {
+            stopFollowingShare.run();
+        }
         Map<String, Map<LocalDate, List<Job>>> toWrite = collect(results, byJob, tally);
         logAuthFailure(auth, tally);
         write(toWrite, results, byJob, tally);
@@ -267,6 +294,31 @@ public final class WorkerService {
             }
         }
         return byJob;
+    }
+
+    /**
+     * While the batch calls the API, keeps the pacer at this container's share of it ({@link FleetShare}): read at
+     * the start and every {@value #SHARE_REFRESH_MILLIS} ms, so containers that finish free their share for the ones
+     * still working. The returned action stops the refresh; the share stays until the next batch reads it again.
+     */
+    private Runnable followShare(int batchSize) {
+        if (fleet.isEmpty() || gate.pacer().isEmpty()) {
+            return () -> {};
+        }
+        FleetShare shares = fleet.get();
+        ApiPacer pacer = gate.pacer().get();
+        pacer.share(shares.shareFor(batchSize));
+        Thread refresher = Thread.ofVirtual().name("worker-share").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(SHARE_REFRESH_MILLIS);
+                    pacer.share(shares.shareFor(batchSize));
+                }
+            } catch (InterruptedException e) {
+                // The batch's calls are done.
+            }
+        });
+        return refresher::interrupt;
     }
 
     /** Calls the API for every job at once on virtual threads; the gate bounds how many calls are out. */

@@ -156,4 +156,20 @@ class ApiPacerTest {
         assertThrows(IllegalArgumentException.class, () -> new ApiPacer(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> new ApiPacer(Double.POSITIVE_INFINITY));
     }
+
+    @Test
+    void aNewShareKeepsTheBackOffInProgress() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(10.0, clock);
+        long s = start(pacer);
+        pacer.dropped(s);
+        assertEquals(9.0, pacer.rateRps(), 1e-9);
+        pacer.share(20.0);
+        assertEquals(20.0, pacer.shareRps(), 1e-9);
+        assertEquals(18.0, pacer.rateRps(), 1e-9, "still 0.9 of the share");
+        long a = start(pacer);
+        long b = start(pacer);
+        assertEquals(1e9 / 18.0, b - a, 1.0, "spaced at the new rate");
+        assertThrows(IllegalArgumentException.class, () -> pacer.share(0));
+    }
 }
