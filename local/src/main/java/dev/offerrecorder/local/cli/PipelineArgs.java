@@ -44,6 +44,7 @@ final class PipelineArgs {
     PipelineOptions options(Path dataDir) {
         return PipelineOptions.defaults(dataDir)
                 .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
-                .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
+                // The template's WorkerBatchSize default, so the demo's batches are production's.
+                .withWorker(200, workerConcurrency, Duration.ofSeconds(60));
     }
 }

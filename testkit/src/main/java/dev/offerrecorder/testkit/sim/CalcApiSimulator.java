@@ -80,6 +80,10 @@ public final class CalcApiSimulator implements AutoCloseable {
     private volatile SimulatorFaults faults = SimulatorFaults.none();
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicLong stalled = new AtomicLong();
+    /** System.nanoTime() of the first request and of the last answer; 0 before any. */
+    private final AtomicLong firstRequestNanos = new AtomicLong();
+
+    private final AtomicLong lastAnswerNanos = new AtomicLong();
 
     public record Stats(
             long requests, int peakConcurrency, long rejected, long injectedErrors, long withTraceHeaders) {}
@@ -170,6 +174,12 @@ public final class CalcApiSimulator implements AutoCloseable {
                 requests.get(), peakActive.get(), rejected.get(), injectedErrors.get(), withTraceHeaders.get());
     }
 
+    /** Seconds from the first request to the last answer (0 before any): how long the API was busy. */
+    public double busySeconds() {
+        long first = firstRequestNanos.get();
+        return first == 0 ? 0 : Math.max(0, lastAnswerNanos.get() - first) / 1e9;
+    }
+
     public FaultCounts faultCounts() {
         long throttles = throttled.get();
         return new FaultCounts(injectedErrors.get() - throttles, throttles, garbageServed.get(), cannedServed.get());
@@ -228,6 +238,7 @@ public final class CalcApiSimulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        firstRequestNanos.compareAndSet(0, System.nanoTime());
         try (exchange) {
             requests.incrementAndGet();
             synchronized (recentTargets) {
@@ -303,6 +314,8 @@ public final class CalcApiSimulator implements AutoCloseable {
             } else {
                 respond(exchange, reply.status(), reply.body(), reply.headers());
             }
+        } finally {
+            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
         }
     }
 
