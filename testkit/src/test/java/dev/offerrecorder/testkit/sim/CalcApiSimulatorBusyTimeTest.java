@@ -9,7 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
-/** The API's busy time, first request to last answer, that the demo divides its answered calls by. */
+/** The API's busy time (first request to last answer) and the calls its workers served, for the demo and bench. */
 class CalcApiSimulatorBusyTimeTest {
     @Test
     void busyTimeRunsFromTheFirstRequestToTheLastAnswer() throws Exception {
@@ -28,6 +28,7 @@ class CalcApiSimulatorBusyTimeTest {
             // Two answers of 200 ms each, one after the other: at least 0.4 s between the first request and the
             // last answer.
             assertTrue(api.busySeconds() >= 0.4, "busy " + api.busySeconds() + " s");
+            assertEquals(2, api.served());
         }
     }
 }
