@@ -144,6 +144,15 @@ public final class DemoCommand implements Callable<Integer> {
             api.put("workers", apiWorkers);
             api.put("latencyMs", apiLatencyMs);
             api.put("ceilingPerSecond", round(pipeline.api().ceilingPerSecond()));
+            // How well the workers used the API while it was busy (first request to last answer), so the figure
+            // leaves out fan-out before and transform after: calls it answered (not 503) per busy second / W/L.
+            double busySeconds = pipeline.api().busySeconds();
+            api.put("busySeconds", round(busySeconds));
+            api.put(
+                    "shareOfCeiling",
+                    round((stats.requests() - stats.rejected())
+                            / Math.max(busySeconds, 1e-3)
+                            / pipeline.api().ceilingPerSecond()));
             stdout.println(mapper.writeValueAsString(summary));
             if (summaryFile != null) {
                 Path parent = summaryFile.toAbsolutePath().getParent();

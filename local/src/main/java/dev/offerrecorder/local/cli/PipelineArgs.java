@@ -66,7 +66,8 @@ final class PipelineArgs {
         PipelineOptions options = PipelineOptions.defaults(dataDir)
                 .withApiOverload(apiOverload)
                 .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
-                .withWorker(100, workerConcurrency, Duration.ofSeconds(60));
+                // The template's WorkerBatchSize default, so the demo's batches are production's.
+                .withWorker(200, workerConcurrency, Duration.ofSeconds(60));
         if (apiCapacityRps == null) {
             return options; // the pipeline tells the workers the simulator's ceiling
         }

@@ -42,7 +42,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * Drives handlers the way Lambda does. For each SQS event source it runs MaximumConcurrency pollers, each with
  * its own handler instance; a poller gathers up to the batch size within the batching window, builds the event
  * JSON Lambda would send, turns it into {@link SQSEvent} with the runtime's own serializer, invokes the
- * handler, and deletes only what the handler did not report in {@code batchItemFailures}. A handler that throws
+ * handler, and deletes only what the handler did not report in {@code batchItemFailures}. While an invocation
+ * runs, its poller already gathers the next batch (one ahead, as Lambda's pollers do). A handler that throws
  * gets nothing deleted. Failed messages reappear after the visibility timeout, and the queue's redrive policy
  * moves them to the DLQ after maxReceiveCount, as in AWS.
  *
@@ -143,7 +144,7 @@ public final class LambdaRunner implements AutoCloseable {
         }));
     }
 
-    /** True when no invocation is running right now. */
+    /** True when no invocation is running right now and no poller holds a received batch. */
     public boolean idle() {
         return inFlight.get() == 0;
     }
@@ -181,29 +182,75 @@ public final class LambdaRunner implements AutoCloseable {
         return handler.handleRequest(event, new LocalContext(functionName, timeout.toMillis(), 1024));
     }
 
+    /**
+     * One container's poller. As Lambda's event source pollers gather batches independently of function instances,
+     * the next batch is received on a virtual thread while the current invocation runs, at most one batch ahead;
+     * its messages are in flight, their visibility clock running, from the moment they are received. A batch can
+     * thus wait one whole invocation (up to the timeout) before its own starts: one reason for the 6x rule.
+     */
     private void poll(SqsEventSource source, Supplier<Object> twin) {
         Object handler = source.handlerFactory().get();
-        while (running.get()) {
-            try {
-                List<Message> batch = receiveBatch(source);
-                if (batch.isEmpty()) {
-                    continue;
-                }
-                inFlight.incrementAndGet();
+        FutureTask<List<Message>> ahead = null;
+        try {
+            while (running.get()) {
                 try {
-                    if (invoke(source, handler, twin, batch) == Container.GONE) {
-                        // Lambda replaces a container whose invocation timed out: the next batch gets a cold one.
-                        handler = source.handlerFactory().get();
+                    List<Message> batch;
+                    if (ahead != null) {
+                        FutureTask<List<Message>> gathered = ahead;
+                        ahead = null;
+                        batch = await(gathered);
+                    } else {
+                        batch = receiveBatch(source);
                     }
-                } finally {
-                    inFlight.decrementAndGet();
-                }
-            } catch (RuntimeException e) {
-                if (running.get()) {
-                    System.err.println(source.functionName() + " poller: " + e);
-                    sleepQuietly(200);
+                    if (batch.isEmpty()) {
+                        continue;
+                    }
+                    try {
+                        ahead = new FutureTask<>(() -> receiveBatch(source));
+                        Thread.ofVirtual()
+                                .name(source.functionName() + "-prefetch")
+                                .start(ahead);
+                        if (invoke(source, handler, twin, batch) == Container.GONE) {
+                            // Lambda replaces a container whose invocation timed out. The batch gathered meanwhile
+                            // belongs to the poller, not to the dead container: it is invoked on the replacement,
+                            // as AWS's poller hands it to whichever instance is free (it does not wait for the
+                            // messages' visibility to run out).
+                            handler = source.handlerFactory().get();
+                        }
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                } catch (RuntimeException e) {
+                    if (running.get()) {
+                        System.err.println(source.functionName() + " poller: " + e);
+                        sleepQuietly(200);
+                    }
                 }
             }
+        } finally {
+            // Stopping: a batch gathered ahead is never invoked; its messages come back after their visibility
+            // timeout. Wait for its receive so no request outlives the runner.
+            if (ahead != null) {
+                try {
+                    if (!await(ahead).isEmpty()) {
+                        inFlight.decrementAndGet();
+                    }
+                } catch (RuntimeException e) {
+                    // stopping anyway
+                }
+            }
+        }
+    }
+
+    /** The batch a prefetch gathered (empty if this thread is interrupted); its receive errors as they were. */
+    private static List<Message> await(FutureTask<List<Message>> gathered) {
+        try {
+            return gathered.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 
@@ -223,6 +270,10 @@ public final class LambdaRunner implements AutoCloseable {
                 break;
             }
         } while (running.get() && batch.size() < source.batchSize() && System.nanoTime() < windowEnd);
+        if (!batch.isEmpty()) {
+            // Busy from receipt until its invocation ended (see idle()).
+            inFlight.incrementAndGet();
+        }
         return batch;
     }
 

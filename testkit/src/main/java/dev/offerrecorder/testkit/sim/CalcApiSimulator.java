@@ -112,6 +112,11 @@ public final class CalcApiSimulator implements AutoCloseable {
     private volatile SimulatorFaults faults = SimulatorFaults.none();
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicLong stalled = new AtomicLong();
+    /** System.nanoTime() of the first request and of the last answer; 0 before any. */
+    private final AtomicLong firstRequestNanos = new AtomicLong();
+
+    private final AtomicLong lastAnswerNanos = new AtomicLong();
+    private final AtomicLong served = new AtomicLong();
 
     private final Overload overload;
     private final int collapseOverflow;
@@ -263,6 +268,20 @@ public final class CalcApiSimulator implements AutoCloseable {
                 requests.get(), peakActive.get(), rejected.get(), injectedErrors.get(), withTraceHeaders.get());
     }
 
+    /**
+     * Calls a worker of the API finished so far (any status; not the 503s turned away at the door, nor the 401,
+     * 400 and 422 answered before): the API's throughput counted where it is done, not where calls arrive.
+     */
+    public long served() {
+        return served.get();
+    }
+
+    /** Seconds from the first request to the last answer (0 before any): how long the API was busy. */
+    public double busySeconds() {
+        long first = firstRequestNanos.get();
+        return first == 0 ? 0 : Math.max(0, lastAnswerNanos.get() - first) / 1e9;
+    }
+
     public FaultCounts faultCounts() {
         long throttles = throttled.get();
         return new FaultCounts(injectedErrors.get() - throttles, throttles, garbageServed.get(), cannedServed.get());
@@ -333,6 +352,7 @@ public final class CalcApiSimulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        firstRequestNanos.compareAndSet(0, System.nanoTime());
         try (exchange) {
             requests.incrementAndGet();
             synchronized (recentTargets) {
@@ -407,6 +427,7 @@ public final class CalcApiSimulator implements AutoCloseable {
                         Thread.currentThread().interrupt();
                     }
                     reply = reply(shopId, date, f);
+                    served.incrementAndGet();
                 } finally {
                     active.decrementAndGet();
                     slots.release();
@@ -447,6 +468,7 @@ public final class CalcApiSimulator implements AutoCloseable {
                         .incrementAndGet();
                 if (work(serviceMs(f), admittedIn)) {
                     reply = reply(shopId, date, f);
+                    served.incrementAndGet();
                 }
             }
         } finally {
@@ -549,6 +571,8 @@ public final class CalcApiSimulator implements AutoCloseable {
             if (slowed) {
                 degraded.incrementAndGet();
             }
+        } finally {
+            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
         }
     }
 

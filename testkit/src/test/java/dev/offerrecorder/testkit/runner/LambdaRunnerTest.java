@@ -101,4 +101,76 @@ class LambdaRunnerTest {
                     e.getMessage().contains("visibility timeout of 12 s, below 6x worker's timeout"), e.getMessage());
         }
     }
+
+    /**
+     * Blocks its first invocation until the queue shows more messages in flight than this batch holds (the next
+     * batch received meanwhile), or 10 s pass; notes which.
+     */
+    static final class WaitsForTheNextBatch implements RequestHandler<SQSEvent, SQSBatchResponse> {
+        final EmbeddedStack stack;
+        final List<String> log;
+        final AtomicInteger handled = new AtomicInteger();
+
+        WaitsForTheNextBatch(EmbeddedStack stack, List<String> log) {
+            this.stack = stack;
+            this.log = log;
+        }
+
+        @Override
+        public SQSBatchResponse handleRequest(SQSEvent event, com.amazonaws.services.lambda.runtime.Context ctx) {
+            int size = event.getRecords().size();
+            if (log.isEmpty()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                long notVisible = 0;
+                while (System.nanoTime() < deadline
+                        && (notVisible = stack.depth(stack.layout().jobQueue()).inFlight()) <= size) {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                log.add(
+                        notVisible > size
+                                ? "first batch: the next one was received while it ran"
+                                : "first batch: no other message in flight within 10 s");
+            } else {
+                log.add("next batch");
+            }
+            handled.addAndGet(size);
+            return SQSBatchResponse.builder().build();
+        }
+    }
+
+    @Test
+    void theNextBatchIsReceivedWhileTheCurrentInvocationRuns() throws Exception {
+        try (EmbeddedStack stack = EmbeddedStack.start(dir, StackLayout.local());
+                LambdaRunner runner = new LambdaRunner(stack.sqs(), "us-east-1")) {
+            String queue = stack.url(stack.layout().jobQueue());
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                stack.sqs().sendMessage(r -> r.queueUrl(queue).messageBody("job-" + n));
+            }
+            List<String> log = new CopyOnWriteArrayList<>();
+            var handler = new WaitsForTheNextBatch(stack, log);
+            runner.start(new SqsEventSource(
+                    "worker",
+                    queue,
+                    stack.arn(queue),
+                    5,
+                    Duration.ZERO,
+                    1,
+                    stack.layout().workerTimeout(),
+                    () -> handler));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while ((stack.depth(stack.layout().jobQueue()).total() > 0 || !runner.idle())
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("first batch: the next one was received while it ran", log.getFirst(), log.toString());
+            assertEquals(10, handler.handled.get(), "every message invoked once: " + log);
+            assertEquals(0, stack.depth(stack.layout().jobQueue()).total());
+        }
+    }
 }
