@@ -178,7 +178,8 @@ public final class WorkerBench implements Benchmark {
                 + "**CPU ms per served call** is the process's CPU time over the window (`getProcessCpuTime`) "
                 + "per call served: it includes the simulator, S3Proxy and the HTTP on both sides, all in this "
                 + "one JVM on " + cores + " cores. The **naive worker** is the same code with "
-                + "`API_CONCURRENCY_CEILING=1` (one call at a time) and no pacing, one container. A window of " + WINDOW_SECONDS
+                + "`API_CONCURRENCY_CEILING=1` (one call at a time) and no pacing, one container. A window of "
+                + WINDOW_SECONDS
                 + " s holds few batch ends when a container's batch takes longer than that (" + BATCH + " x "
                 + "containers / ceiling seconds at full speed), so the slow APIs show the fleet inside its batches "
                 + "more than at their tails. Each figure is the median of " + repeats + " runs, taken separately "

@@ -353,6 +353,14 @@ public final class CalcApiSimulator implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         firstRequestNanos.compareAndSet(0, System.nanoTime());
+        try {
+            answer(exchange);
+        } finally {
+            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
+        }
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             requests.incrementAndGet();
             synchronized (recentTargets) {
@@ -571,8 +579,6 @@ public final class CalcApiSimulator implements AutoCloseable {
             if (slowed) {
                 degraded.incrementAndGet();
             }
-        } finally {
-            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
         }
     }
 
