@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * @param summaries            per-invocation objects read
  * @param calls                HTTP attempts
  * @param rejectedShare        (rejected + timeouts) / calls
- * @param noLoadLatencyMs      mean latency in the seconds of least load (the lowest quarter of in-flight levels)
+ * @param noLoadLatencyMs      mean latency of the fastest seconds that hold 5 % of the answers
  * @param latencyP10Ms         the lowest of the invocations' 10th-percentile latencies
  * @param meanLatencyMs        mean latency of every answer
  * @param busySeconds          seconds in which calls started
@@ -62,6 +62,8 @@ public record ApiReport(
         String verdict) {
     /** Latency this many times the no-load latency means the API is queueing. */
     public static final double KNEE_FACTOR = 1.25;
+    /** The no-load latency is the mean of the fastest seconds that hold this share of the answers. */
+    static final double NO_LOAD_SHARE = 0.05;
     /** A second's mean latency counts only with this many answers. */
     static final int MIN_ANSWERS = 5;
     /** Seconds above the threshold must be at least this share of the counted seconds (and two) to call it a knee. */
@@ -134,12 +136,20 @@ public record ApiReport(
         Double growsFrom = null;
         Double flatUpTo = null;
         if (!points.isEmpty()) {
-            // The least-loaded quarter of the seconds, answer-weighted: the API's latency with no queue.
-            List<FleetSecond> quiet = points.subList(0, Math.max(1, points.size() / 4));
-            long n = quiet.stream().mapToLong(FleetSecond::answered).sum();
-            double sum = quiet.stream()
-                    .mapToDouble(s -> s.meanLatencyMs() * s.answered())
-                    .sum();
+            // The fastest seconds holding NO_LOAD_SHARE of the answers, answer-weighted: latency never drops below
+            // the API's no-load time, while a fleet that runs past the knee most of the time has few quiet seconds.
+            List<FleetSecond> fastest = new ArrayList<>(points);
+            fastest.sort(Comparator.comparingDouble(FleetSecond::meanLatencyMs));
+            long total = points.stream().mapToLong(FleetSecond::answered).sum();
+            long n = 0;
+            double sum = 0;
+            for (FleetSecond s : fastest) {
+                n += s.answered();
+                sum += s.meanLatencyMs() * s.answered();
+                if (n >= NO_LOAD_SHARE * total) {
+                    break;
+                }
+            }
             noLoad = sum / n;
             double threshold = KNEE_FACTOR * noLoad;
             List<FleetSecond> grown =
