@@ -93,6 +93,15 @@ class ApiReportTest {
     }
 
     @Test
+    void aFleetPastTheKneeAllAlongTakesItsNoLoadLatencyFromTheFastestTenth() {
+        // 24 in flight from the first second: every second queues (600 ms); the invocations' p10 says 390 ms.
+        ApiReport report = ApiReport.of(fleet(t -> 24, 100, 0));
+        assertEquals(390, report.noLoadLatencyMs(), 0.1, report.toString());
+        assertEquals(W, report.kneeInFlight(), 0.15 * W, report.toString());
+        assertEquals("api", report.limitedBy(), report.verdict());
+    }
+
+    @Test
     void rejectionsWithoutQueueingStillNameTheApi() {
         ApiReport report = ApiReport.of(fleet(t -> Math.min(12, 1 + t), 60, 0.10));
         assertNull(report.kneeInFlight());
