@@ -198,13 +198,13 @@ public record ApiReport(
                     capacity,
                     held,
                     rejectedShare > REJECTED_LIMIT
-                            ? "; " + rejections + ": lower ApiCapacityRps to about " + Math.round(capacity)
+                            ? "; " + rejections + ": set ApiCapacityRps to about " + Math.round(capacity)
                             : "");
         } else if (rejectedShare > REJECTED_LIMIT) {
             limitedBy = "api";
             verdict = String.format(
                     "API-bound: %s while latency stayed flat up to %.0f in flight: the API refuses before it"
-                            + " queues; lower ApiCapacityRps to about %.0f (the rate held)",
+                            + " queues; set ApiCapacityRps to about %.0f (the rate held)",
                     rejections, flatUpTo, held);
         } else {
             limitedBy = "pipeline";

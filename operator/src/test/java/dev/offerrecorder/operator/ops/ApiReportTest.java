@@ -89,7 +89,7 @@ class ApiReportTest {
         assertEquals(40, report.heldPerSecond(), 1.0, "the API's W / L");
         assertTrue(report.verdict().startsWith("API-bound"), report.verdict());
         assertEquals(0.05, report.rejectedShare(), 0.01);
-        assertTrue(report.verdict().contains("lower ApiCapacityRps to about 40"), report.verdict());
+        assertTrue(report.verdict().contains("set ApiCapacityRps to about 40"), report.verdict());
     }
 
     @Test
