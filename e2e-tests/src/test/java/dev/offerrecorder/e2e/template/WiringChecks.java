@@ -2,6 +2,7 @@ package dev.offerrecorder.e2e.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.offerrecorder.shared.api.ApiObservationSummary;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.shared.run.RunManifest;
 import dev.offerrecorder.shared.table.TableKeys;
@@ -377,7 +378,8 @@ final class WiringChecks {
 
     /**
      * The S3 permissions cover exactly the keys the code uses: raw logs (RawLogKeys), the table and quarantine
-     * prefixes (TransformService), run plans (RunManifest, written by the fan-out), so a renamed prefix cannot
+     * prefixes (TransformService), run plans (RunManifest, written by the fan-out), the workers' API observations
+     * (ApiObservationSummary), so a renamed prefix cannot
      * silently turn into AccessDenied in production.
      */
     static List<String> keyPrefixes(CfnTemplate t) {
@@ -389,6 +391,11 @@ final class WiringChecks {
                         .orElse("?");
         String table = TableKeys.TABLE_PREFIX;
         requireAllowed(t, v, "WorkerRole", "s3:PutObject", raw + "/" + RawLogKeys.PREFIX + "*");
+        // What the workers saw of the API (ApiObservationSummary), outside raw/ so the transform never sees it.
+        requireAllowed(t, v, "WorkerRole", "s3:PutObject", raw + "/" + ApiObservationSummary.PREFIX + "*");
+        if (ApiObservationSummary.PREFIX.startsWith(RawLogKeys.PREFIX)) {
+            v.add("API observations must stay outside " + RawLogKeys.PREFIX + ", which notifies the transform");
+        }
         String plans = raw + "/" + RunManifest.PREFIX + "*";
         requireAllowed(t, v, "FanoutRole", "s3:PutObject", plans);
         // The fan-out writes run plans and nothing else: no other key of the bucket, and not its raw logs.

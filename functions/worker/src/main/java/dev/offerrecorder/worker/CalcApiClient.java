@@ -42,6 +42,7 @@ public final class CalcApiClient {
     private final ApiConcurrencyGate gate;
     private final ApiCredential credential;
     private final Tracing tracing;
+    private final ApiObservations observations;
 
     public CalcApiClient(
             HttpClient http,
@@ -51,6 +52,20 @@ public final class CalcApiClient {
             ApiConcurrencyGate gate,
             ApiCredential credential,
             Tracing tracing) {
+        this(http, urlTemplate, callTimeout, retry, gate, credential, tracing, new ApiObservations());
+    }
+
+    /** @param observations where every HTTP attempt is noted (the container's, drained once per invocation) */
+    public CalcApiClient(
+            HttpClient http,
+            String urlTemplate,
+            Duration callTimeout,
+            RetryPolicy retry,
+            ApiConcurrencyGate gate,
+            ApiCredential credential,
+            Tracing tracing,
+            ApiObservations observations) {
+        this.observations = observations;
         this.http = http;
         this.urlTemplate = urlTemplate;
         this.callTimeout = callTimeout;
@@ -66,6 +81,11 @@ public final class CalcApiClient {
                 .connectTimeout(Duration.ofSeconds(3))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+    }
+
+    /** Every HTTP attempt this client made since the last drain. */
+    public ApiObservations observations() {
+        return observations;
     }
 
     /** The request URL for a job: placeholders replaced by URL-encoded values. Holds no secret. */
@@ -167,6 +187,7 @@ public final class CalcApiClient {
                             errors,
                             rejections);
                 }
+                ApiObservations.Attempt observed = observations.start(job.runId(), gate.inFlight());
                 long start = System.nanoTime();
                 HttpResponse<String> response = null;
                 // The request timeout ends when headers arrive; a body that stalls after them would run to the
@@ -208,6 +229,7 @@ public final class CalcApiClient {
                     permit.ignore();
                     throw e;
                 }
+                observed.end(response == null ? 0 : response.statusCode(), lastProblem.startsWith("timeout"));
                 if (response == null) {
                     segment.addAttribute("error", lastProblem);
                     segment.reportHttp(uri, "GET", 0);

@@ -1,5 +1,6 @@
 package dev.offerrecorder.worker;
 
+import dev.offerrecorder.shared.api.ApiObservationSummary;
 import dev.offerrecorder.shared.failure.FailureNotes;
 import dev.offerrecorder.shared.failure.JobFailure;
 import dev.offerrecorder.shared.job.InvalidJobException;
@@ -40,6 +41,9 @@ import java.util.function.LongSupplier;
 public final class WorkerService {
     /** The custom event recorded once per invocation. */
     public static final String EVENT_TYPE = "OfferRecorderWorkerBatch";
+
+    /** The custom event recorded once per invocation and run: what the container saw of the API. */
+    public static final String API_EVENT_TYPE = "OfferRecorderApiObservation";
 
     /**
      * The one log line per batch stopped by a refused credential carries {@code "event": "api_auth_failure"}: a
@@ -188,6 +192,7 @@ public final class WorkerService {
                 BatchParent.choose(messages.stream().map(JobMessage::attributes).toList());
         tracing.acceptQueueHeaders(parent.parent());
         tracing.addAttributes(parent.attributes());
+        api.observations().drain(clock.instant()); // an interrupted invocation's attempts are not this batch's
         Tally tally = new Tally();
         Map<Job, List<JobMessage>> byJob = decode(messages, tally);
         // Calls stop starting once only the write reserve is left.
@@ -204,6 +209,7 @@ public final class WorkerService {
         logAuthFailure(auth, tally);
         write(toWrite, results, byJob, tally);
         noteFailures(tally, remainingMillis);
+        noteApiObservations(remainingMillis);
         BatchResult result = tally.result(messages.size(), byJob.keySet(), gate.currentLimit());
         tracing.addAttributes(result.transactionAttributes());
         tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
@@ -496,6 +502,34 @@ public final class WorkerService {
             log.warn(
                     "failure notes not written; replay peek shows these jobs without their reason",
                     Map.of("notes", unwritten.get(), "bucket", writer.bucket()));
+        }
+    }
+
+    /**
+     * What the container saw of the API in this invocation, per run: one {@value #API_EVENT_TYPE} event and one small
+     * JSON object under {@code api-observations/run=RUN/} that {@code status --run} merges across the fleet. Best
+     * effort like the failure notes: after the raw logs, only while the write reserve lasts, never costing a job.
+     */
+    private void noteApiObservations(LongSupplier remainingMillis) {
+        String invocation = java.util.UUID.randomUUID().toString();
+        int unwritten = 0;
+        for (ApiObservationSummary summary : api.observations().drain(clock.instant())) {
+            tracing.recordEvent(API_EVENT_TYPE, ApiObservations.eventAttributes(summary));
+            if (remainingMillis.getAsLong() < writeReserveMillis / 2) {
+                unwritten++;
+                continue;
+            }
+            try (Tracing.Segment segment = tracing.segment("S3/putApiObservations")) {
+                segment.addAttribute("runId", summary.runId());
+                writer.writeJson(summary.key(invocation), summary.encode());
+            } catch (RuntimeException e) {
+                unwritten++;
+            }
+        }
+        if (unwritten > 0) {
+            log.warn(
+                    "API observations not written; status --run misses this invocation's calls",
+                    Map.of("summaries", unwritten, "bucket", writer.bucket()));
         }
     }
 

@@ -129,9 +129,12 @@ class WorkerTracingTest {
             assertEquals(r.concurrencyLimit(), attributes.get("concurrencyLimit"));
             assertEquals(0, attributes.get("trace.carriers"));
 
-            RecordingTracing.Event event = tracing.events().getFirst();
-            assertEquals(WorkerService.EVENT_TYPE, event.type());
-            assertEquals(1, tracing.events().size(), "one event per invocation");
+            // One batch event per invocation, and one API observation per run it worked for (here one).
+            assertEquals(
+                    List.of(WorkerService.API_EVENT_TYPE, WorkerService.EVENT_TYPE),
+                    tracing.events().stream().map(RecordingTracing.Event::type).toList());
+            RecordingTracing.Event event = tracing.events().getLast();
+            assertEquals(9, tracing.events().getFirst().attributes().get("calls"), "every attempt, as apiCalls");
             assertEquals(r.eventAttributes(), event.attributes());
             assertEquals(7, event.attributes().get("jobsRecorded"));
             assertEquals(9, event.attributes().get("apiCalls"));

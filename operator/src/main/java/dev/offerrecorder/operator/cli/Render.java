@@ -3,6 +3,7 @@ package dev.offerrecorder.operator.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.offerrecorder.operator.ops.ApiReport;
 import dev.offerrecorder.operator.ops.StackStatus;
 import dev.offerrecorder.operator.ops.StatusReader;
 import dev.offerrecorder.replay.ReplayService;
@@ -109,12 +110,54 @@ final class Render {
         for (StackStatus.RunPartition p : run.partitions()) {
             out.printf("  dt=%s  %d records in %d objects%n", p.dt(), p.records(), p.objects());
         }
+        if (run.api() != null) {
+            api(out, run.api());
+        }
         if (!run.complete() && dlq > 0) {
             out.printf(
                     "  the job DLQ holds %d messages: see them with 'recorder replay peek', replay with "
                             + "'recorder replay start'%n",
                     dlq);
         }
+    }
+
+    /** What the run's workers learned about the API (see {@link ApiReport}). */
+    static void api(PrintWriter out, ApiReport api) {
+        out.printf("  API, from %d worker invocations:%n", api.summaries());
+        if (api.calls() > 0) {
+            out.printf(
+                    "    calls %d: %d answered, %d rejected (429/503), %d timed out, %d other errors"
+                            + " (%.1f %% rejected or timed out)%n",
+                    api.calls(),
+                    api.answered(),
+                    api.rejected(),
+                    api.timeouts(),
+                    api.errors(),
+                    100 * api.rejectedShare());
+        }
+        if (api.noLoadLatencyMs() != null) {
+            out.printf(
+                    "    no-load latency %.0f ms (fastest tenth %d ms), mean %.0f ms%n",
+                    api.noLoadLatencyMs(), api.latencyP10Ms(), api.meanLatencyMs());
+            out.printf(
+                    "    held %.1f answers/s (median of %d busy seconds), peak %d/s; in flight %.1f mean, %.1f peak%n",
+                    api.heldPerSecond(),
+                    api.busySeconds(),
+                    api.peakPerSecond(),
+                    api.meanInFlight(),
+                    api.peakInFlight());
+            if (api.kneeInFlight() != null) {
+                out.printf(
+                        "    knee ~%.1f in flight (latency above %.2fx no-load from %.1f in flight) -> capacity ~%.1f/s%n",
+                        api.kneeInFlight(),
+                        ApiReport.KNEE_FACTOR,
+                        api.latencyGrowsFromInFlight(),
+                        api.capacityPerSecond());
+            } else {
+                out.printf("    knee not reached: latency flat up to %.1f in flight%n", api.flatUpToInFlight());
+            }
+        }
+        out.printf("    %s%n", api.verdict());
     }
 
     static String eta(StackStatus.Run run) {

@@ -2,6 +2,7 @@ package dev.offerrecorder.operator.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.offerrecorder.shared.api.ApiObservationSummary;
 import dev.offerrecorder.shared.json.Json;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -38,6 +39,7 @@ public final class ObjectCounter implements AutoCloseable {
             PARALLEL_READS, Thread.ofPlatform().daemon().name("s3-read-", 0).factory());
     private final Map<String, RawCount> rawCache = new ConcurrentHashMap<>();
     private final Map<String, Long> parquetCache = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Optional<ApiObservationSummary>> apiCache = new ConcurrentHashMap<>();
 
     public ObjectCounter(S3Client s3) {
         this.s3 = s3;
@@ -49,6 +51,17 @@ public final class ObjectCounter implements AutoCloseable {
 
     public List<Long> parquetRows(String bucket, List<S3Object> objects) {
         return parallel(objects, o -> parquetCache.computeIfAbsent(cacheKey(bucket, o), k -> footerRows(bucket, o)));
+    }
+
+    /** The workers' API observation summaries; an object that is not one is skipped (empty), not an error. */
+    public List<java.util.Optional<ApiObservationSummary>> apiObservations(String bucket, List<S3Object> objects) {
+        return parallel(
+                objects,
+                o -> apiCache.computeIfAbsent(
+                        cacheKey(bucket, o),
+                        k -> ApiObservationSummary.decode(
+                                s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key()))
+                                        .asByteArray())));
     }
 
     private RawCount readRaw(String bucket, S3Object o) {

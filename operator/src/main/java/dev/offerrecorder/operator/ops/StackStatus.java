@@ -30,7 +30,8 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
                     run.recentPerSecond(),
                     run.averagePerSecond(),
                     null,
-                    run.partitions());
+                    run.partitions(),
+                    run.api());
         }
     }
 
@@ -56,6 +57,7 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
      * @param records        raw-log lines (a job recorded twice counts twice; the transform keeps it once)
      * @param recentPerSecond jobs recorded per second over the last minute
      * @param etaSeconds     time left at the recent rate, when it can be told
+     * @param api            what the run's workers saw of the API (knee, no-load latency, throughput, rejections)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Run(
@@ -70,7 +72,8 @@ public record StackStatus(String stack, Instant at, List<Queue> queues, List<Par
             double recentPerSecond,
             double averagePerSecond,
             Long etaSeconds,
-            List<RunPartition> partitions) {
+            List<RunPartition> partitions,
+            ApiReport api) {
         public boolean complete() {
             return planned != null && recorded >= planned;
         }

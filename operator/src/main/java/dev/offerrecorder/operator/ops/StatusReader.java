@@ -1,5 +1,6 @@
 package dev.offerrecorder.operator.ops;
 
+import dev.offerrecorder.shared.api.ApiObservationSummary;
 import dev.offerrecorder.shared.aws.QueueCounts;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.rawlog.RawLogKeys;
@@ -175,7 +176,16 @@ public final class StatusReader {
                 round(recent),
                 round(average),
                 eta,
-                partitions);
+                partitions,
+                api(runId));
+    }
+
+    /** What the run's workers saw of the API: every summary under {@code api-observations/run=RUN/}, merged. */
+    public ApiReport api(String runId) {
+        List<S3Object> objects = list(stack.rawBucket(), ApiObservationSummary.prefix(runId), ".json");
+        return ApiReport.of(counter.apiObservations(stack.rawBucket(), objects).stream()
+                .flatMap(Optional::stream)
+                .toList());
     }
 
     /** The dates of the {@code dt=YYYY-MM-DD/} folders right under a prefix, from one delimited listing. */

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class StackStatusTest {
     private static final StackStatus.Run HALF_DONE = new StackStatus.Run(
-            "r", 100L, "manifest", 50, 50, 5, Instant.EPOCH, Instant.EPOCH, 5.0, 5.0, 10L, List.of());
+            "r", 100L, "manifest", 50, 50, 5, Instant.EPOCH, Instant.EPOCH, 5.0, 5.0, 10L, List.of(), null);
 
     @Test
     void anEtaStandsWhileJobsAreQueued() {
