@@ -17,7 +17,9 @@ import java.nio.file.Path;
 /**
  * Runs in a fresh JVM whose classpath is one function's deployment jar (plus this probe): builds the handler as
  * the Lambda runtime does (public no-arg constructor, configuration from the environment), handles one event,
- * and prints the times since JVM start, the jobs a partial-batch response reported failed, peak heap and GC. Usage: {@code ColdStartProbe HANDLER_CLASS EVENT_FILE}.
+ * and prints the times since JVM start, the jobs a partial-batch response reported failed, peak heap and GC, the
+ * JVM's version and a stream handler's reply (line {@code OUTPUT}). Usage: {@code ColdStartProbe HANDLER_CLASS
+ * EVENT_FILE}.
  */
 public final class ColdStartProbe {
     private ColdStartProbe() {}
@@ -31,11 +33,11 @@ public final class ColdStartProbe {
         String event = Files.readString(Path.of(args[1]));
         Context context = new LocalContext("probe", 60_000, 1024);
         int failed = -1;
+        String output = "";
         if (handler instanceof RequestStreamHandler stream) {
-            stream.handleRequest(
-                    new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
-                    new ByteArrayOutputStream(),
-                    context);
+            ByteArrayOutputStream reply = new ByteArrayOutputStream();
+            stream.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), reply, context);
+            output = reply.toString(StandardCharsets.UTF_8);
         } else {
             @SuppressWarnings("unchecked")
             RequestHandler<Object, Object> typed = (RequestHandler<Object, Object>) handler;
@@ -69,11 +71,12 @@ public final class ColdStartProbe {
         System.out.println("COLDSTART {\"jvmToMainMs\":" + (mainAt - jvmStart) + ",\"initMs\":" + (builtAt - mainAt)
                 + ",\"firstEventMs\":" + (doneAt - builtAt) + ",\"totalMs\":" + (doneAt - jvmStart)
                 + ",\"failed\":" + failed + ",\"peakHeapMb\":" + peakHeap / (1024 * 1024) + ",\"gcCount\":" + gcCount
-                + ",\"gcMs\":" + gcMs + ",\"cpuMs\":"
+                + ",\"gcMs\":" + gcMs + ",\"javaVersion\":\"" + System.getProperty("java.version") + "\",\"cpuMs\":"
                 + ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                                 .getProcessCpuTime()
                         / 1_000_000
                 + "}");
+        System.out.println("OUTPUT " + output.replace('\n', ' '));
         System.exit(0);
     }
 }
