@@ -2,6 +2,7 @@ package dev.offerrecorder.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -109,6 +110,28 @@ class DeploymentJarsTest {
         }
     }
 
+    @Test
+    void workerFailsWithSsmsOwnErrorForAMissingParameter() throws Exception {
+        try (FakeTokenService ssm = new FakeTokenService(
+                        "AmazonSSM.GetParameter",
+                        400,
+                        "{\"__type\":\"ParameterNotFound\",\"message\":\"no parameter /offer-recorder/gone\"}");
+                CalcApiSimulator api = new CalcApiSimulator(4, 4, 1, 0)) {
+            Map<String, String> env = stack.workerEnv(api.urlTemplate())
+                    .with("CALC_API_TOKEN_PARAMETER", "/offer-recorder/gone")
+                    .with("AWS_ENDPOINT_URL_SSM", ssm.url())
+                    .values();
+            String job = new JobCodec().encode(new Job("jar-gone", "123", DATE));
+            IllegalStateException failed = assertThrows(
+                    IllegalStateException.class,
+                    () -> run("worker", "dev.offerrecorder.worker.WorkerHandler", sqsEvent(job), env));
+            // The modeled exception, built from the jar's classes: not a NoClassDefFoundError.
+            assertTrue(failed.getMessage().contains("ParameterNotFoundException"), failed.getMessage());
+            assertFalse(failed.getMessage().contains("NoClassDefFoundError"), failed.getMessage());
+            assertEquals(0, api.stats().requests(), "no API call without a token");
+        }
+    }
+
     private void assertWorkerRecords(String runId, Map<String, String> env, CalcApiSimulator api) throws Exception {
         String job = new JobCodec().encode(new Job(runId, "123", DATE));
         String out = run("worker", "dev.offerrecorder.worker.WorkerHandler", sqsEvent(job), env);
@@ -170,7 +193,10 @@ class DeploymentJarsTest {
                 root,
                 ColdStartBench.probeJdk(null, dir.resolve("no-jvms")),
                 new ColdStartBench.Function(jar, handler, eventFile.toString(), env),
-                "",
+                System.getProperty("tracecl", "").isEmpty()
+                        ? ""
+                        : "-Xlog:class+load:file=/tmp/cl-" + handler.substring(handler.lastIndexOf('.') + 1) + "-"
+                                + System.nanoTime() + ".txt",
                 ColdStartBench.probeClasspath(root));
     }
 
@@ -249,6 +275,10 @@ class DeploymentJarsTest {
         private final List<String> calls = new CopyOnWriteArrayList<>();
 
         FakeTokenService(String target, String reply) throws IOException {
+            this(target, 200, reply);
+        }
+
+        FakeTokenService(String target, int status, String reply) throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/", exchange -> {
                 byte[] body = exchange.getRequestBody().readAllBytes();
@@ -263,7 +293,7 @@ class DeploymentJarsTest {
                                 : "{\"__type\":\"ValidationException\",\"message\":\"not " + target + " or unsigned\"}")
                         .getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
-                exchange.sendResponseHeaders(ours && signed ? 200 : 400, answer.length);
+                exchange.sendResponseHeaders(ours && signed ? status : 400, answer.length);
                 exchange.getResponseBody().write(answer);
                 exchange.close();
             });
