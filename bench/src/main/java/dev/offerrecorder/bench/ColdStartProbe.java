@@ -29,6 +29,12 @@ public final class ColdStartProbe {
         long mainAt = System.currentTimeMillis();
         Class<?> type = Class.forName(args[0]);
         Object handler = type.getConstructor().newInstance();
+        if (Boolean.getBoolean("probe.prime") && handler instanceof org.crac.Resource resource) {
+            // As SnapStart does: the handler's priming before the snapshot, the restore hook after it.
+            resource.beforeCheckpoint(null);
+            resource.afterRestore(null);
+            System.out.println("PRIMED " + type.getName());
+        }
         long builtAt = System.currentTimeMillis();
         String event = Files.readString(Path.of(args[1]));
         Context context = new LocalContext("probe", 60_000, 1024);

@@ -39,7 +39,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * in a fresh JVM whose classpath is its jar alone (plus {@link ColdStartProbe}'s few classes), on a real event,
  * against the embedded stack, and what it should have done is checked there. The worker reads its API token over
  * the SSM and Secrets Manager JSON protocols from a loopback server standing in for those services, so the jar
- * is shown to hold what the SDK needs to build, sign, send and read those calls. Runs from the repository root on
+ * is shown to hold what the SDK needs to build, sign, send and read those calls. Each handler's SnapStart priming
+ * ({@code beforeCheckpoint}) runs first, from the jar, as on AWS. Runs from the repository root on
  * the jars {@code package} just built (see the bench POM).
  */
 @WithEmbeddedStack
@@ -79,7 +80,8 @@ class DeploymentJarsTest {
                     .with("AWS_ENDPOINT_URL_SSM", ssm.url())
                     .values();
             assertWorkerRecords("jar-ssm", env, api);
-            assertEquals(1, ssm.calls().size(), "one GetParameter call");
+            // Read when the handler is built and again after the (probe's) SnapStart restore.
+            assertEquals(2, ssm.calls().size(), "GetParameter at init and after restore");
             JsonNode request = Json.newMapper().readTree(ssm.calls().get(0));
             assertEquals("/offer-recorder/api-token", request.path("Name").asText());
             assertTrue(request.path("WithDecryption").asBoolean(), request.toString());
@@ -100,7 +102,7 @@ class DeploymentJarsTest {
                     .with("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.url())
                     .values();
             assertWorkerRecords("jar-secret", env, api);
-            assertEquals(1, secrets.calls().size(), "one GetSecretValue call");
+            assertEquals(2, secrets.calls().size(), "GetSecretValue at init and after restore");
             assertEquals(
                     "api-token",
                     Json.newMapper()
@@ -193,10 +195,7 @@ class DeploymentJarsTest {
                 root,
                 ColdStartBench.probeJdk(null, dir.resolve("no-jvms")),
                 new ColdStartBench.Function(jar, handler, eventFile.toString(), env),
-                System.getProperty("tracecl", "").isEmpty()
-                        ? ""
-                        : "-Xlog:class+load:file=/tmp/cl-" + handler.substring(handler.lastIndexOf('.') + 1) + "-"
-                                + System.nanoTime() + ".txt",
+                "-Dprobe.prime=true",
                 ColdStartBench.probeClasspath(root));
     }
 
