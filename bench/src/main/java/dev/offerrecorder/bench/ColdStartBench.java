@@ -93,7 +93,7 @@ public final class ColdStartBench implements Benchmark {
             }
         }
         md.append("\nSnapStart (enabled in template.yaml) replaces most of this on AWS with a snapshot restore; "
-                + "the handlers prime the JSON mapper, HTTP and SDK clients before the snapshot.\n\n"
+                + "what each handler's priming warms, and what it does not, is listed in docs/benchmarks.md.\n\n"
                 + "Reproduce: `./mvnw -q package -DskipTests && ./recorder bench --only coldstart`.\n");
         return md.toString();
     }
