@@ -40,19 +40,32 @@ public final class ColdStartBench implements Benchmark {
         return "coldstart";
     }
 
+    /** Where the probes' JDK comes from: Lambda runs java21, so a JDK 21 is preferred when one is here. */
+    static final String JAVA_HOME_VARIABLE = "COLDSTART_JAVA_HOME";
+
+    /** The JDK the probes run on, its version (from its {@code release} file) and how it was chosen. */
+    record ProbeJdk(Path home, String version, String chosenBecause) {
+        Path java() {
+            return home.resolve("bin").resolve("java");
+        }
+    }
+
     @Override
     public String run(int repeats) throws Exception {
         Path root = Path.of("").toAbsolutePath();
         Path dir = Files.createTempDirectory("coldstart-bench");
+        ProbeJdk jdk = probeJdk(System.getenv(JAVA_HOME_VARIABLE), Path.of("/usr/lib/jvm"));
+        System.err.println("cold start probes run on JDK " + jdk.version() + " at " + jdk.home() + " ("
+                + jdk.chosenBecause() + ")");
         StringBuilder md = new StringBuilder("## Cold start: JVM start to first event handled\n\n")
                 .append("Each function's deployment jar alone on the classpath (plus the probe), handler built by "
                         + "its public no-arg constructor from environment variables, one event handled against the "
-                        + "embedded stack on loopback. Medians of " + repeats + " fresh JVMs (")
-                .append(System.getProperty("java.vm.name"))
-                .append(' ')
-                .append(System.getProperty("java.version"))
-                .append("). `init` = handler constructor (SDK clients, HTTP client, JSON mapper); `first event` = "
-                        + "the first invocation including lazy class loading.\n\n")
+                        + "embedded stack on loopback. Medians of " + repeats + " fresh JVMs on JDK ")
+                .append(jdk.version())
+                .append(" (")
+                .append(jdk.chosenBecause())
+                .append("; Lambda runs java21). `init` = handler constructor (SDK clients, HTTP client, JSON mapper); "
+                        + "`first event` = the first invocation including lazy class loading.\n\n")
                 .append("| function | JVM flags | JVM to main (ms) | init (ms) | first event (ms) | total (ms) |\n")
                 .append("|---|---|---|---|---|---|\n");
         try (EmbeddedStack stack = EmbeddedStack.start(dir, StackLayout.local());
@@ -63,7 +76,7 @@ public final class ColdStartBench implements Benchmark {
                 for (String flags : List.of("", "-XX:TieredStopAtLevel=1")) {
                     List<JsonNode> runs = new ArrayList<>();
                     for (int r = 0; r < repeats; r++) {
-                        runs.add(probe(root, f, flags, probeClasspath));
+                        runs.add(probe(root, jdk, f, flags, probeClasspath));
                     }
                     String row = String.format(
                             Locale.ROOT,
@@ -80,7 +93,7 @@ public final class ColdStartBench implements Benchmark {
             }
         }
         md.append("\nSnapStart (enabled in template.yaml) replaces most of this on AWS with a snapshot restore; "
-                + "the handlers prime the JSON mapper, HTTP and SDK clients before the snapshot.\n\n"
+                + "what each handler's priming warms, and what it does not, is listed in docs/benchmarks.md.\n\n"
                 + "Reproduce: `./mvnw -q package -DskipTests && ./recorder bench --only coldstart`.\n");
         return md.toString();
     }
@@ -169,17 +182,83 @@ public final class ColdStartBench implements Benchmark {
     }
 
     /**
-     * Runs {@link ColdStartProbe} for one function in a fresh JVM and returns its figures.
+     * A JDK 21 if one is here: {@code COLDSTART_JAVA_HOME}, else a JDK 21 under {@code /usr/lib/jvm}; else the JDK
+     * running this bench (the report says which).
+     */
+    static ProbeJdk probeJdk(String configured, Path jvmDir) throws java.io.IOException {
+        if (configured != null && !configured.isBlank()) {
+            Path home = Path.of(configured);
+            String version = releaseVersion(home)
+                    .orElseThrow(() -> new IllegalStateException(JAVA_HOME_VARIABLE + "=" + configured
+                            + " is not a JDK (no release file naming its version)"));
+            return new ProbeJdk(home, version, JAVA_HOME_VARIABLE);
+        }
+        if (Files.isDirectory(jvmDir)) {
+            try (var homes = Files.list(jvmDir)) {
+                for (Path home : homes.sorted().toList()) {
+                    var version = releaseVersion(home);
+                    if (version.isPresent()
+                            && (version.get().equals("21") || version.get().startsWith("21."))
+                            && Files.isExecutable(home.resolve("bin/java"))) {
+                        return new ProbeJdk(home, version.get(), "a JDK 21 found in " + jvmDir);
+                    }
+                }
+            }
+        }
+        Path self = Path.of(System.getProperty("java.home"));
+        return new ProbeJdk(
+                self,
+                System.getProperty("java.version"),
+                "no JDK 21 here: " + JAVA_HOME_VARIABLE + " unset and none in " + jvmDir + ", so the build's JDK");
+    }
+
+    /** JAVA_VERSION from a JDK's {@code release} file. */
+    static java.util.Optional<String> releaseVersion(Path home) throws java.io.IOException {
+        Path release = home.resolve("release");
+        if (!Files.isRegularFile(release)) {
+            return java.util.Optional.empty();
+        }
+        return Files.readAllLines(release).stream()
+                .filter(l -> l.startsWith("JAVA_VERSION="))
+                .map(l ->
+                        l.substring("JAVA_VERSION=".length()).replace("\"", "").trim())
+                .findFirst();
+    }
+
+    /** As {@link #probe(Path, ProbeJdk, Function, String, String)} on the JDK running this bench. */
+    static JsonNode probe(Path root, Function f, String flags, String probeClasspath) throws Exception {
+        Path self = Path.of(System.getProperty("java.home"));
+        return probe(
+                root,
+                new ProbeJdk(self, System.getProperty("java.version"), "the build's JDK"),
+                f,
+                flags,
+                probeClasspath);
+    }
+
+    /** Runs {@link ColdStartProbe} for one function in a fresh JVM and returns its figures. */
+    static JsonNode probe(Path root, ProbeJdk jdk, Function f, String flags, String probeClasspath) throws Exception {
+        String out = launch(root, jdk, f, flags, probeClasspath);
+        String line = out.lines()
+                .filter(l -> l.startsWith("COLDSTART "))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(f.name() + " probe printed no figures: " + out));
+        return Json.newMapper().readTree(line.substring("COLDSTART ".length()));
+    }
+
+    /**
+     * Runs {@link ColdStartProbe} for one function in a fresh JVM whose classpath is the function's deployment jar
+     * (and the probe's few classes) and returns all it printed.
      *
      * @param flags JVM flags separated by spaces, or ""
      */
-    static JsonNode probe(Path root, Function f, String flags, String probeClasspath) throws Exception {
+    static String launch(Path root, ProbeJdk jdk, Function f, String flags, String probeClasspath) throws Exception {
         Path jar = root.resolve("functions").resolve(f.name()).resolve("target").resolve(f.name() + ".jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " missing: run ./mvnw package first");
         }
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(jdk.java().toString());
         if (!flags.isBlank()) {
             cmd.addAll(List.of(flags.trim().split(" +")));
         }
@@ -200,11 +279,7 @@ public final class ColdStartBench implements Benchmark {
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(f.name() + " probe failed: " + out);
         }
-        String line = out.lines()
-                .filter(l -> l.startsWith("COLDSTART "))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException(f.name() + " probe printed no figures: " + out));
-        return Json.newMapper().readTree(line.substring("COLDSTART ".length()));
+        return out;
     }
 
     private static long median(List<JsonNode> runs, String field) {

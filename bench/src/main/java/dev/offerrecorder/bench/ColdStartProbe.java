@@ -17,7 +17,9 @@ import java.nio.file.Path;
 /**
  * Runs in a fresh JVM whose classpath is one function's deployment jar (plus this probe): builds the handler as
  * the Lambda runtime does (public no-arg constructor, configuration from the environment), handles one event,
- * and prints the times since JVM start, the jobs a partial-batch response reported failed, peak heap and GC. Usage: {@code ColdStartProbe HANDLER_CLASS EVENT_FILE}.
+ * and prints the times since JVM start, the jobs a partial-batch response reported failed, peak heap and GC, the
+ * JVM's version and a stream handler's reply (line {@code OUTPUT}). Usage: {@code ColdStartProbe HANDLER_CLASS
+ * EVENT_FILE}.
  */
 public final class ColdStartProbe {
     private ColdStartProbe() {}
@@ -27,15 +29,21 @@ public final class ColdStartProbe {
         long mainAt = System.currentTimeMillis();
         Class<?> type = Class.forName(args[0]);
         Object handler = type.getConstructor().newInstance();
+        if (Boolean.getBoolean("probe.prime") && handler instanceof org.crac.Resource resource) {
+            // As SnapStart does: the handler's priming before the snapshot, the restore hook after it.
+            resource.beforeCheckpoint(null);
+            resource.afterRestore(null);
+            System.out.println("PRIMED " + type.getName());
+        }
         long builtAt = System.currentTimeMillis();
         String event = Files.readString(Path.of(args[1]));
         Context context = new LocalContext("probe", 60_000, 1024);
         int failed = -1;
+        String output = "";
         if (handler instanceof RequestStreamHandler stream) {
-            stream.handleRequest(
-                    new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
-                    new ByteArrayOutputStream(),
-                    context);
+            ByteArrayOutputStream reply = new ByteArrayOutputStream();
+            stream.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), reply, context);
+            output = reply.toString(StandardCharsets.UTF_8);
         } else {
             @SuppressWarnings("unchecked")
             RequestHandler<Object, Object> typed = (RequestHandler<Object, Object>) handler;
@@ -69,11 +77,12 @@ public final class ColdStartProbe {
         System.out.println("COLDSTART {\"jvmToMainMs\":" + (mainAt - jvmStart) + ",\"initMs\":" + (builtAt - mainAt)
                 + ",\"firstEventMs\":" + (doneAt - builtAt) + ",\"totalMs\":" + (doneAt - jvmStart)
                 + ",\"failed\":" + failed + ",\"peakHeapMb\":" + peakHeap / (1024 * 1024) + ",\"gcCount\":" + gcCount
-                + ",\"gcMs\":" + gcMs + ",\"cpuMs\":"
+                + ",\"gcMs\":" + gcMs + ",\"javaVersion\":\"" + System.getProperty("java.version") + "\",\"cpuMs\":"
                 + ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                                 .getProcessCpuTime()
                         / 1_000_000
                 + "}");
+        System.out.println("OUTPUT " + output.replace('\n', ' '));
         System.exit(0);
     }
 }

@@ -29,6 +29,7 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
     private final FanoutService service;
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log = new JsonLog("fanout");
+    private final Env env;
 
     public FanoutHandler() {
         this(Env.system());
@@ -41,6 +42,7 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
     /** @param tracing the port to New Relic; tests pass a recording one */
     public FanoutHandler(Env env, Tracing tracing) {
         // The recording bucket, where each run's plan goes (runs/RUN.json) for `recorder status --run`.
+        this.env = env;
         this.service = FanoutService.create(env, tracing, log, Optional.of(env.require("RAW_BUCKET")));
         org.crac.Core.getGlobalContext().register(this);
     }
@@ -70,7 +72,7 @@ public final class FanoutHandler implements RequestStreamHandler, Resource {
     /** SnapStart: warm the expensive first-use paths before the snapshot (see {@link Priming}). */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        FanoutService.prime();
+        FanoutService.prime(env);
     }
 
     @Override

@@ -155,16 +155,29 @@ public final class FanoutService {
         return run;
     }
 
-    /** SnapStart priming shared by the jar's handlers: request objects load the SQS model; nothing is sent. */
-    static void prime() {
+    /**
+     * SnapStart priming shared by the jar's handlers: the calls they make (read a shop list and a run plan, write
+     * a plan, send a job batch) run through the SDK's real request path on throwaway clients answering canned
+     * replies (see {@link Priming#primeS3}); nothing is sent.
+     */
+    static void prime(dev.offerrecorder.shared.config.Env env) {
         Priming.primeShared();
-        SendMessageBatchRequest.builder()
-                .queueUrl("https://sqs.invalid/prime")
-                .entries(SendMessageBatchRequestEntry.builder()
-                        .id("0")
-                        .messageBody("{}")
-                        .build())
-                .build();
+        Priming.primeS3(env, "shop_id\n1\n", s3 -> {
+            s3.getObjectAsBytes(r -> r.bucket("prime").key("shops/prime.csv"));
+            s3.putObject(
+                    r -> r.bucket("prime").key("runs/prime.json"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString("{}"));
+        });
+        dev.offerrecorder.shared.snapstart.SqsPriming.primeSqs(
+                env,
+                "{\"Successful\":[],\"Failed\":[]}",
+                sqs -> sqs.sendMessageBatch(SendMessageBatchRequest.builder()
+                        .queueUrl("https://sqs.us-east-1.amazonaws.com/000000000000/prime")
+                        .entries(SendMessageBatchRequestEntry.builder()
+                                .id("0")
+                                .messageBody("{}")
+                                .build())
+                        .build()));
     }
 
     /** Transaction attributes and one event per plan or slice: what the dashboard's fan-out rows read. */

@@ -20,6 +20,7 @@ import org.crac.Resource;
 public final class SliceHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
     private final FanoutService service;
     private final JsonLog log = new JsonLog("fanout");
+    private final Env env;
 
     public SliceHandler() {
         this(Env.system());
@@ -31,6 +32,7 @@ public final class SliceHandler implements RequestHandler<SQSEvent, SQSBatchResp
 
     /** @param tracing the port to New Relic; tests pass a recording one */
     public SliceHandler(Env env, Tracing tracing) {
+        this.env = env;
         this.service = FanoutService.create(env, tracing, log, Optional.empty());
         org.crac.Core.getGlobalContext().register(this);
     }
@@ -54,7 +56,7 @@ public final class SliceHandler implements RequestHandler<SQSEvent, SQSBatchResp
     /** SnapStart: warm the expensive first-use paths before the snapshot. */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        FanoutService.prime();
+        FanoutService.prime(env);
     }
 
     @Override

@@ -38,12 +38,14 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     private final int defaultRate;
     private final ObjectMapper mapper = Json.newMapper();
     private final JsonLog log = new JsonLog("replay");
+    private final Env env;
 
     public ReplayHandler() {
         this(Env.system());
     }
 
     public ReplayHandler(Env env) {
+        this.env = env;
         ReplayConfig config = ReplayConfig.from(env);
         // RAW_BUCKET (optional): where the worker leaves each failed job's last reason for the peek to show.
         this.replay = new ReplayService(
@@ -131,6 +133,12 @@ public final class ReplayHandler implements RequestStreamHandler, Resource {
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         Priming.primeShared();
+        // A list of move tasks, through the SDK's real request path on a throwaway client answering a canned reply:
+        // nothing is sent (see Priming#primeS3). Start and cancel share its protocol code, not their own models.
+        dev.offerrecorder.shared.snapstart.SqsPriming.primeSqs(
+                env,
+                "{\"Results\":[]}",
+                sqs -> sqs.listMessageMoveTasks(r -> r.sourceArn("arn:aws:sqs:us-east-1:000000000000:prime")));
         StartMessageMoveTaskRequest.builder()
                 .sourceArn("arn:aws:sqs:us-east-1:000000000000:prime")
                 .maxNumberOfMessagesPerSecond(defaultRate)

@@ -31,6 +31,7 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
     private final S3Notifications notifications = new S3Notifications();
     private final JsonLog log = new JsonLog("transform");
     private final Tracing tracing;
+    private final Env env;
 
     public TransformHandler() {
         this(Env.system());
@@ -43,6 +44,7 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
 
     public TransformHandler(Env env, Tracing tracing) {
         this.tracing = tracing;
+        this.env = env;
         TransformConfig config = TransformConfig.from(env);
         this.service = new TransformService(AwsClients.s3(env), config.platformBucket(), config.workDir(), log);
         org.crac.Core.getGlobalContext().register(this);
@@ -114,10 +116,17 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
         Priming.primeShared();
         notifications.parse("{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"prime\"},"
                 + "\"object\":{\"key\":\"raw/dt%3D2024-01-01/run%3Dprime/part-0.jsonl.gz\"}}}]}");
-        PutObjectRequest.builder()
-                .bucket("prime")
-                .key("offer_recordings/dt=2024-01-01/prime.parquet")
-                .build();
+        // The raw read and the Parquet write, through the SDK's real request path on a throwaway client answering
+        // canned replies: nothing is sent (see Priming#primeS3).
+        Priming.primeS3(env, "", s3 -> {
+            s3.getObjectAsBytes(r -> r.bucket("prime").key("raw/dt=2024-01-01/run=prime/part-0.jsonl.gz"));
+            s3.putObject(
+                    PutObjectRequest.builder()
+                            .bucket("prime")
+                            .key("offer_recordings/dt=2024-01-01/prime.parquet")
+                            .build(),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[] {'P', 'A', 'R', '1'}));
+        });
     }
 
     @Override

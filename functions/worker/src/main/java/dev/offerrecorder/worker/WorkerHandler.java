@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.offerrecorder.shared.aws.AwsClients;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.snapstart.Priming;
 import dev.offerrecorder.shared.sqs.SqsBatches;
 import dev.offerrecorder.shared.trace.NewRelicTracing;
@@ -22,6 +23,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private final WorkerService service;
     private final RetryScheduler retries;
     private final JsonLog log = new JsonLog("worker");
+    private final Env env;
 
     public WorkerHandler() {
         this(Env.system());
@@ -33,6 +35,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     public WorkerHandler(Env env, Tracing tracing) {
+        this.env = env;
         WorkerConfig config = WorkerConfig.from(env);
         // S3 call timeouts below the write reserve: a hung write fails its jobs back to SQS in time.
         var s3 = AwsClients.s3(
@@ -75,10 +78,29 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         Priming.primeShared();
-        PutObjectRequest.builder()
-                .bucket("prime")
-                .key("raw/dt=2024-01-01/run=prime/part-0.jsonl.gz")
-                .build();
+        // The S3 write and the SQS visibility change, through the SDK's real request path on throwaway clients
+        // answering canned replies: nothing is sent (see Priming#primeS3).
+        Priming.primeS3(
+                env,
+                "",
+                s3 -> s3.putObject(
+                        PutObjectRequest.builder()
+                                .bucket("prime")
+                                .key("raw/dt=2024-01-01/run=prime/part-0.jsonl.gz")
+                                .build(),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(new RawLogCodec().encode(List.of()))));
+        dev.offerrecorder.shared.snapstart.SqsPriming.primeSqs(
+                env,
+                "{\"Successful\":[],\"Failed\":[]}",
+                sqs ->
+                        sqs.changeMessageVisibilityBatch(
+                                r -> r.queueUrl("https://sqs.us-east-1.amazonaws.com/000000000000/prime")
+                                        .entries(software.amazon.awssdk.services.sqs.model
+                                                .ChangeMessageVisibilityBatchRequestEntry.builder()
+                                                .id("0")
+                                                .receiptHandle("prime")
+                                                .visibilityTimeout(1)
+                                                .build())));
         java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://prime.invalid/v1/shops/1/offer"))
                 .GET()
                 .build();

@@ -69,7 +69,7 @@ public final class AwsClients {
      * invoke}: SAM only sets variables the template declares, and the template declares these as absent in AWS
      * (an empty {@code AWS_ENDPOINT_URL} would break the SDK's own reading of it).
      */
-    static Optional<URI> endpoint(Env env, String serviceVariable) {
+    public static Optional<URI> endpoint(Env env, String serviceVariable) {
         String localService = serviceVariable.replace("AWS_ENDPOINT_URL", LOCAL_ENDPOINT_URL);
         for (String variable : List.of(serviceVariable, localService, "AWS_ENDPOINT_URL", LOCAL_ENDPOINT_URL)) {
             Optional<String> value = env.optional(variable);

@@ -1,14 +1,20 @@
 package dev.offerrecorder.shared.snapstart;
 
+import dev.offerrecorder.shared.aws.AwsClients;
+import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.json.Json;
 import dev.offerrecorder.shared.rawlog.Outcome;
 import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * SnapStart priming shared by the handlers (each implements {@code org.crac.Resource} and calls this from
@@ -20,6 +26,24 @@ import java.util.List;
  */
 public final class Priming {
     private Priming() {}
+
+    /**
+     * Runs {@code calls} on an S3 client built as {@link AwsClients#s3} builds the function's (region, endpoint
+     * rules or override, path style), but with anonymous credentials and a {@link CannedHttpClient} answering
+     * {@code body}: the SDK's real request path (marshalling, endpoint resolution, signing, interceptors, response
+     * parsing) runs without network and without resolving the function's credentials. Returns the requests made.
+     */
+    public static int primeS3(Env env, String body, Consumer<S3Client> calls) {
+        CannedHttpClient http = new CannedHttpClient("application/xml", body.getBytes(StandardCharsets.UTF_8));
+        var builder = AwsClients.configure(S3Client.builder(), env, "AWS_ENDPOINT_URL_S3")
+                .httpClient(http)
+                .credentialsProvider(AnonymousCredentialsProvider.create());
+        AwsClients.endpoint(env, "AWS_ENDPOINT_URL_S3").ifPresent(uri -> builder.forcePathStyle(true));
+        try (S3Client s3 = builder.build()) {
+            calls.accept(s3);
+        }
+        return http.requests();
+    }
 
     public static void primeShared() {
         JobCodec jobs = new JobCodec();
