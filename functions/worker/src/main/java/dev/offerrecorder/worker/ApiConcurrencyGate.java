@@ -59,7 +59,7 @@ public final class ApiConcurrencyGate {
         this.pacer = pacer;
         this.limit = new RejectionRttGuard(
                 switch (algorithm) {
-                    case VEGAS -> vegas(initialLimit, ceiling);
+                    case VEGAS -> pacer.isPresent() ? pacedVegas(initialLimit, ceiling) : vegas(initialLimit, ceiling);
                     // AIMD reacts to drops only (429/503/timeouts): +1 per window without drops, x0.9 on a drop.
                     case AIMD ->
                         AIMDLimit.newBuilder()
@@ -70,6 +70,27 @@ public final class ApiConcurrencyGate {
                                 .build();
                 });
         this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
+    }
+
+    /**
+     * Vegas for a paced container. The pacer already holds the rate at the container's share, so the limit's job is
+     * narrower: catch an API slower than the operator said (its queue grows, round trips stretch) without mistaking
+     * ordinary latency spread for a queue. Vegas estimates the queue from the fastest round trip seen, and an API
+     * whose answers spread +-20 % around L looks like a queue of a fifth of the limit with no queue at all: with the
+     * fixed alpha 2 / beta 3 below, one container held 7-9 calls in flight for a 16-worker API and reached 0.47 of
+     * its ceiling (`./recorder demo --api-workers 16 --api-latency-ms 100 --worker-concurrency 1`). Here the
+     * thresholds grow with the limit: grow while the estimate is under a quarter of it, shrink beyond a half (round
+     * trips 2x the fastest), so only a real queue shrinks it; a 429/503 still steps back x0.75 at once.
+     */
+    static Limit pacedVegas(int initialLimit, int ceiling) {
+        return VegasLimit.newBuilder()
+                .initialLimit(initialLimit)
+                .maxConcurrency(ceiling)
+                .alphaFunction(limit -> Math.max(2, limit / 4))
+                .betaFunction(limit -> Math.max(3, limit / 2))
+                .thresholdFunction(limit -> 0)
+                .decreaseFunction(limit -> Math.max(1.0, limit * DROP_FACTOR))
+                .build();
     }
 
     static Limit vegas(int initialLimit, int ceiling) {
