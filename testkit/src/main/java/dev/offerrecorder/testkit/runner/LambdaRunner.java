@@ -58,6 +58,7 @@ public final class LambdaRunner implements AutoCloseable {
     private final PojoSerializer<SQSEvent> sqsEvents =
             LambdaEventSerializers.serializerFor(SQSEvent.class, LambdaRunner.class.getClassLoader());
     private final List<Thread> threads = new ArrayList<>();
+    private final java.util.Set<Thread> deletes = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong invocations = new AtomicLong();
@@ -334,10 +335,24 @@ public final class LambdaRunner implements AutoCloseable {
                         .build());
             }
         }
-        for (int i = 0; i < done.size(); i += 10) {
-            List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
-            sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(chunk));
-        }
+        // The poller deletes what succeeded while the instance takes its next batch, as Lambda's does: an
+        // instance is free as soon as its handler returns. Busy (idle() false) until the deletes are done.
+        inFlight.incrementAndGet();
+        deletes.add(Thread.ofVirtual().name(source.functionName() + "-delete").start(() -> {
+            try {
+                for (int i = 0; i < done.size(); i += 10) {
+                    List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
+                    sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(chunk));
+                }
+            } catch (RuntimeException e) {
+                if (running.get()) {
+                    System.err.println(source.functionName() + " delete: " + e);
+                }
+            } finally {
+                inFlight.decrementAndGet();
+                deletes.remove(Thread.currentThread());
+            }
+        }));
         return Container.KEPT;
     }
 
@@ -466,6 +481,9 @@ public final class LambdaRunner implements AutoCloseable {
         running.set(false);
         try {
             for (Thread t : threads) {
+                t.join(5_000);
+            }
+            for (Thread t : List.copyOf(deletes)) {
                 t.join(5_000);
             }
         } catch (InterruptedException e) {
