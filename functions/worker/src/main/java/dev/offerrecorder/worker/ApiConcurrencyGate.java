@@ -41,6 +41,10 @@ public final class ApiConcurrencyGate {
     private final Condition released = lock.newCondition();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Optional<ApiPacer> pacer;
+    private final FastRtt fastRtt = new FastRtt();
+
+    /** Calls in flight a paced container may hold per call its share needs at no-load latency. */
+    static final double LITTLE_HEADROOM = 1.5;
 
     /**
      * The limit algorithms this gate can run, all from Netflix concurrency-limits. Not Gradient2: it ignores
@@ -128,10 +132,13 @@ public final class ApiConcurrencyGate {
             paced = start.getAsLong();
         }
         while (true) {
-            Optional<Limiter.Listener> listener = limiter.acquire(null);
-            if (listener.isPresent()) {
-                inFlight.incrementAndGet();
-                return Optional.of(new Permit(listener.get(), paced));
+            int held = inFlight.get();
+            if (held < littleCap() && inFlight.compareAndSet(held, held + 1)) {
+                Optional<Limiter.Listener> listener = limiter.acquire(null);
+                if (listener.isPresent()) {
+                    return Optional.of(new Permit(listener.get(), paced));
+                }
+                inFlight.decrementAndGet();
             }
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
@@ -145,6 +152,32 @@ public final class ApiConcurrencyGate {
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * With a pacer, the most calls this container may hold: Little's law for its share at the API's no-load
+     * latency, {@code share x fastRtt x} {@value #LITTLE_HEADROOM}, where fastRtt is the 10th percentile of the last
+     * answers' round trips. A paced container needs {@code share x latency} calls in flight to keep its share; the
+     * headroom covers latency spread. The cap is what keeps an API that slows down (a busy host, a slow model) from
+     * being buried: at a fixed pace the calls in flight grow with the latency, and an overloaded API slows further;
+     * capped, the container's rate falls with the latency instead. The fleet's caps add up to about 1.5 x the API's
+     * workers (W = capacity x latency), within the W + queue a server of W workers takes. No cap before the first
+     * answers, nor without a pacer (the adaptive limit alone bounds the calls then).
+     */
+    int littleCap() {
+        if (pacer.isEmpty()) {
+            return Integer.MAX_VALUE;
+        }
+        long fast = fastRtt.nanos();
+        if (fast <= 0) {
+            return Integer.MAX_VALUE;
+        }
+        return Math.max(1, (int) Math.ceil(pacer.get().shareRps() * fast / 1e9 * LITTLE_HEADROOM));
+    }
+
+    /** What the gate knows of the API's no-load latency (tests feed it known round trips). */
+    FastRtt fastRtt() {
+        return fastRtt;
     }
 
     /** The container's pacer, when it paces its calls. */
@@ -232,6 +265,7 @@ public final class ApiConcurrencyGate {
                 new java.util.concurrent.atomic.AtomicBoolean();
 
         private final long pacedStartNanos;
+        private final long startNanos = System.nanoTime();
 
         private Permit(Limiter.Listener listener, long pacedStartNanos) {
             this.listener = listener;
@@ -242,6 +276,7 @@ public final class ApiConcurrencyGate {
         public void success() {
             if (released.compareAndSet(false, true)) {
                 listener.onSuccess();
+                fastRtt.add(System.nanoTime() - startNanos);
                 pacer.ifPresent(p -> p.answered(pacedStartNanos));
                 signal();
             }
@@ -268,6 +303,32 @@ public final class ApiConcurrencyGate {
         @Override
         public void close() {
             ignore();
+        }
+    }
+
+    /** The 10th percentile of the last {@value #SIZE} answered round trips: the API's latency without a queue. */
+    static final class FastRtt {
+        static final int SIZE = 128;
+        private final long[] recent = new long[SIZE];
+        private int count;
+        private int next;
+        private long p10;
+
+        synchronized void add(long rttNanos) {
+            recent[next] = rttNanos;
+            next = (next + 1) % SIZE;
+            count = Math.min(SIZE, count + 1);
+            // Re-sorted every 16 answers: cheap, and the cap moves slowly anyway.
+            if (count < 16 || next % 16 == 0) {
+                long[] sorted = java.util.Arrays.copyOf(recent, count);
+                java.util.Arrays.sort(sorted);
+                p10 = sorted[count / 10];
+            }
+        }
+
+        /** 0 before any answer. */
+        synchronized long nanos() {
+            return p10;
         }
     }
 }

@@ -1,0 +1,58 @@
+package dev.offerrecorder.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The paced gate's Little's-law cap: calls in flight follow the share and the API's no-load latency. */
+class ApiConcurrencyGateTest {
+    private static final long MS = 1_000_000L;
+
+    @Test
+    void fastRttIsTheTenthPercentileOfRecentAnswers() {
+        var rtt = new ApiConcurrencyGate.FastRtt();
+        assertEquals(0, rtt.nanos(), "nothing known before the first answer");
+        for (int i = 1; i <= 128; i++) {
+            rtt.add(i * MS); // 1..128 ms
+        }
+        assertEquals(13 * MS, rtt.nanos());
+        for (int i = 0; i < 128; i++) {
+            rtt.add(400 * MS); // the API slowed down for good: the old answers age out
+        }
+        assertEquals(400 * MS, rtt.nanos());
+    }
+
+    @Test
+    void aPacedContainerHoldsAtMostItsShareTimesNoLoadLatencyWithHeadroom() throws Exception {
+        var fresh = new ApiConcurrencyGate(64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(20.0)));
+        assertEquals(Integer.MAX_VALUE, fresh.littleCap(), "no cap before the first answers");
+        for (int i = 0; i < 20; i++) {
+            fresh.fastRtt().add(95 * MS + i * MS); // answers of 95-114 ms: p10 = 96 ms
+        }
+        // Share 20/s x 0.096 s x 1.5 = 2.9: 3 calls.
+        assertEquals(3, fresh.littleCap(), "cap from a share of 20/s at ~100 ms");
+        List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            held.add(fresh.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2))
+                    .orElseThrow());
+        }
+        assertTrue(
+                fresh.acquire(System.nanoTime() + 300 * MS).isEmpty(),
+                "a fourth call waits: the API would need 4 in flight only if it had slowed down");
+        held.getFirst().ignore();
+        assertTrue(
+                fresh.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).isPresent(), "a released slot");
+        assertEquals(3, fresh.inFlight());
+    }
+
+    @Test
+    void anUnpacedGateHasNoCap() {
+        var gate = new ApiConcurrencyGate(4, 64, ApiConcurrencyGate.Algorithm.VEGAS);
+        assertEquals(Integer.MAX_VALUE, gate.littleCap());
+    }
+}
