@@ -47,11 +47,23 @@ public final class OfferParquet {
      * the memory a writer holds. Timestamps are written in microseconds (what the worker's clock records).
      */
     public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes) throws IOException {
+        return newWriter(out, rowGroupBytes, null);
+    }
+
+    /**
+     * A writer compressing its pages through {@code codec}, which outlives the file (null: parquet's own codecs,
+     * set up for this file).
+     */
+    public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes, ZstdPageCodec codec)
+            throws IOException {
         CarpetWriter.Builder<OfferRow> builder = new CarpetWriter.Builder<>(out, OfferRow.class)
                 .withWriteRecordModel(MODEL)
                 .withDefaultTimeUnit(TimeUnit.MICROS)
                 .withCompressionCodec(CODEC)
                 .withRowGroupSize(rowGroupBytes);
+        if (codec != null) {
+            builder = builder.withCodecFactory(codec);
+        }
         for (String column : UNIQUE_PER_ROW) {
             builder = builder.withDictionaryEncoding(column, false);
         }
