@@ -10,6 +10,7 @@ import com.jerolba.carpet.model.FieldTypes;
 import com.jerolba.carpet.model.WriteRecordModelType;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.api.Binary;
 
 /**
  * Parquet for {@code offer_recordings}, driven by {@link OfferColumns#TABLE}: carpet's write model maps each
@@ -37,9 +39,22 @@ public final class OfferParquet {
         for (int i = 0; i < OfferColumns.TABLE.size(); i++) {
             OfferColumns.Column c = OfferColumns.TABLE.get(i);
             int at = i;
-            model = model.withField(c.name(), c.type().parquet(c.required()), row -> row.values()[at]);
+            if (c.type() == OfferColumns.Type.STRING) {
+                // Strings go in as array-backed UTF-8 Binary: carpet's own String path wraps them in a ByteBuffer,
+                // whose per-byte hashing and comparing (dictionary, min/max) cost more than the encoding itself.
+                model = model.withField(
+                        c.name(),
+                        c.required() ? FieldTypes.BINARY.notNull().asString() : FieldTypes.BINARY.asString(),
+                        row -> utf8((String) row.values()[at]));
+            } else {
+                model = model.withField(c.name(), c.type().parquet(c.required()), row -> row.values()[at]);
+            }
         }
         return model;
+    }
+
+    private static Binary utf8(String s) {
+        return s == null ? null : Binary.fromConstantByteArray(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -47,11 +62,23 @@ public final class OfferParquet {
      * the memory a writer holds. Timestamps are written in microseconds (what the worker's clock records).
      */
     public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes) throws IOException {
+        return newWriter(out, rowGroupBytes, null);
+    }
+
+    /**
+     * A writer compressing its pages through {@code codec}, which outlives the file (null: parquet's own codecs,
+     * set up for this file).
+     */
+    public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes, ZstdPageCodec codec)
+            throws IOException {
         CarpetWriter.Builder<OfferRow> builder = new CarpetWriter.Builder<>(out, OfferRow.class)
                 .withWriteRecordModel(MODEL)
                 .withDefaultTimeUnit(TimeUnit.MICROS)
                 .withCompressionCodec(CODEC)
                 .withRowGroupSize(rowGroupBytes);
+        if (codec != null) {
+            builder = builder.withCodecFactory(codec);
+        }
         for (String column : UNIQUE_PER_ROW) {
             builder = builder.withDictionaryEncoding(column, false);
         }

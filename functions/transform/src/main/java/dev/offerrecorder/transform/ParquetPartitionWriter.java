@@ -33,6 +33,8 @@ public final class ParquetPartitionWriter implements Closeable {
     private final Path dir;
     private final long rowGroupBytes;
     private final int maxOpen;
+    /** Null: parquet's own codecs, per file. */
+    private final ZstdPageCodec codec;
     /** Access order, so the first entry is the least recently written partition. */
     private final LinkedHashMap<LocalDate, Open> open = new LinkedHashMap<>(16, 0.75f, true);
 
@@ -54,13 +56,23 @@ public final class ParquetPartitionWriter implements Closeable {
         this(dir, ROW_GROUP_BYTES, MAX_OPEN_PARTITIONS);
     }
 
+    /** Compressing through the container's {@code codec} (not closed here), so no file sets up its own. */
+    public ParquetPartitionWriter(Path dir, ZstdPageCodec codec) {
+        this(dir, ROW_GROUP_BYTES, MAX_OPEN_PARTITIONS, codec);
+    }
+
     public ParquetPartitionWriter(Path dir, long rowGroupBytes, int maxOpen) {
+        this(dir, rowGroupBytes, maxOpen, null);
+    }
+
+    private ParquetPartitionWriter(Path dir, long rowGroupBytes, int maxOpen, ZstdPageCodec codec) {
         if (maxOpen < 1) {
             throw new IllegalArgumentException("maxOpen must be at least 1, got " + maxOpen);
         }
         this.dir = dir;
         this.rowGroupBytes = rowGroupBytes;
         this.maxOpen = maxOpen;
+        this.codec = codec;
     }
 
     public void write(OfferRow row) {
@@ -106,7 +118,8 @@ public final class ParquetPartitionWriter implements Closeable {
         OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024);
         Open o;
         try {
-            o = new Open(date, segment, file, stream, OfferParquet.newWriter(stream, rowGroupBytes), new long[1]);
+            o = new Open(
+                    date, segment, file, stream, OfferParquet.newWriter(stream, rowGroupBytes, codec), new long[1]);
         } catch (IOException | RuntimeException e) {
             stream.close();
             Files.deleteIfExists(file);

@@ -51,6 +51,9 @@ public final class TransformService {
     private final String platformBucket;
     private final Path workDir;
     private final RawLogConverter converter = new RawLogConverter();
+    /** One ZSTD context per container, reused by every file (see ZstdPageCodec). */
+    private final ZstdPageCodec codec = new ZstdPageCodec();
+
     private final CompactionMarkers markers;
     private final JsonLog log;
 
@@ -119,7 +122,7 @@ public final class TransformService {
     /** One pass over the sources not yet failed; null when a failed object had rows written, so start again. */
     private BatchResult attempt(List<Source> sources, Map<Source, Exception> failed) throws IOException {
         List<Converted> done = new ArrayList<>();
-        try (ParquetPartitionWriter writer = new ParquetPartitionWriter(workDir)) {
+        try (ParquetPartitionWriter writer = new ParquetPartitionWriter(workDir, codec)) {
             for (Source source : sources) {
                 if (failed.containsKey(source)) {
                     continue;
