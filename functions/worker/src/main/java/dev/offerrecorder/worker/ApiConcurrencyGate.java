@@ -155,9 +155,9 @@ public final class ApiConcurrencyGate {
     }
 
     /**
-     * With a pacer, the most calls this container may hold: Little's law for its share at the API's no-load
-     * latency, {@code share x fastRtt x} {@value #LITTLE_HEADROOM}, where fastRtt is the 10th percentile of the last
-     * answers' round trips. A paced container needs {@code share x latency} calls in flight to keep its share; the
+     * With a pacer, the most calls this container may hold: Little's law for its pace at the API's no-load
+     * latency, {@code rate x fastRtt x} {@value #LITTLE_HEADROOM}, where fastRtt is the API's no-load round trip
+     * ({@link FastRtt}). A paced container needs {@code share x latency} calls in flight to keep its share; the
      * headroom covers latency spread. The cap is what keeps an API that slows down (a busy host, a slow model) from
      * being buried: at a fixed pace the calls in flight grow with the latency, and an overloaded API slows further;
      * capped, the container's rate falls with the latency instead. The fleet's caps add up to about 1.5 x the API's
@@ -172,7 +172,7 @@ public final class ApiConcurrencyGate {
         if (fast <= 0) {
             return Integer.MAX_VALUE;
         }
-        return Math.max(1, (int) Math.ceil(pacer.get().shareRps() * fast / 1e9 * LITTLE_HEADROOM));
+        return Math.max(1, (int) Math.ceil(pacer.get().rateRps() * fast / 1e9 * LITTLE_HEADROOM));
     }
 
     /** What the gate knows of the API's no-load latency (tests feed it known round trips). */
@@ -306,29 +306,39 @@ public final class ApiConcurrencyGate {
         }
     }
 
-    /** The 10th percentile of the last {@value #SIZE} answered round trips: the API's latency without a queue. */
+    /**
+     * The API's no-load round trip: the lowest 10th percentile of the last {@value #SIZE} answers seen so far,
+     * drifting up slowly (1 % of the gap per {@value #EVERY} answers) when the API has become slower for good. Not
+     * the current percentile: while the API is overloaded every answer is slow, and a cap that grew with them would
+     * bury it further.
+     */
     static final class FastRtt {
         static final int SIZE = 128;
+        static final int EVERY = 16;
         private final long[] recent = new long[SIZE];
         private int count;
         private int next;
-        private long p10;
+        private long best;
 
         synchronized void add(long rttNanos) {
             recent[next] = rttNanos;
             next = (next + 1) % SIZE;
             count = Math.min(SIZE, count + 1);
-            // Re-sorted every 16 answers: cheap, and the cap moves slowly anyway.
-            if (count < 16 || next % 16 == 0) {
+            if (count >= EVERY && next % EVERY == 0) {
                 long[] sorted = java.util.Arrays.copyOf(recent, count);
                 java.util.Arrays.sort(sorted);
-                p10 = sorted[count / 10];
+                long p10 = sorted[count / 10];
+                if (best == 0 || p10 < best) {
+                    best = p10;
+                } else if (count == SIZE) {
+                    best += (p10 - best) / 100;
+                }
             }
         }
 
-        /** 0 before any answer. */
+        /** 0 before the first {@value #EVERY} answers. */
         synchronized long nanos() {
-            return p10;
+            return best;
         }
     }
 }

@@ -119,15 +119,20 @@ public final class ApiPacer {
     }
 
     /**
-     * A new share (the fleet's capacity split over the containers working now, see {@link FleetShare}): the rate
-     * keeps its place below the share, so a back-off in progress is kept.
+     * A new share (the fleet's capacity split over the containers working now, see {@link FleetShare}). A smaller
+     * share applies at once (the rate keeps its place below it, so a back-off in progress is kept); a larger one is
+     * climbed to answer by answer, as after a back-off: the containers that took over the idle ones' shares may
+     * learn of it at different moments, and a container that jumped would add to the API's load before another
+     * one had given its part back.
      */
     public void share(double newShareRps) {
         if (!(newShareRps > 0) || Double.isInfinite(newShareRps)) {
             throw new IllegalArgumentException("share must be a positive rate, got " + newShareRps);
         }
         synchronized (state) {
-            rateRps = rateRps / shareRps * newShareRps;
+            if (newShareRps < shareRps) {
+                rateRps = rateRps / shareRps * newShareRps;
+            }
             shareRps = newShareRps;
         }
     }

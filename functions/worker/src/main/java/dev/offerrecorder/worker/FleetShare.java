@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * the containers still working then add up to the capacity again instead of leaving the idle containers' shares
  * unused. A share is never below the static one nor above the whole capacity.
  *
- * <p>One {@code GetQueueAttributes} per refresh (every few seconds of a batch): about $0.40 per million calls, a
+ * <p>One {@code GetQueueAttributes} per refresh (every second of a batch): about $0.40 per million calls, a
  * few cents for a year's backfill. The counts are approximate in SQS; a count that is off errs low on the share
  * when jobs wait out a retry delay (they count as in flight), and the adaptive limit and the pacer's back-off on
  * a 429/503 catch an overshoot. When SQS cannot be read the static share applies.

@@ -69,7 +69,7 @@ public final class WorkerService {
     private final java.util.Optional<FleetShare> fleet;
 
     /** How often a batch re-reads the job queue's counts for its share of the API. */
-    static final long SHARE_REFRESH_MILLIS = 2_000;
+    static final long SHARE_REFRESH_MILLIS = 1_000;
 
     /** As {@link #create(WorkerConfig, software.amazon.awssdk.services.s3.S3Client, java.util.Optional, JsonLog,
      * Tracing)} with New Relic tracing (a no-op without an agent). */

@@ -158,18 +158,23 @@ class ApiPacerTest {
     }
 
     @Test
-    void aNewShareKeepsTheBackOffInProgress() throws Exception {
+    void aSmallerShareAppliesAtOnceALargerOneIsClimbedTo() throws Exception {
         var clock = new FakeTicker();
         var pacer = new ApiPacer(10.0, clock);
         long s = start(pacer);
         pacer.dropped(s);
         assertEquals(9.0, pacer.rateRps(), 1e-9);
-        pacer.share(20.0);
-        assertEquals(20.0, pacer.shareRps(), 1e-9);
-        assertEquals(18.0, pacer.rateRps(), 1e-9, "still 0.9 of the share");
+        pacer.share(5.0);
+        assertEquals(4.5, pacer.rateRps(), 1e-9, "smaller: at once, still 0.9 of the share");
         long a = start(pacer);
         long b = start(pacer);
-        assertEquals(1e9 / 18.0, b - a, 1.0, "spaced at the new rate");
+        assertEquals(1e9 / 4.5, b - a, 1.0, "spaced at the new rate");
+        pacer.share(20.0);
+        assertEquals(4.5, pacer.rateRps(), 1e-9, "larger: not at once");
+        for (int i = 0; i < 10; i++) {
+            pacer.answered(start(pacer));
+        }
+        assertEquals(4.5 + 10 * ApiPacer.STEP * 20.0, pacer.rateRps(), 1e-9, "climbed by answers");
         assertThrows(IllegalArgumentException.class, () -> pacer.share(0));
     }
 
