@@ -161,8 +161,8 @@ public final class ApiConcurrencyGate {
      * headroom covers latency spread. The cap is what keeps an API that slows down (a busy host, a slow model) from
      * being buried: at a fixed pace the calls in flight grow with the latency, and an overloaded API slows further;
      * capped, the container's rate falls with the latency instead. The fleet's caps add up to about 1.5 x the API's
-     * workers (W = capacity x latency), within the W + queue a server of W workers takes. No cap before the first
-     * answers, nor without a pacer (the adaptive limit alone bounds the calls then).
+     * workers (W = capacity x latency), within the W + queue a server of W workers takes. One call before the first
+     * answer (the latency is unknown); no cap without a pacer (the adaptive limit alone bounds the calls then).
      */
     int littleCap() {
         if (pacer.isEmpty()) {
@@ -170,7 +170,8 @@ public final class ApiConcurrencyGate {
         }
         long fast = fastRtt.nanos();
         if (fast <= 0) {
-            return Integer.MAX_VALUE;
+            // Before the first answer nothing is known of the API's latency: one call, then Little's law.
+            return 1;
         }
         return Math.max(1, (int) Math.ceil(pacer.get().rateRps() * fast / 1e9 * LITTLE_HEADROOM));
     }
@@ -336,8 +337,15 @@ public final class ApiConcurrencyGate {
             }
         }
 
-        /** 0 before the first {@value #EVERY} answers. */
+        /** 0 before the first answer; until {@value #EVERY} answers, the fastest of them. */
         synchronized long nanos() {
+            if (best == 0 && count > 0) {
+                long fastest = Long.MAX_VALUE;
+                for (int i = 0; i < count; i++) {
+                    fastest = Math.min(fastest, recent[i]);
+                }
+                return fastest;
+            }
             return best;
         }
     }

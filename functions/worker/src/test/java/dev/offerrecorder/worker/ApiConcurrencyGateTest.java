@@ -35,9 +35,11 @@ class ApiConcurrencyGateTest {
     @Test
     void aPacedContainerHoldsAtMostItsShareTimesNoLoadLatencyWithHeadroom() throws Exception {
         var fresh = new ApiConcurrencyGate(64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(20.0)));
-        assertEquals(Integer.MAX_VALUE, fresh.littleCap(), "no cap before the first answers");
+        assertEquals(1, fresh.littleCap(), "one call before the first answer");
+        fresh.fastRtt().add(50 * MS);
+        assertEquals(2, fresh.littleCap(), "the first answer: 20/s x 50 ms x 1.5");
         for (int i = 0; i < 20; i++) {
-            fresh.fastRtt().add(95 * MS + i * MS); // answers of 95-114 ms: p10 = 96 ms
+            fresh.fastRtt().add(95 * MS + i * MS); // answers of 95-114 ms: p10 = 96 ms, above the first 50 ms
         }
         // Share 20/s x 0.096 s x 1.5 = 2.9: 3 calls.
         assertEquals(3, fresh.littleCap(), "cap from a share of 20/s at ~100 ms");
