@@ -28,6 +28,8 @@ public final class ApiPacer {
     static final double DECREASE = 0.9;
     static final double FLOOR = 0.05;
     static final double STEP = 0.01;
+    static final double START = 0.25;
+    static final double GROWTH = 0.05;
     static final double CARRY = 0.25;
     static final long SLACK_MILLIS = 20;
 
@@ -64,16 +66,22 @@ public final class ApiPacer {
     /** Calls started before this belong to the last congestion episode. */
     private long episodeEndNanos;
 
+    /** A new container's pacer: it starts at {@value #START} of its share (see {@link #answered}). */
     public ApiPacer(double shareRps) {
-        this(shareRps, Ticker.SYSTEM);
+        this(shareRps, START, Ticker.SYSTEM);
     }
 
+    /** At its share from the first call (tests of the steady state). */
     ApiPacer(double shareRps, Ticker ticker) {
+        this(shareRps, 1.0, ticker);
+    }
+
+    ApiPacer(double shareRps, double startFraction, Ticker ticker) {
         if (!(shareRps > 0) || Double.isInfinite(shareRps)) {
             throw new IllegalArgumentException("share must be a positive rate, got " + shareRps);
         }
         this.shareRps = shareRps;
-        this.rateRps = shareRps;
+        this.rateRps = shareRps * startFraction;
         this.ticker = ticker;
     }
 
@@ -137,13 +145,19 @@ public final class ApiPacer {
         }
     }
 
-    /** A call started at {@code startNanos} got an answer: the rate climbs back towards the share. */
+    /**
+     * A call started at {@code startNanos} got an answer: the rate climbs towards the share. Until the first drop
+     * it climbs by {@value #GROWTH} of itself per answer (a slow start, as TCP's: a fleet of new containers learns
+     * the API's latency before it brings the whole capacity, which matters when the API answers slower than usual,
+     * say on a busy host); after a drop by {@value #STEP} of the share per answer.
+     */
     public void answered(long startNanos) {
         synchronized (state) {
             if (decreased && startNanos - episodeEndNanos <= 0) {
                 return;
             }
-            rateRps = Math.min(shareRps, rateRps + STEP * shareRps);
+            double climb = decreased ? STEP * shareRps : Math.max(STEP * shareRps, GROWTH * rateRps);
+            rateRps = Math.min(shareRps, rateRps + climb);
         }
     }
 

@@ -34,7 +34,8 @@ class ApiConcurrencyGateTest {
 
     @Test
     void aPacedContainerHoldsAtMostItsShareTimesNoLoadLatencyWithHeadroom() throws Exception {
-        var fresh = new ApiConcurrencyGate(64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(20.0)));
+        var fresh = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(20.0, ApiPacer.Ticker.SYSTEM)));
         assertEquals(1, fresh.littleCap(), "one call before the first answer");
         fresh.fastRtt().add(50 * MS);
         assertEquals(2, fresh.littleCap(), "the first answer: 20/s x 50 ms x 1.5");

@@ -195,4 +195,22 @@ class ApiPacerTest {
         // On schedule, 161 starts take 160 intervals (1 s); a late start is caught up by the next one.
         assertTrue(clock.now - first <= 1_000 * MS + 3 * MS, "took " + (clock.now - first) / MS + " ms");
     }
+
+    @Test
+    void aNewContainerStartsSlowAndGrowsByItselfUntilTheFirstDrop() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, ApiPacer.START, clock);
+        assertEquals(5.0, pacer.rateRps(), 1e-9, "a quarter of the share");
+        int answers = 0;
+        while (pacer.rateRps() < 20.0) {
+            pacer.answered(start(pacer));
+            answers++;
+        }
+        assertTrue(answers <= 30, "about 28 answers at +5 % each, took " + answers);
+        long s = start(pacer);
+        pacer.dropped(s);
+        double after = pacer.rateRps();
+        pacer.answered(start(pacer));
+        assertEquals(after + ApiPacer.STEP * 20.0, pacer.rateRps(), 1e-9, "after a drop: additive");
+    }
 }
