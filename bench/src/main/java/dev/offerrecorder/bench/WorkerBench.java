@@ -168,7 +168,9 @@ public final class WorkerBench implements Benchmark {
                 + "its raw logs to the embedded S3. Each container runs an endless supply of batches of " + BATCH
                 + " jobs (the template's `WorkerBatchSize`), one after the other with no gap between them (as "
                 + "with Lambda's pollers, which gather the next batch while one runs). After a warm-up of "
-                + WARMUP_SECONDS + " s (or 10 x L if longer) the simulator's counters are read at the start and "
+                + WARMUP_SECONDS
+                + " s (or 10 x L, or 15 answers at a container's share, if longer: a new paced container "
+                + "starts at a quarter of its share) the simulator's counters are read at the start and "
                 + "end of a " + WINDOW_SECONDS
                 + " s window: **share of ceiling** = calls the simulator's workers served "
                 + "(any answer but the 503s turned away at the door) per second / (W / L) (counted as they finish, so calls "
@@ -184,6 +186,11 @@ public final class WorkerBench implements Benchmark {
                 + "containers / ceiling seconds at full speed), so the slow APIs show the fleet inside its batches "
                 + "more than at their tails. Each figure is the median of " + repeats + " runs, taken separately "
                 + "per column.\n\n";
+    }
+
+    static long warmupMillis(Setting s, int containers) {
+        long slowStart = (long) (15_000 * containers / s.ceiling());
+        return Math.max(WARMUP_SECONDS * 1000L, Math.max(10 * s.latencyMs(), slowStart));
     }
 
     /** The API of a setting: W workers, a queue of W/2, jitter L/10; every run of this bench gets a fresh one. */
@@ -223,7 +230,7 @@ public final class WorkerBench implements Benchmark {
             for (int c = 0; c < containers; c++) {
                 WorkerService service =
                         WorkerService.create(WorkerConfig.from(env), stack.s3(), Optional.empty(), quiet);
-                fleet.add(Thread.ofPlatform().name("worker-bench-" + c).start(() -> {
+                fleet.add(Thread.ofPlatform().daemon().name("worker-bench-" + c).start(() -> {
                     // Once stopped, the invocation has no time left: no call starts, the batch ends at once.
                     while (!stop.get()) {
                         try {
@@ -234,7 +241,7 @@ public final class WorkerBench implements Benchmark {
                     }
                 }));
             }
-            w = window(api, s);
+            w = window(api, s, containers);
         } finally {
             // Stop quickly: no time left means no call starts, and the closed API fails at once the calls already
             // waiting at a container's gate, so a batch ends in a moment instead of running out its queue.
@@ -242,8 +249,10 @@ public final class WorkerBench implements Benchmark {
             stopping = System.nanoTime();
             api.close();
         }
+        // Jobs already waiting for a paced start keep their turn until their deadline and then fail against the closed
+        // API at their container's pace: let them, in the background (a few calls a second, no measurable CPU).
         for (Thread t : fleet) {
-            t.join(60_000);
+            t.join(3_000);
         }
         System.err.printf(
                 Locale.ROOT,
@@ -268,9 +277,12 @@ public final class WorkerBench implements Benchmark {
         return batch;
     }
 
-    /** Waits out the warm-up, then reads the simulator's counters and the process's CPU time over the window. */
-    private static Window window(CalcApiSimulator api, Setting s) throws InterruptedException {
-        Thread.sleep(Math.max(WARMUP_SECONDS * 1000L, 10 * s.latencyMs()));
+    /**
+     * Waits out the warm-up (long enough for each container's slow start, about 15 answers at its share), then
+     * reads the simulator's counters and the process's CPU time over the window.
+     */
+    private static Window window(CalcApiSimulator api, Setting s, int containers) throws InterruptedException {
+        Thread.sleep(warmupMillis(s, containers));
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var before = api.stats();
         long servedBefore = api.served();
@@ -385,7 +397,7 @@ public final class WorkerBench implements Benchmark {
                     });
                 }
             });
-            w = window(api, s);
+            w = window(api, s, 1);
         } finally {
             stop.set(true);
             api.close();

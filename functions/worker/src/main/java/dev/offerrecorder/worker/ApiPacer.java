@@ -7,11 +7,13 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Spaces one container's API call starts at its share of the API's capacity ({@code API_CAPACITY_RPS /
  * WORKER_MAX_CONCURRENCY}), one start every {@code 1 / rate} seconds, never in bursts: each start is allowed
- * {@code interval} after the previous one (a next-allowed-start-time pacer, as GCRA with no burst allowance). A
- * start that comes late by at most {@value #CARRY} of an interval or {@value #SLACK_MILLIS} ms, whichever is more (a
- * sleep that overshot: on a busy machine a sleep of 6 ms ends 2-3 ms late, which at 160 requests/s would lose a
- * third of the rate if every late start began a new schedule) keeps the schedule;
- * later than that (an idle container) it starts a new one, so no credit piles up.
+ * {@code interval} after the previous one (a next-allowed-start-time pacer, as GCRA). A start that comes late by
+ * at most {@value #CARRY} intervals or {@value #SLACK_MILLIS} ms, whichever is more, keeps the schedule, so the
+ * next starts make the lateness up: a sleep that overshot (on a busy machine a sleep of 6 ms ends 2-3 ms late, which
+ * at 160 requests/s lost a third of the rate when every late start began a new schedule), or a call that waited for
+ * a slot while the API queued. Later than that (an idle container) it starts a new schedule, so no credit piles
+ * up. The first start falls at a random point of the first interval, so containers started together do not all
+ * call at once.
  *
  * <p>The rate adapts below the share: a dropped call (429, 503, timeout) multiplies it by {@value #DECREASE} once
  * per congestion episode (drops and answers of calls that started before the last decrease are the same news and
@@ -29,8 +31,8 @@ public final class ApiPacer {
     static final double FLOOR = 0.05;
     static final double STEP = 0.01;
     static final double START = 0.25;
-    static final double GROWTH = 0.05;
-    static final double CARRY = 0.25;
+    static final double GROWTH = 0.1;
+    static final double CARRY = 2.0;
     static final long SLACK_MILLIS = 20;
 
     /** Time and sleep, so tests can run the pacer on a fake clock. */
@@ -53,6 +55,9 @@ public final class ApiPacer {
     }
 
     private final Ticker ticker;
+    /** Where in its first interval the first start falls, 0 to 1. */
+    private final java.util.function.DoubleSupplier firstOffset;
+
     private final ReentrantLock turn = new ReentrantLock(true);
     private final Object state = new Object();
     // Guarded by state.
@@ -68,7 +73,8 @@ public final class ApiPacer {
 
     /** A new container's pacer: it starts at {@value #START} of its share (see {@link #answered}). */
     public ApiPacer(double shareRps) {
-        this(shareRps, START, Ticker.SYSTEM);
+        this(shareRps, START, Ticker.SYSTEM, () -> java.util.concurrent.ThreadLocalRandom.current()
+                .nextDouble());
     }
 
     /** At its share from the first call (tests of the steady state). */
@@ -77,12 +83,17 @@ public final class ApiPacer {
     }
 
     ApiPacer(double shareRps, double startFraction, Ticker ticker) {
+        this(shareRps, startFraction, ticker, () -> 0.0);
+    }
+
+    ApiPacer(double shareRps, double startFraction, Ticker ticker, java.util.function.DoubleSupplier firstOffset) {
         if (!(shareRps > 0) || Double.isInfinite(shareRps)) {
             throw new IllegalArgumentException("share must be a positive rate, got " + shareRps);
         }
         this.shareRps = shareRps;
         this.rateRps = shareRps * startFraction;
         this.ticker = ticker;
+        this.firstOffset = firstOffset;
     }
 
     /**
@@ -101,12 +112,13 @@ public final class ApiPacer {
                 long now = ticker.nanoTime();
                 long next;
                 synchronized (state) {
-                    if (!started) {
-                        started = true;
-                        lastStartNanos = now;
-                        return OptionalLong.of(now);
-                    }
                     long interval = intervalNanos();
+                    if (!started) {
+                        // The first start comes at a random point of the first interval: containers started
+                        // together (a new fleet, a burst of jobs) would otherwise all call at the same instant.
+                        started = true;
+                        lastStartNanos = now - interval + (long) (firstOffset.getAsDouble() * interval);
+                    }
                     next = lastStartNanos + interval;
                     if (now - next >= 0) {
                         // Late by a little: keep the schedule (a sleep overshoots); by more: begin a new one.
@@ -147,16 +159,17 @@ public final class ApiPacer {
 
     /**
      * A call started at {@code startNanos} got an answer: the rate climbs towards the share. Until the first drop
-     * it climbs by {@value #GROWTH} of itself per answer (a slow start, as TCP's: a fleet of new containers learns
-     * the API's latency before it brings the whole capacity, which matters when the API answers slower than usual,
-     * say on a busy host); after a drop by {@value #STEP} of the share per answer.
+     * it climbs by {@value #GROWTH} of the share per answer (a slow start, as TCP's: a fleet of new containers
+     * learns the API's latency in its first answers before it brings the whole capacity, which matters when the
+     * API answers slower than usual, say on a busy host; per answer of the share, not of the rate, so a container
+     * with a share of 1/s is at it within seconds); after a drop by {@value #STEP} of the share per answer.
      */
     public void answered(long startNanos) {
         synchronized (state) {
             if (decreased && startNanos - episodeEndNanos <= 0) {
                 return;
             }
-            double climb = decreased ? STEP * shareRps : Math.max(STEP * shareRps, GROWTH * rateRps);
+            double climb = (decreased ? STEP : GROWTH) * shareRps;
             rateRps = Math.min(shareRps, rateRps + climb);
         }
     }

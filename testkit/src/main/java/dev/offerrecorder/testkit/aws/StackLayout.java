@@ -36,7 +36,7 @@ public record StackLayout(
      */
     public static final int TRANSFORM_BATCH_SIZE = 100;
 
-    public static final Duration TRANSFORM_BATCH_WINDOW = Duration.ofSeconds(60);
+    public static final Duration TRANSFORM_BATCH_WINDOW = Duration.ofSeconds(300);
 
     public StackLayout {
         if (!dlqRetention.minus(queueRetention).isPositive()) {
