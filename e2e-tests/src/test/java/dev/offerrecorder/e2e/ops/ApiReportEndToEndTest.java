@@ -51,12 +51,12 @@ class ApiReportEndToEndTest {
     void aFleetPushedPastTheApisWorkersShowsAKneeNearThem() throws Exception {
         int w = 4;
         long l = 200;
-        // Eight containers at up to sixteen calls each: far more than W; the simulator queues eight beyond W, so
-        // latency grows to 3 x L before it rejects.
+        // An operator who overstates the API's capacity four times (80/s for W / L = 20/s): eight containers paced
+        // at 10/s each push past W, the simulator queues beyond W, and latency grows before the caps hold it.
         var options = PipelineOptions.defaults(dir)
                 .withApi(w, l, 20, 0.0)
                 .withWorker(40, 8, Duration.ofSeconds(60))
-                .withWorkerEnv(java.util.Map.of("API_CONCURRENCY_INITIAL", "6"));
+                .withWorkerEnv(java.util.Map.of("API_CONCURRENCY_INITIAL", "6", "API_CAPACITY_RPS", "80"));
         try (LocalServer server = LocalServer.start(options)) {
             JsonNode api = record("api-knee", "1-320", server);
             assertEquals("api", api.path("limitedBy").asText(), api.toString());

@@ -342,7 +342,9 @@ class HostileIdsTest {
                     o.key().startsWith("manifests/")
                             || RAW_KEY.matcher(o.key()).matches()
                             // the fan-out's run plans, named by a valid run ID only
-                            || o.key().matches(RunManifest.PREFIX + "[A-Za-z0-9_-]{1,64}\\.json"),
+                            || o.key().matches(RunManifest.PREFIX + "[A-Za-z0-9_-]{1,64}\\.json")
+                            // what the worker saw of the API, per run: named by a valid run ID only
+                            || o.key().matches("api-observations/run=[A-Za-z0-9_-]{1,64}/[0-9]+-[0-9a-f-]{36}\\.json"),
                     "raw bucket key " + o.key());
         }
     }
