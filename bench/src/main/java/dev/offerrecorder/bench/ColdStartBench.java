@@ -154,8 +154,8 @@ public final class ColdStartBench implements Benchmark {
                         stack.replayEnv().values()));
     }
 
-    /** A one-message SQS event, as Lambda's poller builds it. */
-    private static String sqsEvent(String body) {
+    /** A one-message SQS event, as Lambda's poller builds it (DeploymentJarsTest sends the same). */
+    static String sqsEvent(String body) {
         Message m = Message.builder()
                 .messageId("m-1")
                 .receiptHandle("r-1")

@@ -15,7 +15,6 @@ import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
-import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.support.RawLogs;
 import java.io.IOException;
@@ -126,7 +125,7 @@ class DeploymentJarsTest {
             String job = new JobCodec().encode(new Job("jar-gone", "123", DATE));
             IllegalStateException failed = assertThrows(
                     IllegalStateException.class,
-                    () -> run("worker", "dev.offerrecorder.worker.WorkerHandler", sqsEvent(job), env));
+                    () -> run("worker", "dev.offerrecorder.worker.WorkerHandler", ColdStartBench.sqsEvent(job), env));
             // The modeled exception, built from the jar's classes: not a NoClassDefFoundError.
             assertTrue(failed.getMessage().contains("ParameterNotFoundException"), failed.getMessage());
             assertFalse(failed.getMessage().contains("NoClassDefFoundError"), failed.getMessage());
@@ -136,7 +135,7 @@ class DeploymentJarsTest {
 
     private void assertWorkerRecords(String runId, Map<String, String> env, CalcApiSimulator api) throws Exception {
         String job = new JobCodec().encode(new Job(runId, "123", DATE));
-        String out = run("worker", "dev.offerrecorder.worker.WorkerHandler", sqsEvent(job), env);
+        String out = run("worker", "dev.offerrecorder.worker.WorkerHandler", ColdStartBench.sqsEvent(job), env);
         assertEquals(0, figures(out).path("failed").asInt(), out);
         assertEquals(0, api.unauthorizedAnswers(), "every API call carried the token");
         assertTrue(api.stats().requests() >= 1, "the API was called");
@@ -163,7 +162,11 @@ class DeploymentJarsTest {
         Path work = Files.createDirectories(dir.resolve("work"));
         Map<String, String> env = stack.transformEnv(work).values();
 
-        String out = run("transform", "dev.offerrecorder.transform.TransformHandler", sqsEvent(notification), env);
+        String out = run(
+                "transform",
+                "dev.offerrecorder.transform.TransformHandler",
+                ColdStartBench.sqsEvent(notification),
+                env);
         assertEquals(0, figures(out).path("failed").asInt(), out);
         List<String> written = keys(platform, "offer_recordings/dt=2024-01-01/");
         assertFalse(written.isEmpty(), "no Parquet written: " + out);
@@ -252,17 +255,6 @@ class DeploymentJarsTest {
             batch.forEach(
                     m -> stack.sqs().deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle())));
         }
-    }
-
-    private static String sqsEvent(String body) {
-        Message m = Message.builder()
-                .messageId("m-1")
-                .receiptHandle("r-1")
-                .md5OfBody("x")
-                .body(body)
-                .attributesWithStrings(Map.of("ApproximateReceiveCount", "1"))
-                .build();
-        return LambdaRunner.sqsEventJson(List.of(m), "arn:aws:sqs:us-east-1:000000000000:q", "us-east-1");
     }
 
     /**
