@@ -144,7 +144,7 @@ public final class ColdStartBench implements Benchmark {
                         stack.workerEnv(api.urlTemplate()).values()),
                 new Function(
                         "transform",
-                        "dev.offerrecorder.transform.TransformHandler",
+                        "dev.offerrecorder.transform.TransformStreamHandler",
                         events.resolve("transform.json").toString(),
                         stack.transformEnv(work).values()),
                 new Function(

@@ -15,6 +15,7 @@ import dev.offerrecorder.shared.rawlog.RawLogCodec;
 import dev.offerrecorder.shared.rawlog.RawRecord;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
+import dev.offerrecorder.testkit.runner.LambdaRunner;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import dev.offerrecorder.testkit.support.RawLogs;
 import java.io.IOException;
@@ -151,34 +152,69 @@ class DeploymentJarsTest {
     }
 
     @Test
-    void transformWritesParquetAndCompactionMergesIt() throws Exception {
+    void transformWritesParquetAndQuarantineAndCompactionMergesIt() throws Exception {
         String raw = stack.layout().rawBucket();
         String platform = stack.layout().platformBucket();
         String key = "raw/dt=2024-01-01/run=jar-transform/part-000000000000000000000001.jsonl.gz";
+        String missing = "raw/dt=2024-01-01/run=jar-transform/part-000000000000000000000002.jsonl.gz";
         List<RawRecord> records = List.of(record("1"), record("2"), record("3"));
-        stack.s3().putObject(r -> r.bucket(raw).key(key), RequestBody.fromBytes(new RawLogCodec().encode(records)));
-        String notification = "{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"" + raw + "\"},\"object\":{\"key\":\""
-                + key.replace("=", "%3D") + "\"}}}]}";
+        // Three good lines and one that is not JSON: the quarantine's path runs from the jar too.
+        stack.s3()
+                .putObject(
+                        r -> r.bucket(raw).key(key),
+                        RequestBody.fromBytes(withLine(new RawLogCodec().encode(records), "not json")));
+        List<Message> batch = List.of(notification("m-1", raw, key), notification("m-2", raw, missing));
+        String event = LambdaRunner.sqsEventJson(batch, "arn:aws:sqs:us-east-1:000000000000:q", "us-east-1");
         Path work = Files.createDirectories(dir.resolve("work"));
         Map<String, String> env = stack.transformEnv(work).values();
 
-        String out = run(
-                "transform",
-                "dev.offerrecorder.transform.TransformHandler",
-                ColdStartBench.sqsEvent(notification),
-                env);
-        assertEquals(0, figures(out).path("failed").asInt(), out);
+        // The deployed entry point (template.yaml): the event read as JSON, the partial-batch response written.
+        String out = run("transform", "dev.offerrecorder.transform.TransformStreamHandler", event, env);
+        assertEquals(
+                "{\"batchItemFailures\":[{\"itemIdentifier\":\"m-2\"}]}",
+                output(out),
+                "only the message of the missing object comes back (the SDK's NoSuchKey read from the jar): " + out);
         List<String> written = keys(platform, "offer_recordings/dt=2024-01-01/");
         assertFalse(written.isEmpty(), "no Parquet written: " + out);
         assertTrue(written.stream().allMatch(k -> k.endsWith(".parquet")), written::toString);
+        assertEquals(1, keys(platform, "quarantine/").size(), "the bad line's quarantine file: " + out);
 
-        // Compaction (same jar, its own function) reads the Parquet back and writes one file for the day.
+        // Compaction (same jar, its own function) over the marked partitions: reads the Parquet back, writes one
+        // file for the day, clears the marker.
         String compacted =
-                run("transform", "dev.offerrecorder.transform.CompactionHandler", "{\"date\":\"2024-01-01\"}", env);
+                run("transform", "dev.offerrecorder.transform.CompactionHandler", "{\"upTo\":\"2024-01-01\"}", env);
         JsonNode result = Json.newMapper().readTree(output(compacted));
-        assertEquals(3, result.path("rowsOut").asLong(), compacted);
+        assertEquals(1, result.path("partitions").size(), compacted);
+        assertEquals(3, result.path("partitions").get(0).path("rowsOut").asLong(), compacted);
         List<String> after = keys(platform, "offer_recordings/dt=2024-01-01/");
         assertEquals(1, after.stream().filter(k -> k.endsWith(".parquet")).count(), after::toString);
+    }
+
+    /** An SQS message whose body is S3's notification of {@code key} (URL-encoded, as S3 sends it). */
+    private static Message notification(String id, String bucket, String key) {
+        String body = "{\"Records\":[{\"s3\":{\"bucket\":{\"name\":\"" + bucket + "\"},\"object\":{\"key\":\""
+                + key.replace("=", "%3D") + "\"}}}]}";
+        return Message.builder()
+                .messageId(id)
+                .receiptHandle("r-" + id)
+                .md5OfBody("x")
+                .body(body)
+                .attributesWithStrings(Map.of("ApproximateReceiveCount", "1"))
+                .build();
+    }
+
+    /** The gzip'd JSON lines {@code gz} with one more line. */
+    private static byte[] withLine(byte[] gz, String line) throws IOException {
+        byte[] text;
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+            text = in.readAllBytes();
+        }
+        var out = new java.io.ByteArrayOutputStream();
+        try (var zip = new java.util.zip.GZIPOutputStream(out)) {
+            zip.write(text);
+            zip.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
     }
 
     @Test

@@ -31,11 +31,15 @@ final class CodeChecks {
 
     private static final Pattern REQUIRE = Pattern.compile("env\\.require\\(\\s*\"([A-Za-z0-9_]+)\"\\s*\\)");
     private static final String BATCH_RESPONSE = "com.amazonaws.services.lambda.runtime.events.SQSBatchResponse";
+    private static final String STREAM_HANDLER = "com.amazonaws.services.lambda.runtime.RequestStreamHandler";
 
     private CodeChecks() {}
 
-    /** What loading a function's handler from its jar found. */
-    record HandlerInfo(Path jar, String className, String methodName, List<String> returnTypes) {}
+    /**
+     * What loading a function's handler from its jar found; {@code stream}: a RequestStreamHandler, which writes its
+     * response JSON itself (so its response type cannot be seen).
+     */
+    record HandlerInfo(Path jar, String className, String methodName, List<String> returnTypes, boolean stream) {}
 
     /** Either what was found or why not (exactly one is non-null). */
     record Inspection(HandlerInfo info, String violation) {
@@ -100,7 +104,9 @@ final class CodeChecks {
                             methodName,
                             methods.stream()
                                     .map(m -> m.getReturnType().getName())
-                                    .toList()),
+                                    .toList(),
+                            Arrays.stream(type.getInterfaces())
+                                    .anyMatch(i -> i.getName().equals(STREAM_HANDLER))),
                     null);
         } catch (ClassNotFoundException e) {
             return Inspection.failed(where + ": class " + className + " cannot be loaded from the jar");
@@ -156,13 +162,16 @@ final class CodeChecks {
                 continue;
             }
             HandlerInfo handler = inspectHandler(template, function).info();
-            if (handler == null || !handler.returnTypes().contains(BATCH_RESPONSE)) {
+            // An SQS-triggered stream handler (the transform's) answers the partial-batch JSON itself: held to the
+            // same rule, as the check cannot see what it writes.
+            if (handler == null || !(handler.returnTypes().contains(BATCH_RESPONSE) || handler.stream())) {
                 continue; // not loadable (the handler check reports it) or not a partial-batch handler
             }
             sqsEvents.forEach((name, event) -> {
                 if (!Cfn.list(event.get("FunctionResponseTypes")).contains("ReportBatchItemFailures")) {
                     violations.add(
-                            function + ": " + handler.className() + " returns SQSBatchResponse but SQS event " + name
+                            function + ": " + handler.className()
+                                    + " returns SQSBatchResponse (or its JSON) but SQS event " + name
                                     + " lacks FunctionResponseTypes [ReportBatchItemFailures]; failed messages would be deleted");
                 }
             });
@@ -174,7 +183,7 @@ final class CodeChecks {
      * 2. Every {@code env.require("NAME")} in a function's module (and shared/) is set for that function, not
      * conditionally and not empty; every variable the function sets itself is read by some code (catches typos).
      * Other handler classes of the same module are skipped for the first part: a jar can hold several functions
-     * (transform.jar holds TransformHandler and CompactionHandler), each with its own variables.
+     * (transform.jar holds TransformStreamHandler and CompactionHandler), each with its own variables.
      */
     static List<String> environment(CfnTemplate template) {
         List<String> violations = new ArrayList<>();

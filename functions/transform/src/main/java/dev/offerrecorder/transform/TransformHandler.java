@@ -43,11 +43,18 @@ public final class TransformHandler implements RequestHandler<SQSEvent, SQSBatch
     }
 
     public TransformHandler(Env env, Tracing tracing) {
+        this(env, tracing, true);
+    }
+
+    /** {@code registerPriming}: false when a wrapper ({@link TransformStreamHandler}) registers and calls it. */
+    TransformHandler(Env env, Tracing tracing, boolean registerPriming) {
         this.tracing = tracing;
         this.env = env;
         TransformConfig config = TransformConfig.from(env);
         this.service = new TransformService(AwsClients.s3(env), config.platformBucket(), config.workDir(), log);
-        org.crac.Core.getGlobalContext().register(this);
+        if (registerPriming) {
+            org.crac.Core.getGlobalContext().register(this);
+        }
     }
 
     @Override
