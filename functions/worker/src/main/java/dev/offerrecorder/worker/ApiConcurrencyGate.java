@@ -40,6 +40,9 @@ public final class ApiConcurrencyGate {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Paced starts not yet released: in flight, plus those waiting for a slot. */
+    private final AtomicInteger started = new AtomicInteger();
+
     private final Optional<ApiPacer> pacer;
     private final FastRtt fastRtt = new FastRtt();
 
@@ -125,12 +128,26 @@ public final class ApiConcurrencyGate {
     public Optional<Permit> acquire(long deadlineNanos) throws InterruptedException {
         long paced = 0;
         if (pacer.isPresent()) {
-            OptionalLong start = pacer.get().acquire(deadlineNanos);
+            OptionalLong start = pacer.get().acquire(deadlineNanos, this::lead);
             if (start.isEmpty()) {
                 return Optional.empty();
             }
             paced = start.getAsLong();
+            started.incrementAndGet();
         }
+        boolean held = false;
+        try {
+            Optional<Permit> permit = slot(deadlineNanos, paced);
+            held = permit.isPresent();
+            return permit;
+        } finally {
+            if (!held && pacer.isPresent()) {
+                started.decrementAndGet();
+            }
+        }
+    }
+
+    private Optional<Permit> slot(long deadlineNanos, long paced) throws InterruptedException {
         while (true) {
             int held = inFlight.get();
             if (held < littleCap() && inFlight.compareAndSet(held, held + 1)) {
@@ -176,6 +193,24 @@ public final class ApiConcurrencyGate {
         return Math.max(1, (int) Math.ceil(pacer.get().rateRps() * fast / 1e9 * LITTLE_HEADROOM));
     }
 
+    /**
+     * How far the pacer may let the next start run ahead of its schedule: the API's no-load latency while this
+     * container has fewer calls out (started, answered or not yet slotted) than its pace needs at that latency,
+     * {@code floor(rate x fastRtt)}; else none. So a container back from a gap (between batches, at its first
+     * answers) sends the first wave at once instead of one interval apart: the API's workers its part stands for
+     * are idle then, and at one interval apart each batch lost the API's latency once. Never more calls at once than
+     * that part, and never above the pace over any stretch longer than the latency (see {@link ApiPacer}); none
+     * before the first answer.
+     */
+    long lead() {
+        long fast = fastRtt.nanos();
+        if (pacer.isEmpty() || fast <= 0) {
+            return 0;
+        }
+        long need = (long) Math.floor(pacer.get().rateRps() * fast / 1e9);
+        return started.get() < need ? fast : 0;
+    }
+
     /** What the gate knows of the API's no-load latency (tests feed it known round trips). */
     FastRtt fastRtt() {
         return fastRtt;
@@ -197,6 +232,9 @@ public final class ApiConcurrencyGate {
 
     private void signal() {
         inFlight.decrementAndGet();
+        if (pacer.isPresent()) {
+            started.decrementAndGet();
+        }
         lock.lock();
         try {
             released.signalAll();

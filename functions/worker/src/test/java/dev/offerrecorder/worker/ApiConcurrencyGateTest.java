@@ -63,4 +63,22 @@ class ApiConcurrencyGateTest {
         var gate = new ApiConcurrencyGate(4, 64, ApiConcurrencyGate.Algorithm.VEGAS);
         assertEquals(Integer.MAX_VALUE, gate.littleCap());
     }
+
+    @Test
+    void thePacerMayRunAheadOnlyWhileFewerCallsAreOutThanThePaceNeedsAtNoLoadLatency() throws Exception {
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(40.0, ApiPacer.Ticker.SYSTEM)));
+        assertEquals(0, gate.lead(), "nothing known of the latency before the first answer: no lead");
+        gate.fastRtt().add(100 * MS); // 40/s x 100 ms: the pace needs 4 calls in flight
+        List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(100 * MS, gate.lead(), "with " + i + " calls out, a lead of the no-load latency");
+            held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2))
+                    .orElseThrow());
+        }
+        assertEquals(0, gate.lead(), "four out: what the pace needs, no more lead");
+        held.getFirst().ignore();
+        assertEquals(100 * MS, gate.lead(), "a released call frees a place in the wave");
+        held.forEach(ApiConcurrencyGate.Permit::ignore);
+    }
 }
