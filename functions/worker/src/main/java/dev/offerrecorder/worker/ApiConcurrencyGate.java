@@ -195,19 +195,22 @@ public final class ApiConcurrencyGate {
 
     /**
      * How far the pacer may let the next start run ahead of its schedule: the API's no-load latency while this
-     * container has fewer calls out (started, answered or not yet slotted) than its pace needs at that latency,
-     * {@code floor(rate x fastRtt)}; else none. So a container back from a gap (between batches, at its first
-     * answers) sends the first wave at once instead of one interval apart: the API's workers its part stands for
-     * are idle then, and at one interval apart each batch lost the API's latency once. Never more calls at once than
-     * that part, and never above the pace over any stretch longer than the latency (see {@link ApiPacer}); none
-     * before the first answer.
+     * container has fewer calls out (started and not yet answered, slotted or not) than its pace holds in flight,
+     * {@code ceil(rate x smoothed round trip)}; else none. So a container back from a gap (between batches) sends
+     * its first wave at once instead of one interval apart, and its batch keeps one latency ahead of the schedule:
+     * its part of the API's workers idled for a latency at each batch otherwise. Not the no-load latency for the
+     * count: calls in flight at a pace are its rate times the round trips they really take, and a count at the
+     * no-load latency held the container below its pace (a closed loop at 16 calls of 108 ms is 148/s, not 160).
+     * Never more calls out than the pace holds anyway, and at most one latency's worth of starts more than the pace
+     * in any stretch of time (see {@link ApiPacer#acquire(long, java.util.function.LongSupplier)}); none before the
+     * first answer. The Little's-law cap still bounds the slots.
      */
     long lead() {
         long fast = fastRtt.nanos();
         if (pacer.isEmpty() || fast <= 0) {
             return 0;
         }
-        long need = (long) Math.floor(pacer.get().rateRps() * fast / 1e9);
+        long need = (long) Math.ceil(pacer.get().rateRps() * fastRtt.smoothedNanos() / 1e9);
         return started.get() < need ? fast : 0;
     }
 
@@ -358,8 +361,11 @@ public final class ApiConcurrencyGate {
         private int count;
         private int next;
         private long best;
+        private long smoothed;
 
         synchronized void add(long rttNanos) {
+            // The typical round trip, smoothed as TCP's SRTT (1/8 per answer): what the calls in flight at a pace are.
+            smoothed = smoothed == 0 ? rttNanos : smoothed + (rttNanos - smoothed) / 8;
             recent[next] = rttNanos;
             next = (next + 1) % SIZE;
             count = Math.min(SIZE, count + 1);
@@ -373,6 +379,11 @@ public final class ApiConcurrencyGate {
                     best += (p10 - best) / 100;
                 }
             }
+        }
+
+        /** The smoothed round trip of recent answers (their typical latency, queueing included); 0 before any. */
+        synchronized long smoothedNanos() {
+            return smoothed;
         }
 
         /** 0 before the first answer; until {@value #EVERY} answers, the fastest of them. */

@@ -116,10 +116,10 @@ public final class ApiPacer {
     /**
      * As {@link #acquire(long)}, but a start may run ahead of the schedule by up to {@code lead} nanoseconds, asked
      * each time the next start is not due yet (the gate answers with the API's no-load latency while this container
-     * holds fewer calls than its pace needs at that latency, 0 otherwise). A start ahead still takes its place on the
-     * schedule, one interval after the one before, so the rate over any stretch longer than the lead is never above
-     * the pace: what runs ahead is only the calls an idle container's part of the API's workers can take at once
-     * (the first wave of a batch), instead of bringing them one interval apart while those workers idle.
+     * holds fewer calls than its pace holds in flight, 0 otherwise). A start ahead still takes its place on the
+     * schedule, one interval after the one before, so in any stretch of time at most {@code lead x rate} starts more
+     * than the pace come (the credit of the gap before): the first wave of a batch lands at once on the idle workers
+     * the container's part of the API stands for, instead of one interval apart while they idle.
      */
     OptionalLong acquire(long deadlineNanos, LongSupplier lead) throws InterruptedException {
         long wait = deadlineNanos - ticker.nanoTime();

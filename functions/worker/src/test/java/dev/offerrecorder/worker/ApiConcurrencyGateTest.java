@@ -81,4 +81,27 @@ class ApiConcurrencyGateTest {
         assertEquals(100 * MS, gate.lead(), "a released call frees a place in the wave");
         held.forEach(ApiConcurrencyGate.Permit::ignore);
     }
+
+    @Test
+    void theCallsThePaceHoldsAreCountedAtTheRoundTripsSeenNotAtTheNoLoadLatency() throws Exception {
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(160.0, ApiPacer.Ticker.SYSTEM)));
+        for (int i = 0; i < 10; i++) {
+            gate.fastRtt().add(100 * MS);
+        }
+        for (int i = 0; i < 30; i++) {
+            gate.fastRtt().add(110 * MS); // answers now take 110 ms: at 160/s, 17.6 calls in flight
+        }
+        assertEquals(100 * MS, gate.fastRtt().nanos(), "the no-load latency stays the fastest answers'");
+        List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2))
+                    .orElseThrow());
+        }
+        // At 100 ms the pace would need 16: a wave that stopped there held the container below its pace.
+        assertEquals(100 * MS, gate.lead(), "17 out, 18 needed at 110 ms: still a lead");
+        held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow());
+        assertEquals(0, gate.lead(), "18 out: what the pace holds");
+        held.forEach(ApiConcurrencyGate.Permit::ignore);
+    }
 }
