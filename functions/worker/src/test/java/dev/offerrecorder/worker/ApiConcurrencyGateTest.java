@@ -90,7 +90,7 @@ class ApiConcurrencyGateTest {
             gate.fastRtt().add(100 * MS);
         }
         for (int i = 0; i < 30; i++) {
-            gate.fastRtt().add(110 * MS); // answers now take 110 ms: at 160/s, 17.6 calls in flight
+            gate.fastRtt().add(115 * MS); // answers now take 115 ms: at 160/s, 18.4 calls in flight
         }
         assertEquals(100 * MS, gate.fastRtt().nanos(), "the no-load latency stays the fastest answers'");
         List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
@@ -99,9 +99,26 @@ class ApiConcurrencyGateTest {
                     .orElseThrow());
         }
         // At 100 ms the pace would need 16: a wave that stopped there held the container below its pace.
-        assertEquals(100 * MS, gate.lead(), "17 out, 18 needed at 110 ms: still a lead");
+        assertEquals(100 * MS, gate.lead(), "17 out, 18 held at 115 ms: still a lead");
         held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow());
         assertEquals(0, gate.lead(), "18 out: what the pace holds");
         held.forEach(ApiConcurrencyGate.Permit::ignore);
+    }
+
+    @Test
+    void aContainerWhosePaceHoldsAboutOneCallGetsNoLeadPastIt() throws Exception {
+        // 4 containers of a 4 x 300 ms API: 3.33/s each, 1.03 calls in flight at 310 ms.
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(4 / 1.2, ApiPacer.Ticker.SYSTEM)));
+        gate.fastRtt().add(310 * MS);
+        assertEquals(310 * MS, gate.lead(), "nothing out: the first call may go at once");
+        var held = gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow();
+        assertEquals(0, gate.lead(), "one out is what its pace holds: rounded up to 2, the fleet held twice W");
+        held.ignore();
+        // 8 containers: 1.67/s each, half a call in flight: no lead at all.
+        var eighth = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(4 / 2.4, ApiPacer.Ticker.SYSTEM)));
+        eighth.fastRtt().add(310 * MS);
+        assertEquals(0, eighth.lead(), "a pace of half a call in flight never runs ahead");
     }
 }
