@@ -196,7 +196,7 @@ public final class ApiConcurrencyGate {
     /**
      * How far the pacer may let the next start run ahead of its schedule: the API's no-load latency while this
      * container has fewer calls out (started and not yet answered, slotted or not) than its pace holds in flight,
-     * {@code floor(rate x smoothed round trip)} (the round trip at most the Little's-law cap's); else none. So a container back from a gap (between batches) sends
+     * {@code rate x smoothed round trip} (rounded as below; the round trip at most the Little's-law cap's); else none. So a container back from a gap (between batches) sends
      * its first wave at once instead of one interval apart, and its batch keeps one latency ahead of the schedule:
      * its part of the API's workers idled for a latency at each batch otherwise. Not the no-load latency for the
      * count: calls in flight at a pace are its rate times the round trips they really take, and a count at the
@@ -210,10 +210,14 @@ public final class ApiConcurrencyGate {
         if (pacer.isEmpty() || fast <= 0) {
             return 0;
         }
-        // Rounded down, and at most the Little's-law cap's latency: 4 containers of a 4 x 300 ms API each hold 1.1
-        // calls at their pace; rounded up, each ran a closed loop at 2 and the fleet buried the API (14 % rejected).
+        // The round trip at most the Little's-law cap's. Rounded to the nearest call where the pace holds two or
+        // more (half a call is then at most a quarter of it; rounded down, 16.8 calls of 105 ms became a closed
+        // loop at 16, 152/s under a pace of 160), down below two: 4 or 8 containers of a 4 x 300 ms API each hold
+        // 0.5-1.1 calls at their pace, and rounded up each held 1-2, the fleet twice the API's workers (14 % of
+        // the bench's calls rejected).
         double roundTrip = Math.min(fastRtt.smoothedNanos(), fast * LITTLE_HEADROOM);
-        long need = (long) Math.floor(pacer.get().rateRps() * roundTrip / 1e9);
+        double holds = pacer.get().rateRps() * roundTrip / 1e9;
+        long need = (long) Math.floor(holds < 2 ? holds : holds + 0.5);
         return started.get() < need ? fast : 0;
     }
 

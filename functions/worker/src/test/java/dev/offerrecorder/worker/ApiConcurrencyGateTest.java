@@ -90,18 +90,18 @@ class ApiConcurrencyGateTest {
             gate.fastRtt().add(100 * MS);
         }
         for (int i = 0; i < 30; i++) {
-            gate.fastRtt().add(115 * MS); // answers now take 115 ms: at 160/s, 18.4 calls in flight
+            gate.fastRtt().add(105 * MS); // answers now take 105 ms: at 160/s, 16.8 calls in flight
         }
         assertEquals(100 * MS, gate.fastRtt().nanos(), "the no-load latency stays the fastest answers'");
         List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
-        for (int i = 0; i < 17; i++) {
+        for (int i = 0; i < 16; i++) {
             held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2))
                     .orElseThrow());
         }
-        // At 100 ms the pace would need 16: a wave that stopped there held the container below its pace.
-        assertEquals(100 * MS, gate.lead(), "17 out, 18 held at 115 ms: still a lead");
+        // At 100 ms, or rounded down, it would be 16: a closed loop at 16 calls of 105 ms is 152/s, under the pace.
+        assertEquals(100 * MS, gate.lead(), "16 out, 17 held at 105 ms: still a lead");
         held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow());
-        assertEquals(0, gate.lead(), "18 out: what the pace holds");
+        assertEquals(0, gate.lead(), "17 out: what the pace holds, to the nearest call");
         held.forEach(ApiConcurrencyGate.Permit::ignore);
     }
 
@@ -115,6 +115,7 @@ class ApiConcurrencyGateTest {
         var held = gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow();
         assertEquals(0, gate.lead(), "one out is what its pace holds: rounded up to 2, the fleet held twice W");
         held.ignore();
+        // Nor half a call rounded up: below two calls the count is rounded down.
         // 8 containers: 1.67/s each, half a call in flight: no lead at all.
         var eighth = new ApiConcurrencyGate(
                 64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(4 / 2.4, ApiPacer.Ticker.SYSTEM)));
