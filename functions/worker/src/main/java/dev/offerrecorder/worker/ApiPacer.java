@@ -75,6 +75,8 @@ public final class ApiPacer {
     private long lastStartNanos;
 
     private boolean decreased;
+    /** Until the rate first reaches the share (or a drop): the climb by round trips. */
+    private boolean slowStart = true;
     /** Calls started before this belong to the last congestion episode. */
     private long episodeEndNanos;
 
@@ -189,7 +191,8 @@ public final class ApiPacer {
      * trip. A fleet of new containers learns the API's latency in its first answers before it brings the whole
      * capacity, which matters when the API answers slower than usual (a busy host), yet a small share is reached in a
      * round trip or two, not in the 8 answers of a tenth (at a share of 20/s and 100 ms, 8 answers were a second of
-     * under-used API per container). After a drop it climbs by {@value #STEP} of the share per answer.
+     * under-used API per container). Slow start ends when the rate first reaches the share: a larger share later is
+     * climbed by {@value #GROWTH} of it per answer. After a drop it climbs by {@value #STEP} of the share per answer.
      */
     public void answered(long startNanos) {
         synchronized (state) {
@@ -198,11 +201,15 @@ public final class ApiPacer {
             }
             double climb = (decreased ? STEP : GROWTH) * shareRps;
             long roundTrip = ticker.nanoTime() - startNanos;
-            if (!decreased && roundTrip > 0) {
+            if (slowStart && roundTrip > 0) {
                 // One more call in flight per answer, as TCP's window in slow start: the rate doubles per round trip.
                 climb = Math.max(climb, 1e9 / roundTrip);
             }
             rateRps = Math.min(shareRps, rateRps + climb);
+            // Slow start ends at the share, as TCP's at its threshold: a larger share later (the fleet's tail, see
+            // share()) is climbed a tenth per answer, so containers that hear of it at different moments do not
+            // add up to more than the API takes (by round trips, 8 containers of a 4 x 300 ms API collapsed it).
+            slowStart &= rateRps < shareRps;
         }
     }
 
@@ -214,6 +221,7 @@ public final class ApiPacer {
             }
             rateRps = Math.max(FLOOR * shareRps, rateRps * DECREASE);
             decreased = true;
+            slowStart = false;
             episodeEndNanos = ticker.nanoTime();
         }
     }

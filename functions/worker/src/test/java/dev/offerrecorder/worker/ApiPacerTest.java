@@ -261,4 +261,21 @@ class ApiPacerTest {
         pacer.answered(s);
         assertEquals(20.0, pacer.rateRps(), 1e-9, "at the share after two answers");
     }
+
+    @Test
+    void slowStartEndsAtTheShareALargerShareLaterIsClimbedATenthPerAnswer() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, ApiPacer.START, clock);
+        for (int i = 0; i < 2; i++) {
+            long s = start(pacer);
+            clock.now += 100 * MS;
+            pacer.answered(s);
+        }
+        assertEquals(20.0, pacer.rateRps(), 1e-9, "slow start done");
+        pacer.share(40.0); // the fleet's tail: the idle containers' shares are free
+        long s = start(pacer);
+        clock.now += 100 * MS;
+        pacer.answered(s);
+        assertEquals(24.0, pacer.rateRps(), 1e-9, "a tenth of the new share per answer, not one call per round trip");
+    }
 }
