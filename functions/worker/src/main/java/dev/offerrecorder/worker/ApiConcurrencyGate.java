@@ -196,14 +196,15 @@ public final class ApiConcurrencyGate {
     /**
      * How far the pacer may let the next start run ahead of its schedule: the API's no-load latency while this
      * container has fewer calls out (started and not yet answered, slotted or not) than its pace holds in flight,
-     * {@code rate x smoothed round trip} (rounded as below; the round trip at most the Little's-law cap's); else none. So a container back from a gap (between batches) sends
-     * its first wave at once instead of one interval apart, and its batch keeps one latency ahead of the schedule:
-     * its part of the API's workers idled for a latency at each batch otherwise. Not the no-load latency for the
-     * count: calls in flight at a pace are its rate times the round trips they really take, and a count at the
-     * no-load latency held the container below its pace (a closed loop at 16 calls of 108 ms is 148/s, not 160).
-     * Never more calls out than the pace holds anyway, and at most one latency's worth of starts more than the pace
-     * in any stretch of time (see {@link ApiPacer#acquire(long, java.util.function.LongSupplier)}); none before the
-     * first answer. The Little's-law cap still bounds the slots.
+     * {@code rate x smoothed round trip} (rounded as below; the round trip at most the Little's-law cap's); else
+     * none. So a container back from a gap (between batches) sends its first wave at once instead of one interval
+     * apart, and its batch keeps up to one latency ahead of the schedule: its part of the API's workers idled for a
+     * latency at each batch otherwise. Not the no-load latency for the count: calls in flight at a pace are its rate
+     * times the round trips they really take, and a count at the no-load latency held the container below its pace
+     * (a closed loop at 16 calls of 108 ms is 148/s, not 160). Never more calls out than the pace holds anyway, and
+     * at most one latency's worth of starts more than the pace in any stretch of time (see
+     * {@link ApiPacer#acquire(long, java.util.function.LongSupplier)}); none before the first answer. The
+     * Little's-law cap still bounds the slots.
      */
     long lead() {
         long fast = fastRtt.nanos();

@@ -15,8 +15,8 @@ import java.util.function.LongSupplier;
  * a slot while the API queued. Later than that (an idle container) it starts a new schedule, so no credit piles
  * up. The first start falls at a random point of the first interval, so containers started together do not all
  * call at once. The one exception to the spacing is the lead the gate may give ({@link #acquire(long,
- * LongSupplier)}): while the container holds fewer calls than its pace needs at the API's no-load latency, starts
- * may run ahead of the schedule by up to that latency, each still taking its place on it.
+ * LongSupplier)}): while the container holds fewer calls than its pace holds in flight, starts may run ahead of the
+ * schedule by up to the API's no-load latency, each still taking its place on it.
  *
  * <p>The rate adapts below the share: a dropped call (429, 503, timeout) multiplies it by {@value #DECREASE} once
  * per congestion episode (drops and answers of calls that started before the last decrease are the same news and
