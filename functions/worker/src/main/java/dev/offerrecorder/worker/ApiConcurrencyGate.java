@@ -178,7 +178,8 @@ public final class ApiConcurrencyGate {
      * headroom covers latency spread. The cap is what keeps an API that slows down (a busy host, a slow model) from
      * being buried: at a fixed pace the calls in flight grow with the latency, and an overloaded API slows further;
      * capped, the container's rate falls with the latency instead. The fleet's caps add up to about 1.5 x the API's
-     * workers (W = capacity x latency), within the W + queue a server of W workers takes. One call before the first
+     * workers (W = capacity x latency), within the W + queue a server of W workers takes; rounded to the nearest
+     * call, so N containers do not add N calls to that. One call before the first
      * answer (the latency is unknown); no cap without a pacer (the adaptive limit alone bounds the calls then).
      */
     int littleCap() {
@@ -190,7 +191,10 @@ public final class ApiConcurrencyGate {
             // Before the first answer nothing is known of the API's latency: one call, then Little's law.
             return 1;
         }
-        return Math.max(1, (int) Math.ceil(pacer.get().rateRps() * fast / 1e9 * LITTLE_HEADROOM));
+        // To the nearest call, not up: 8 containers of a 16 x 100 ms API whose answers took 101 ms held ceil(3.03) =
+        // 4 each, the fleet 32 for a server that takes 16 + 8 queued; overflowing, it slowed every call, the slower
+        // answers kept every container at its cap, and the demo settled at 3x the API's latency.
+        return Math.max(1, (int) Math.round(pacer.get().rateRps() * fast / 1e9 * LITTLE_HEADROOM));
     }
 
     /**

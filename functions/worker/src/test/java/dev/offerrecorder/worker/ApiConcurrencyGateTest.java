@@ -122,4 +122,13 @@ class ApiConcurrencyGateTest {
         eighth.fastRtt().add(310 * MS);
         assertEquals(0, eighth.lead(), "a pace of half a call in flight never runs ahead");
     }
+
+    @Test
+    void theLittleCapIsRoundedToTheNearestCallSoAFleetDoesNotAddOneCallPerContainer() {
+        // One of 8 containers of a 16 x 100 ms API (20/s each) on a busy host: answers of 101 ms.
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(20.0, ApiPacer.Ticker.SYSTEM)));
+        gate.fastRtt().add(101 * MS);
+        assertEquals(3, gate.littleCap(), "20/s x 101 ms x 1.5 = 3.03: 3, the fleet 24 = W + W/2, not 32");
+    }
 }
