@@ -3,17 +3,20 @@ package dev.offerrecorder.worker;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Spaces one container's API call starts at its share of the API's capacity ({@code API_CAPACITY_RPS /
- * WORKER_MAX_CONCURRENCY}), one start every {@code 1 / rate} seconds, never in bursts: each start is allowed
+ * WORKER_MAX_CONCURRENCY}), one start every {@code 1 / rate} seconds, not in bursts: each start is allowed
  * {@code interval} after the previous one (a next-allowed-start-time pacer, as GCRA). A start that comes late by
  * at most {@value #CARRY} intervals or {@value #SLACK_MILLIS} ms, whichever is more, keeps the schedule, so the
  * next starts make the lateness up: a sleep that overshot (on a busy machine a sleep of 6 ms ends 2-3 ms late, which
  * at 160 requests/s lost a third of the rate when every late start began a new schedule), or a call that waited for
  * a slot while the API queued. Later than that (an idle container) it starts a new schedule, so no credit piles
  * up. The first start falls at a random point of the first interval, so containers started together do not all
- * call at once.
+ * call at once. The one exception to the spacing is the lead the gate may give ({@link #acquire(long,
+ * LongSupplier)}): while the container holds fewer calls than its pace holds in flight, starts may run ahead of the
+ * schedule by up to the API's no-load latency, each still taking its place on it.
  *
  * <p>The rate adapts below the share: a dropped call (429, 503, timeout) multiplies it by {@value #DECREASE} once
  * per congestion episode (drops and answers of calls that started before the last decrease are the same news and
@@ -34,6 +37,10 @@ public final class ApiPacer {
     static final double GROWTH = 0.1;
     static final double CARRY = 2.0;
     static final long SLACK_MILLIS = 20;
+    /** How often a waiter that may run ahead looks again whether it may (a call may have ended meanwhile). */
+    static final long LEAD_RECHECK_NANOS = 5_000_000L;
+
+    private static final LongSupplier NO_LEAD = () -> 0;
 
     /** Time and sleep, so tests can run the pacer on a fake clock. */
     interface Ticker {
@@ -68,6 +75,8 @@ public final class ApiPacer {
     private long lastStartNanos;
 
     private boolean decreased;
+    /** Until the rate first reaches the share (or a drop): the climb by round trips. */
+    private boolean slowStart = true;
     /** Calls started before this belong to the last congestion episode. */
     private long episodeEndNanos;
 
@@ -103,6 +112,18 @@ public final class ApiPacer {
      *     comes first (nothing is taken from the schedule then)
      */
     public OptionalLong acquire(long deadlineNanos) throws InterruptedException {
+        return acquire(deadlineNanos, NO_LEAD);
+    }
+
+    /**
+     * As {@link #acquire(long)}, but a start may run ahead of the schedule by up to {@code lead} nanoseconds, asked
+     * each time the next start is not due yet (the gate answers with the API's no-load latency while this container
+     * holds fewer calls than its pace holds in flight, 0 otherwise). A start ahead still takes its place on the
+     * schedule, one interval after the one before, so in any stretch of time at most {@code lead x rate} starts more
+     * than the pace come (the credit of the gap before): the first wave of a batch lands at once on the idle workers
+     * the container's part of the API stands for, instead of one interval apart while they idle.
+     */
+    OptionalLong acquire(long deadlineNanos, LongSupplier lead) throws InterruptedException {
         long wait = deadlineNanos - ticker.nanoTime();
         if (wait <= 0 || !turn.tryLock(wait, TimeUnit.NANOSECONDS)) {
             return OptionalLong.empty();
@@ -127,11 +148,17 @@ public final class ApiPacer {
                                 : now;
                         return OptionalLong.of(now);
                     }
+                    if (next - now <= lead.getAsLong()) {
+                        // Ahead of the schedule, within the lead: the start still takes the next place on it.
+                        lastStartNanos = next;
+                        return OptionalLong.of(now);
+                    }
                 }
                 if (next - deadlineNanos > 0) {
                     return OptionalLong.empty();
                 }
-                ticker.sleep(next - now);
+                // With a lead, wake up now and then: a call that ends meanwhile may let the next start run ahead.
+                ticker.sleep(lead != NO_LEAD ? Math.min(next - now, LEAD_RECHECK_NANOS) : next - now);
             }
         } finally {
             turn.unlock();
@@ -159,10 +186,13 @@ public final class ApiPacer {
 
     /**
      * A call started at {@code startNanos} got an answer: the rate climbs towards the share. Until the first drop
-     * it climbs by {@value #GROWTH} of the share per answer (a slow start, as TCP's: a fleet of new containers
-     * learns the API's latency in its first answers before it brings the whole capacity, which matters when the
-     * API answers slower than usual, say on a busy host; per answer of the share, not of the rate, so a container
-     * with a share of 1/s is at it within seconds); after a drop by {@value #STEP} of the share per answer.
+     * it climbs per answer by one call per round trip (that answer's, start to now) or {@value #GROWTH} of the share,
+     * whichever is more: a slow start, as TCP's, whose window grows by one call per answer and so doubles per round
+     * trip. A fleet of new containers learns the API's latency in its first answers before it brings the whole
+     * capacity, which matters when the API answers slower than usual (a busy host), yet a small share is reached in a
+     * round trip or two, not in the 8 answers of a tenth (at a share of 20/s and 100 ms, 8 answers were a second of
+     * under-used API per container). Slow start ends when the rate first reaches the share: a larger share later is
+     * climbed by {@value #GROWTH} of it per answer. After a drop it climbs by {@value #STEP} of the share per answer.
      */
     public void answered(long startNanos) {
         synchronized (state) {
@@ -170,7 +200,16 @@ public final class ApiPacer {
                 return;
             }
             double climb = (decreased ? STEP : GROWTH) * shareRps;
+            long roundTrip = ticker.nanoTime() - startNanos;
+            if (slowStart && roundTrip > 0) {
+                // One more call in flight per answer, as TCP's window in slow start: the rate doubles per round trip.
+                climb = Math.max(climb, 1e9 / roundTrip);
+            }
             rateRps = Math.min(shareRps, rateRps + climb);
+            // Slow start ends at the share, as TCP's at its threshold: a larger share later (the fleet's tail, see
+            // share()) is climbed a tenth per answer, so containers that hear of it at different moments do not
+            // add up to more than the API takes (by round trips, 8 containers of a 4 x 300 ms API collapsed it).
+            slowStart &= rateRps < shareRps;
         }
     }
 
@@ -182,6 +221,7 @@ public final class ApiPacer {
             }
             rateRps = Math.max(FLOOR * shareRps, rateRps * DECREASE);
             decreased = true;
+            slowStart = false;
             episodeEndNanos = ticker.nanoTime();
         }
     }

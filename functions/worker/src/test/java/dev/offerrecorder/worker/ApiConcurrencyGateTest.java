@@ -63,4 +63,72 @@ class ApiConcurrencyGateTest {
         var gate = new ApiConcurrencyGate(4, 64, ApiConcurrencyGate.Algorithm.VEGAS);
         assertEquals(Integer.MAX_VALUE, gate.littleCap());
     }
+
+    @Test
+    void thePacerMayRunAheadOnlyWhileFewerCallsAreOutThanThePaceNeedsAtNoLoadLatency() throws Exception {
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(40.0, ApiPacer.Ticker.SYSTEM)));
+        assertEquals(0, gate.lead(), "nothing known of the latency before the first answer: no lead");
+        gate.fastRtt().add(100 * MS); // 40/s x 100 ms: the pace needs 4 calls in flight
+        List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(100 * MS, gate.lead(), "with " + i + " calls out, a lead of the no-load latency");
+            held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2))
+                    .orElseThrow());
+        }
+        assertEquals(0, gate.lead(), "four out: what the pace needs, no more lead");
+        held.getFirst().ignore();
+        assertEquals(100 * MS, gate.lead(), "a released call frees a place in the wave");
+        held.forEach(ApiConcurrencyGate.Permit::ignore);
+    }
+
+    @Test
+    void theCallsThePaceHoldsAreCountedAtTheRoundTripsSeenNotAtTheNoLoadLatency() throws Exception {
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(160.0, ApiPacer.Ticker.SYSTEM)));
+        for (int i = 0; i < 10; i++) {
+            gate.fastRtt().add(100 * MS);
+        }
+        for (int i = 0; i < 30; i++) {
+            gate.fastRtt().add(105 * MS); // answers now take 105 ms: at 160/s, 16.8 calls in flight
+        }
+        assertEquals(100 * MS, gate.fastRtt().nanos(), "the no-load latency stays the fastest answers'");
+        List<ApiConcurrencyGate.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2))
+                    .orElseThrow());
+        }
+        // At 100 ms, or rounded down, it would be 16: a closed loop at 16 calls of 105 ms is 152/s, under the pace.
+        assertEquals(100 * MS, gate.lead(), "16 out, 17 held at 105 ms: still a lead");
+        held.add(gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow());
+        assertEquals(0, gate.lead(), "17 out: what the pace holds, to the nearest call");
+        held.forEach(ApiConcurrencyGate.Permit::ignore);
+    }
+
+    @Test
+    void aContainerWhosePaceHoldsAboutOneCallGetsNoLeadPastIt() throws Exception {
+        // 4 containers of a 4 x 300 ms API: 3.33/s each, 1.03 calls in flight at 310 ms.
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(4 / 1.2, ApiPacer.Ticker.SYSTEM)));
+        gate.fastRtt().add(310 * MS);
+        assertEquals(310 * MS, gate.lead(), "nothing out: the first call may go at once");
+        var held = gate.acquire(System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).orElseThrow();
+        assertEquals(0, gate.lead(), "one out is what its pace holds: rounded up to 2, the fleet held twice W");
+        held.ignore();
+        // Nor half a call rounded up: below two calls the count is rounded down.
+        // 8 containers: 1.67/s each, half a call in flight: no lead at all.
+        var eighth = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(4 / 2.4, ApiPacer.Ticker.SYSTEM)));
+        eighth.fastRtt().add(310 * MS);
+        assertEquals(0, eighth.lead(), "a pace of half a call in flight never runs ahead");
+    }
+
+    @Test
+    void theLittleCapIsRoundedToTheNearestCallSoAFleetDoesNotAddOneCallPerContainer() {
+        // One of 8 containers of a 16 x 100 ms API (20/s each) on a busy host: answers of 101 ms.
+        var gate = new ApiConcurrencyGate(
+                64, 64, ApiConcurrencyGate.Algorithm.VEGAS, Optional.of(new ApiPacer(20.0, ApiPacer.Ticker.SYSTEM)));
+        gate.fastRtt().add(101 * MS);
+        assertEquals(3, gate.littleCap(), "20/s x 101 ms x 1.5 = 3.03: 3, the fleet 24 = W + W/2, not 32");
+    }
 }

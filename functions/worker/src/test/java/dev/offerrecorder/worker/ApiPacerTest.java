@@ -213,4 +213,69 @@ class ApiPacerTest {
         pacer.answered(start(pacer));
         assertEquals(after + ApiPacer.STEP * 20.0, pacer.rateRps(), 1e-9, "after a drop: additive");
     }
+
+    @Test
+    void withALeadTheFirstWaveStartsAtOnceAndTheNextStartsKeepThePace() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(160.0, clock); // 6.25 ms apart; at 100 ms the pace needs 16 calls in flight
+        int[] out = {0};
+        // The gate's answer: 100 ms of lead while fewer than 16 calls are out.
+        java.util.function.LongSupplier lead = () -> out[0] < 16 ? 100 * MS : 0;
+        long t0 = clock.now + 10_000 * MS;
+        clock.now = t0;
+        List<Long> starts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            starts.add(pacer.acquire(FAR, lead).orElseThrow());
+            out[0]++;
+        }
+        for (int i = 0; i < 16; i++) {
+            assertEquals(t0, starts.get(i), "start " + i + " of the first wave is not held back");
+        }
+        // The wave took the schedule's next 16 places: the 17th start comes where it would have without a lead.
+        assertEquals(t0 + 16 * 6_250_000L, starts.get(16));
+        assertEquals(6_250_000L, starts.get(17) - starts.get(16), "then at the pace");
+    }
+
+    @Test
+    void aLeadNeverLetsTheRateExceedThePaceOverAStretchLongerThanTheLead() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(100.0, clock); // 10 ms apart
+        long first = pacer.acquire(FAR, () -> 50 * MS).orElseThrow();
+        for (int i = 1; i < 200; i++) {
+            pacer.acquire(FAR, () -> 50 * MS); // a gate that always offers 50 ms of lead
+        }
+        // 200 starts take 199 intervals on the schedule, less at most the 50 ms lead.
+        assertTrue(clock.now - first >= 1_990 * MS - 50 * MS, "took " + (clock.now - first) / MS + " ms");
+    }
+
+    @Test
+    void inSlowStartEachAnswerAddsOneCallPerRoundTrip() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, ApiPacer.START, clock); // 5/s at first; the API answers in 100 ms
+        long s = start(pacer);
+        clock.now += 100 * MS;
+        pacer.answered(s);
+        assertEquals(15.0, pacer.rateRps(), 1e-9, "one more call per 100 ms round trip: +10/s, not +2/s");
+        s = start(pacer);
+        clock.now += 100 * MS;
+        pacer.answered(s);
+        assertEquals(20.0, pacer.rateRps(), 1e-9, "at the share after two answers");
+    }
+
+    @Test
+    void slowStartEndsAtTheShareALargerShareLaterIsClimbedATenthPerAnswer() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, ApiPacer.START, clock);
+        for (int i = 0; i < 2; i++) {
+            long s = start(pacer);
+            clock.now += 100 * MS;
+            pacer.answered(s);
+        }
+        assertEquals(20.0, pacer.rateRps(), 1e-9, "slow start done");
+        pacer.share(40.0); // the fleet's tail: the idle containers' shares are free
+        long s = start(pacer);
+        clock.now += 100 * MS;
+        pacer.answered(s);
+        assertEquals(24.0, pacer.rateRps(), 1e-9, "a tenth of the new share per answer, not one call per round trip");
+    }
 }
