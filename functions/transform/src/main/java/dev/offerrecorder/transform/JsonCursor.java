@@ -50,6 +50,7 @@ final class JsonCursor {
     private int pos;
     private int end;
     private boolean first;
+    private int fieldPosition;
 
     private int strStart;
     private int strEnd;
@@ -62,10 +63,16 @@ final class JsonCursor {
 
     private byte[] scratch = new byte[256];
 
-    /** Field names to look up without decoding them, by byte length. */
+    /**
+     * Field names to look up without decoding them. Lines of one raw log repeat their fields in one order, so the
+     * name met at a position is first checked against the one met there last time; then by byte length.
+     */
     static final class Names {
         private final byte[][][] byLength;
         private final int[][] ids;
+        private final byte[][] names;
+        /** Per field position in an object: the id found there last time, or -1. */
+        private final int[] lastAt = new int[64];
 
         Names(Map<String, Integer> names) {
             int max = names.keySet().stream().mapToInt(String::length).max().orElse(0);
@@ -81,20 +88,51 @@ final class JsonCursor {
                         .toArray(byte[][]::new);
                 ids[len] = sameLength.stream().mapToInt(Map.Entry::getValue).toArray();
             }
+            int maxId =
+                    names.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            this.names = new byte[maxId + 1][];
+            names.forEach((name, id) -> this.names[id] = name.getBytes(StandardCharsets.UTF_8));
+            Arrays.fill(lastAt, -1);
         }
 
-        int find(byte[] b, int from, int to) {
+        /** The id of the name {@code b[from, to)}, the {@code position}-th field of its object; -1 if unknown. */
+        int find(byte[] b, int from, int to, int position) {
+            int guess = position < lastAt.length ? lastAt[position] : -1;
+            if (guess >= 0 && same(b, from, to, names[guess])) {
+                return guess;
+            }
+            int id = lookUp(b, from, to);
+            if (position < lastAt.length) {
+                lastAt[position] = id;
+            }
+            return id;
+        }
+
+        private int lookUp(byte[] b, int from, int to) {
             int len = to - from;
             if (len >= byLength.length) {
                 return -1;
             }
             byte[][] candidates = byLength[len];
             for (int i = 0; i < candidates.length; i++) {
-                if (Arrays.equals(b, from, to, candidates[i], 0, len)) {
+                if (same(b, from, to, candidates[i])) {
                     return ids[len][i];
                 }
             }
             return -1;
+        }
+
+        /** Names are short: a plain loop beats {@code Arrays.equals}' range checks and intrinsic call. */
+        private static boolean same(byte[] b, int from, int to, byte[] name) {
+            if (to - from != name.length) {
+                return false;
+            }
+            for (int k = 0; k < name.length; k++) {
+                if (b[from + k] != name[k]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -111,6 +149,7 @@ final class JsonCursor {
         }
         pos++;
         first = true;
+        fieldPosition = -1;
     }
 
     /**
@@ -131,6 +170,7 @@ final class JsonCursor {
             c = skipWhitespace();
         }
         first = false;
+        fieldPosition++;
         if (c != '"') {
             throw Unsure.INSTANCE;
         }
@@ -148,7 +188,7 @@ final class JsonCursor {
 
     /** The current field's id in {@code names}, or -1. */
     int field(Names names) {
-        return names.find(b, strStart, strEnd);
+        return names.find(b, strStart, strEnd, fieldPosition);
     }
 
     /** The first byte of the next value (after whitespace), or -1 at the end of the input. */
