@@ -51,6 +51,9 @@ final class JsonCursor {
     private int end;
     private boolean first;
     private int fieldPosition;
+    private Names expected;
+    /** The id of the current field when its name was predicted, else -2. */
+    private int predicted = -2;
 
     private int strStart;
     private int strEnd;
@@ -62,6 +65,7 @@ final class JsonCursor {
     private boolean numInt;
 
     private byte[] scratch = new byte[256];
+    private byte[] copy = new byte[4096];
 
     /**
      * Field names to look up without decoding them. Lines of one raw log repeat their fields in one order, so the
@@ -96,6 +100,10 @@ final class JsonCursor {
         }
 
         /** The id of the name {@code b[from, to)}, the {@code position}-th field of its object; -1 if unknown. */
+        int guess(int position) {
+            return position < lastAt.length ? lastAt[position] : -1;
+        }
+
         int find(byte[] b, int from, int to, int position) {
             int guess = position < lastAt.length ? lastAt[position] : -1;
             if (guess >= 0 && same(b, from, to, names[guess])) {
@@ -175,9 +183,12 @@ final class JsonCursor {
             throw Unsure.INSTANCE;
         }
         pos++;
-        scanString();
-        if (strEscaped || strEnd - strStart > MAX_NAME_BYTES) {
-            throw Unsure.INSTANCE;
+        if (!predictedName()) {
+            scanString();
+            if (strEscaped || strEnd - strStart > MAX_NAME_BYTES) {
+                throw Unsure.INSTANCE;
+            }
+            predicted = -2;
         }
         if (skipWhitespace() != ':') {
             throw Unsure.INSTANCE;
@@ -186,8 +197,42 @@ final class JsonCursor {
         return true;
     }
 
+    /**
+     * Whether the name at {@code pos} is the one met at this position last time ({@link #expect}): a known name
+     * is plain ASCII, so matching its bytes and the closing quote reads the whole string, no scan needed.
+     */
+    private boolean predictedName() {
+        if (expected == null) {
+            return false;
+        }
+        int guess = expected.guess(fieldPosition);
+        if (guess < 0) {
+            return false;
+        }
+        byte[] name = expected.names[guess];
+        int close = pos + name.length;
+        if (close >= end || b[close] != '"' || !Names.same(b, pos, close, name)) {
+            return false;
+        }
+        strStart = pos;
+        strEnd = close;
+        strEscaped = false;
+        strAscii = true;
+        pos = close + 1;
+        predicted = guess;
+        return true;
+    }
+
+    /** The names the next object's fields are looked up in (null: none), so known names can be predicted. */
+    void expect(Names names) {
+        expected = names;
+    }
+
     /** The current field's id in {@code names}, or -1. */
     int field(Names names) {
+        if (predicted >= 0 && names == expected) {
+            return predicted;
+        }
         return names.find(b, strStart, strEnd, fieldPosition);
     }
 
@@ -213,7 +258,7 @@ final class JsonCursor {
         throw Unsure.INSTANCE;
     }
 
-    /** Reads a string value; then {@link #string()} or {@link #stringBytes} give it. */
+    /** Reads a string value; then {@link #string()} gives it. */
     void readString() throws Unsure {
         if (skipWhitespace() != '"') {
             throw Unsure.INSTANCE;
@@ -250,20 +295,6 @@ final class JsonCursor {
 
     int stringEnd() {
         return strEnd;
-    }
-
-    /** The UTF-8 bytes of the string just read, escapes resolved, into {@code out} (at least its raw length). */
-    int stringBytes(byte[] out) {
-        if (!strEscaped) {
-            System.arraycopy(b, strStart, out, 0, strEnd - strStart);
-            return strEnd - strStart;
-        }
-        return unescape(out);
-    }
-
-    /** Raw length of the string just read: an upper bound of its decoded UTF-8 length. */
-    int stringRawLength() {
-        return strEnd - strStart;
     }
 
     /** Reads a whole number that fits a long (as Jackson's INT or LONG number types). */
@@ -615,31 +646,95 @@ final class JsonCursor {
                 i++;
                 continue;
             }
-            byte e = b[i + 1];
-            i += 2;
-            switch (e) {
-                case 'b' -> out[n++] = '\b';
-                case 'f' -> out[n++] = '\f';
-                case 'n' -> out[n++] = '\n';
-                case 'r' -> out[n++] = '\r';
-                case 't' -> out[n++] = '\t';
-                case 'u' -> {
-                    int v = hex4(i);
-                    i += 4;
-                    if (v < 0x80) {
-                        out[n++] = (byte) v;
-                    } else if (v < 0x800) {
-                        out[n++] = (byte) (0xC0 | (v >> 6));
-                        out[n++] = (byte) (0x80 | (v & 0x3F));
-                    } else {
-                        out[n++] = (byte) (0xE0 | (v >> 12));
-                        out[n++] = (byte) (0x80 | ((v >> 6) & 0x3F));
-                        out[n++] = (byte) (0x80 | (v & 0x3F));
-                    }
-                }
-                default -> out[n++] = e; // '"', '\\', '/'
-            }
+            n = unescapeOne(i + 1, out, n);
+            i += b[i + 1] == 'u' ? 6 : 2;
         }
         return n;
+    }
+
+    /** Writes the UTF-8 bytes of the (checked) escape whose letter is at {@code i} to {@code out[n]}; new n. */
+    private int unescapeOne(int i, byte[] out, int n) {
+        byte e = b[i];
+        switch (e) {
+            case 'b' -> out[n++] = '\b';
+            case 'f' -> out[n++] = '\f';
+            case 'n' -> out[n++] = '\n';
+            case 'r' -> out[n++] = '\r';
+            case 't' -> out[n++] = '\t';
+            case 'u' -> {
+                int v = hex4(i + 1);
+                if (v < 0x80) {
+                    out[n++] = (byte) v;
+                } else if (v < 0x800) {
+                    out[n++] = (byte) (0xC0 | (v >> 6));
+                    out[n++] = (byte) (0x80 | (v & 0x3F));
+                } else {
+                    out[n++] = (byte) (0xE0 | (v >> 12));
+                    out[n++] = (byte) (0x80 | ((v >> 6) & 0x3F));
+                    out[n++] = (byte) (0x80 | (v & 0x3F));
+                }
+            }
+            default -> out[n++] = e; // '"', '\\', '/'
+        }
+        return n;
+    }
+
+    /**
+     * Reads a string value and copies its UTF-8 bytes, escapes resolved, into {@link #copied()}, in one pass
+     * (for the response body, which is read again as JSON); returns their count.
+     */
+    int readStringCopy() throws Unsure {
+        if (skipWhitespace() != '"') {
+            throw Unsure.INSTANCE;
+        }
+        pos++;
+        int i = pos;
+        if (copy.length < end - i) {
+            copy = new byte[Math.max(end - i, 2 * copy.length)];
+        }
+        byte[] out = copy;
+        int n = 0;
+        strStart = i;
+        boolean escaped = false;
+        boolean ascii = true;
+        while (true) {
+            if (i >= end) {
+                throw Unsure.INSTANCE;
+            }
+            byte c = b[i];
+            int u = c & 0xFF;
+            if (!STRING_SPECIAL[u]) {
+                out[n++] = c;
+                i++;
+                continue;
+            }
+            if (u == '"') {
+                break;
+            }
+            if (u == '\\') {
+                escaped = true;
+                int next = escape(i + 1);
+                n = unescapeOne(i + 1, out, n);
+                i = next;
+            } else if (u < 0x20) {
+                throw Unsure.INSTANCE;
+            } else {
+                ascii = false;
+                int next = utf8(i, u);
+                while (i < next) {
+                    out[n++] = b[i++];
+                }
+            }
+        }
+        strEnd = i;
+        strEscaped = escaped;
+        strAscii = ascii;
+        pos = i + 1;
+        return n;
+    }
+
+    /** The bytes of the last {@link #readStringCopy}, valid until the next one. */
+    byte[] copied() {
+        return copy;
     }
 }

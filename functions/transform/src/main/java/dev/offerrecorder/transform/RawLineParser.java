@@ -52,9 +52,11 @@ final class RawLineParser {
     private final JsonCursor body = new JsonCursor();
     private final JsonCursor.Names rawNames;
     private final JsonCursor.Names responseNames = new JsonCursor.Names(responseFields);
-    /** The current line's response body as UTF-8, escapes resolved: read by the fast path for OK answers. */
-    private byte[] bodyBytes = new byte[4096];
 
+    {
+        body.expect(responseNames);
+    }
+    /** Length of the current line's response body in {@code line.copied()} (UTF-8, escapes resolved), or -1. */
     private int bodyLength = -1;
     /** Lines read by Jackson rather than {@link JsonCursor}, and OK bodies likewise: for tests. */
     private long jacksonReadings;
@@ -66,6 +68,7 @@ final class RawLineParser {
         Map<String, Integer> names = new HashMap<>(rawFields);
         names.put("v", VERSION_ID);
         rawNames = new JsonCursor.Names(names);
+        line.expect(rawNames);
     }
 
     sealed interface Parsed {}
@@ -128,12 +131,8 @@ final class RawLineParser {
                     throw JsonCursor.Unsure.INSTANCE;
                 }
             } else if (id == RESPONSE_JSON && line.peek() == '"') {
-                line.readString();
-                if (bodyBytes.length < line.stringRawLength()) {
-                    bodyBytes = new byte[Math.max(line.stringRawLength(), 2 * bodyBytes.length)];
-                }
-                bodyLength = line.stringBytes(bodyBytes);
-                values[id] = new String(bodyBytes, 0, bodyLength, StandardCharsets.UTF_8);
+                bodyLength = line.readStringCopy();
+                values[id] = new String(line.copied(), 0, bodyLength, StandardCharsets.UTF_8);
             } else {
                 read(line, id, values);
             }
@@ -145,7 +144,7 @@ final class RawLineParser {
 
     /** Fills the response columns from the body read by {@link #readLine}, or gives up as it does. */
     private void readBody(Object[] values) throws JsonCursor.Unsure {
-        body.reset(bodyBytes, 0, bodyLength);
+        body.reset(line.copied(), 0, bodyLength);
         body.openObject();
         long seen = 0;
         while (body.nextField()) {
