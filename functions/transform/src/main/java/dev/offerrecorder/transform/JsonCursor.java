@@ -280,7 +280,7 @@ final class JsonCursor {
         return new String(scratch, 0, n, StandardCharsets.UTF_8);
     }
 
-    /** True when the string just read is plain ASCII without escapes: {@link #raw()} then is its text. */
+    /** True when the string just read is plain ASCII without escapes: its bytes in {@link #buffer()} are its text. */
     boolean plainAscii() {
         return !strEscaped && strAscii;
     }
