@@ -1,29 +1,30 @@
 package dev.offerrecorder.transform;
 
 import com.jerolba.carpet.CarpetReader;
-import com.jerolba.carpet.CarpetWriter;
 import com.jerolba.carpet.CloseableIterator;
 import com.jerolba.carpet.FieldMatchingStrategy;
-import com.jerolba.carpet.TimeUnit;
 import com.jerolba.carpet.io.FileSystemInputFile;
-import com.jerolba.carpet.model.FieldTypes;
-import com.jerolba.carpet.model.WriteRecordModelType;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
 
 /**
- * Parquet for {@code offer_recordings}, driven by {@link OfferColumns#TABLE}: carpet's write model maps each
- * table column to its Parquet type, so no Java record mirrors the schema. Writing goes to an OutputStream and
- * reading to a local file through carpet's {@link FileSystemInputFile}: neither touches Hadoop.
+ * Parquet for {@code offer_recordings}, driven by {@link OfferColumns#TABLE}: the schema maps each table column to
+ * its Parquet type, so no Java record mirrors it. Writing goes to an OutputStream ({@link OfferParquetWriter},
+ * straight into parquet's column writers) and reading from a local file through carpet's
+ * {@link FileSystemInputFile}: neither touches Hadoop.
  */
 public final class OfferParquet {
     private OfferParquet() {}
@@ -31,61 +32,66 @@ public final class OfferParquet {
     /** ZSTD: smaller than Snappy at similar decode speed; Athena, BigQuery and DuckDB all read it. */
     public static final CompressionCodecName CODEC = CompressionCodecName.ZSTD;
 
-    /** Built once: the write model is a description of the columns, shared by every writer. */
-    private static final WriteRecordModelType<OfferRow> MODEL = model();
+    /** The file schema, from {@link OfferColumns#TABLE}: message {@code OfferRow}, one column per table column. */
+    public static final MessageType SCHEMA = schema();
 
-    private static WriteRecordModelType<OfferRow> model() {
-        WriteRecordModelType<OfferRow> model = FieldTypes.writeRecordModel(OfferRow.class);
-        for (int i = 0; i < OfferColumns.TABLE.size(); i++) {
-            OfferColumns.Column c = OfferColumns.TABLE.get(i);
-            int at = i;
-            if (c.type() == OfferColumns.Type.STRING) {
-                // Strings go in as array-backed UTF-8 Binary: carpet's own String path wraps them in a ByteBuffer,
-                // whose per-byte hashing and comparing (dictionary, min/max) cost more than the encoding itself.
-                model = model.withField(
-                        c.name(),
-                        c.required() ? FieldTypes.BINARY.notNull().asString() : FieldTypes.BINARY.asString(),
-                        row -> utf8((String) row.values()[at]));
-            } else {
-                model = model.withField(c.name(), c.type().parquet(c.required()), row -> row.values()[at]);
-            }
+    private static MessageType schema() {
+        Types.MessageTypeBuilder message = Types.buildMessage();
+        for (OfferColumns.Column c : OfferColumns.TABLE) {
+            Type.Repetition repetition = c.required() ? Type.Repetition.REQUIRED : Type.Repetition.OPTIONAL;
+            message.addField(
+                    switch (c.type()) {
+                        case STRING ->
+                            Types.primitive(PrimitiveTypeName.BINARY, repetition)
+                                    .as(LogicalTypeAnnotation.stringType())
+                                    .named(c.name());
+                        case INT32 ->
+                            Types.primitive(PrimitiveTypeName.INT32, repetition).named(c.name());
+                        case INT64 ->
+                            Types.primitive(PrimitiveTypeName.INT64, repetition).named(c.name());
+                        case DOUBLE ->
+                            Types.primitive(PrimitiveTypeName.DOUBLE, repetition)
+                                    .named(c.name());
+                        case BOOLEAN ->
+                            Types.primitive(PrimitiveTypeName.BOOLEAN, repetition)
+                                    .named(c.name());
+                        case DATE ->
+                            Types.primitive(PrimitiveTypeName.INT32, repetition)
+                                    .as(LogicalTypeAnnotation.dateType())
+                                    .named(c.name());
+                        // Microseconds: what the worker's clock records.
+                        case TIMESTAMP ->
+                            Types.primitive(PrimitiveTypeName.INT64, repetition)
+                                    .as(LogicalTypeAnnotation.timestampType(
+                                            true, LogicalTypeAnnotation.TimeUnit.MICROS))
+                                    .named(c.name());
+                    });
         }
-        return model;
-    }
-
-    private static Binary utf8(String s) {
-        return s == null ? null : Binary.fromConstantByteArray(s.getBytes(StandardCharsets.UTF_8));
+        return message.named("OfferRow");
     }
 
     /**
      * A writer of rows to {@code out}. Parquet buffers one row group in memory, so {@code rowGroupBytes} bounds
-     * the memory a writer holds. Timestamps are written in microseconds (what the worker's clock records).
+     * the memory a writer holds. Pages are compressed by a ZSTD context of the writer's own.
      */
-    public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes) throws IOException {
+    public static OfferParquetWriter newWriter(OutputStream out, long rowGroupBytes) throws IOException {
         return newWriter(out, rowGroupBytes, null);
     }
 
     /**
-     * A writer compressing its pages through {@code codec}, which outlives the file (null: parquet's own codecs,
-     * set up for this file).
+     * A writer compressing its pages through {@code codec}, which outlives the file (null: a context of the
+     * writer's own, for this file).
      */
-    public static CarpetWriter<OfferRow> newWriter(OutputStream out, long rowGroupBytes, ZstdPageCodec codec)
+    public static OfferParquetWriter newWriter(OutputStream out, long rowGroupBytes, ZstdPageCodec codec)
             throws IOException {
-        CarpetWriter.Builder<OfferRow> builder = new CarpetWriter.Builder<>(out, OfferRow.class)
-                .withWriteRecordModel(MODEL)
-                .withDefaultTimeUnit(TimeUnit.MICROS)
-                .withCompressionCodec(CODEC)
-                .withRowGroupSize(rowGroupBytes);
-        if (codec != null) {
-            builder = builder.withCodecFactory(codec);
-        }
+        ParquetProperties.Builder props = ParquetProperties.builder();
         for (String column : UNIQUE_PER_ROW) {
-            builder = builder.withDictionaryEncoding(column, false);
+            props.withDictionaryEncoding(column, false);
         }
         for (String column : NO_MIN_MAX) {
-            builder = builder.withStatisticsEnabled(column, false);
+            props.withStatisticsEnabled(column, false);
         }
-        return builder.build();
+        return new OfferParquetWriter(out, props.build(), rowGroupBytes, codec);
     }
 
     /**

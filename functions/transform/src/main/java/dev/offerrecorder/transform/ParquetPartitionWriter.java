@@ -1,6 +1,5 @@
 package dev.offerrecorder.transform;
 
-import com.jerolba.carpet.CarpetWriter;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -47,7 +46,7 @@ public final class ParquetPartitionWriter implements Closeable {
     private long rows;
 
     private record Open(
-            LocalDate date, int segment, Path file, OutputStream stream, CarpetWriter<OfferRow> writer, long[] rows) {}
+            LocalDate date, int segment, Path file, OutputStream stream, OfferParquetWriter writer, long[] rows) {}
 
     /** One finished file: segment 0 is a date's first file, 1 the next one if the date's file was evicted. */
     public record Written(LocalDate date, int segment, Path file, long rows) {}

@@ -1,6 +1,5 @@
 package dev.offerrecorder.transform;
 
-import com.jerolba.carpet.CarpetWriter;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.FilterOutputStream;
@@ -32,7 +31,7 @@ final class SizedParquetWriter implements Closeable {
     private final List<Path> files = new ArrayList<>();
     private final List<Long> rows = new ArrayList<>();
     private CountingOutputStream counter;
-    private CarpetWriter<OfferRow> writer;
+    private OfferParquetWriter writer;
     private long flushedAtLastCheck;
 
     SizedParquetWriter(Path dir, String name, long targetBytes) {

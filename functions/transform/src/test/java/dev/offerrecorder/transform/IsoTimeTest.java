@@ -2,6 +2,7 @@ package dev.offerrecorder.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -54,6 +55,7 @@ class IsoTimeTest {
                 "");
         for (String s : cases) {
             assertEquals(javaInstant(s), IsoTime.instant(s), s);
+            assertBytesAgree(s);
         }
         Random random = new Random(7);
         for (int i = 0; i < 10_000; i++) {
@@ -61,6 +63,8 @@ class IsoTimeTest {
                     random.nextLong(-5_000_000_000L, 5_000_000_000L),
                     random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000));
             assertEquals(t, IsoTime.instant(t.toString()), t.toString());
+            byte[] b = bytes(t.toString());
+            assertEquals(t, IsoTime.fastInstant(b, 0, b.length), "the worker's form is read from bytes: " + t);
         }
     }
 
@@ -77,6 +81,27 @@ class IsoTimeTest {
                 "2024-01-3x",
                 "")) {
             assertEquals(javaDate(s), IsoTime.date(s), s);
+            assertBytesAgree(s);
+        }
+        for (LocalDate d = LocalDate.of(2023, 1, 1); d.getYear() < 2025; d = d.plusDays(1)) {
+            assertEquals(d, IsoTime.fastDate(bytes(d.toString()), 0, 10), d.toString());
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The byte readers (the parser's fast path) give java.time's answer, or null to leave it to the String one. */
+    private static void assertBytesAgree(String s) {
+        byte[] b = bytes("x" + s + "y");
+        LocalDate date = IsoTime.fastDate(b, 1, b.length - 1);
+        if (date != null) {
+            assertEquals(javaDate(s), date, s);
+        }
+        Instant instant = IsoTime.fastInstant(b, 1, b.length - 1);
+        if (instant != null) {
+            assertEquals(javaInstant(s), instant, s);
         }
     }
 }
