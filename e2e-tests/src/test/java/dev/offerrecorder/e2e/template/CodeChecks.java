@@ -232,8 +232,10 @@ final class CodeChecks {
                 }
             }
             for (String name : template.ownEnvironment(function).keySet()) {
-                // NEW_RELIC_* are read by New Relic's layer and agent, not by this project's code.
-                if (!name.startsWith("NEW_RELIC_") && allText.indexOf("\"" + name + "\"") < 0) {
+                // NEW_RELIC_* are read by New Relic's layer and agent, JAVA_TOOL_OPTIONS by the JVM, not by this
+                // project's code.
+                boolean readOutside = name.startsWith("NEW_RELIC_") || name.equals("JAVA_TOOL_OPTIONS");
+                if (!readOutside && allText.indexOf("\"" + name + "\"") < 0) {
                     violations.add(function + ": sets " + name + ", which no code in " + module
                             + " or shared reads (misspelt?)");
                 }

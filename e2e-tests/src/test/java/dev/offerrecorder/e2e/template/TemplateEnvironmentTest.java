@@ -16,6 +16,23 @@ class TemplateEnvironmentTest {
         assertNone("environment variables", CodeChecks.environment(TEMPLATE));
     }
 
+    /**
+     * java21 stops at C1 unless told otherwise: the compute-heavy transform and compaction ask for C2 (about a third
+     * more records per CPU-second, docs/benchmarks.md), the short invocations keep the runtime's default.
+     */
+    @Test
+    void onlyTheComputeHeavyFunctionsAskForFullTieredCompilation() {
+        for (String function : TEMPLATE.functions()) {
+            Object options = TEMPLATE.environment(function).get("JAVA_TOOL_OPTIONS");
+            String handler = String.valueOf(TEMPLATE.properties(function).get("Handler"));
+            if (handler.startsWith("dev.offerrecorder.transform.")) {
+                assertEquals("-XX:+TieredCompilation -XX:TieredStopAtLevel=4", options, function);
+            } else {
+                assertEquals(null, options, function + " should keep java21's default (level 1)");
+            }
+        }
+    }
+
     @Test
     void theDailyManifestDefaultsToTheRawBucketWhereTheFanoutMayReadIt() {
         Map<String, Boolean> defaults = Cfn.evaluateConditions(TEMPLATE, Map.of());
