@@ -17,8 +17,8 @@ class TemplateEnvironmentTest {
     }
 
     /**
-     * java21 stops at C1 unless told otherwise: the compute-heavy transform and compaction ask for C2 (about a third
-     * more records per CPU-second, docs/benchmarks.md), the short invocations keep the runtime's default.
+     * java21 stops at C1 unless told otherwise: the compute-heavy transform and compaction ask for C2 (about twice the
+     * records per CPU-second, docs/benchmarks.md), the short invocations keep the runtime's default.
      */
     @Test
     void onlyTheComputeHeavyFunctionsAskForFullTieredCompilation() {
