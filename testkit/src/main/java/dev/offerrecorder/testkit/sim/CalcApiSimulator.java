@@ -356,8 +356,12 @@ public final class CalcApiSimulator implements AutoCloseable {
         try {
             answer(exchange);
         } finally {
-            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
+            markAnswer();
         }
+    }
+
+    private void markAnswer() {
+        lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
     }
 
     private void answer(HttpExchange exchange) throws IOException {
@@ -623,6 +627,7 @@ public final class CalcApiSimulator implements AutoCloseable {
     /** Status, headers and half the body at once; the rest after the stall, if the client still listens. */
     private void respondStalled(HttpExchange exchange, Reply reply) throws IOException {
         stalled.incrementAndGet();
+        markAnswer();
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(reply.status(), bytes.length);
@@ -688,8 +693,11 @@ public final class CalcApiSimulator implements AutoCloseable {
         return new Reply(200, body, Map.of());
     }
 
-    private static void respond(HttpExchange exchange, int status, String body, Map<String, String> headers)
+    private void respond(HttpExchange exchange, int status, String body, Map<String, String> headers)
             throws IOException {
+        // The answer's time, taken before its bytes leave: a client that reads busySeconds() right after its
+        // response must see it (handle()'s finally ran after the client could already have read the answer).
+        markAnswer();
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", body.startsWith("<") ? "text/html" : "application/json");
         headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
