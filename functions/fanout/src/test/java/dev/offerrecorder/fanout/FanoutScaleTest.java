@@ -23,13 +23,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A backfill of 100,000 manifest shops over 3 days (300,000 jobs), cut into slices by date and manifest range,
+ * A backfill of 50,000 manifest shops over 3 days (150,000 jobs), cut into slices by date and manifest range,
  * with every slice invocation given so little time that it must hand over again and again: every (shop, date)
  * must come out of the job queue exactly once.
  */
 @WithEmbeddedStack
 class FanoutScaleTest {
-    static final int SHOPS = 100_000;
+    static final int SHOPS = 50_000;
     static final int DAYS = 3;
     static final LocalDate FROM = LocalDate.of(2024, 2, 28);
 
@@ -61,10 +61,10 @@ class FanoutScaleTest {
     @Test
     void everyShopAndDateIsEnqueuedExactlyOnceThroughSlicesAndRepeatedHandOvers() throws Exception {
         String uri = kit.put("manifests/all-shops.csv.gz", manifest());
-        // 40,000 jobs per slice: 100,000 shops split into 3 manifest ranges, for each of the 3 dates = 9 slices.
+        // 20,000 jobs per slice: 50,000 shops split into 3 manifest ranges, for each of the 3 dates = 9 slices.
         // Each slice invocation gets 2.5 s and must hand over once less than 1 s is left: 1.5 s of sending.
         Env env = stack.fanoutEnv()
-                .with("SLICE_MAX_JOBS", "40000")
+                .with("SLICE_MAX_JOBS", "20000")
                 .with("DEADLINE_RESERVE_MS", "1000")
                 .with("SEND_CONCURRENCY", "6");
         long t0 = System.nanoTime();
@@ -107,7 +107,7 @@ class FanoutScaleTest {
                 (t2 - t1) / 1_000_000,
                 (processCpuNanos() - cpu0) / 1_000_000_000,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        // Finishing a 40,000-job slice inside one 1.5 s window would take 27,000 jobs/s per invocation, several
+        // Finishing a 20,000-job slice inside one 1.5 s window would take 13,000 jobs/s per invocation, several
         // times what ElasticMQ in this JVM accepts from all invocations together: every slice hands over.
         assertTrue(
                 handovers >= 9,
@@ -124,7 +124,7 @@ class FanoutScaleTest {
             assertTrue(!date.isBefore(FROM) && date.isBefore(FROM.plusDays(DAYS)), key);
         }
         for (int day = 0; day < DAYS; day++) {
-            for (int shop : new int[] {1, 40_000, 40_001, 80_000, 80_001, SHOPS}) {
+            for (int shop : new int[] {1, 20_000, 20_001, 40_000, 40_001, SHOPS}) {
                 String key = "scale-1|S" + shop + "|" + FROM.plusDays(day);
                 assertEquals(1, drained.countByKey().getOrDefault(key, 0), key);
             }
