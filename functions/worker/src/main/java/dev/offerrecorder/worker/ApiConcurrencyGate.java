@@ -126,18 +126,16 @@ public final class ApiConcurrencyGate {
      * (System.nanoTime based); empty when the deadline passed.
      */
     public Optional<Permit> acquire(long deadlineNanos) throws InterruptedException {
-        long paced = 0;
         if (pacer.isPresent()) {
             OptionalLong start = pacer.get().acquire(deadlineNanos, this::lead);
             if (start.isEmpty()) {
                 return Optional.empty();
             }
-            paced = start.getAsLong();
             started.incrementAndGet();
         }
         boolean held = false;
         try {
-            Optional<Permit> permit = slot(deadlineNanos, paced);
+            Optional<Permit> permit = slot(deadlineNanos);
             held = permit.isPresent();
             return permit;
         } finally {
@@ -147,13 +145,13 @@ public final class ApiConcurrencyGate {
         }
     }
 
-    private Optional<Permit> slot(long deadlineNanos, long paced) throws InterruptedException {
+    private Optional<Permit> slot(long deadlineNanos) throws InterruptedException {
         while (true) {
             int held = inFlight.get();
             if (held < littleCap() && inFlight.compareAndSet(held, held + 1)) {
                 Optional<Limiter.Listener> listener = limiter.acquire(null);
                 if (listener.isPresent()) {
-                    return Optional.of(new Permit(listener.get(), paced));
+                    return Optional.of(new Permit(listener.get()));
                 }
                 inFlight.decrementAndGet();
             }
@@ -318,20 +316,25 @@ public final class ApiConcurrencyGate {
         private final java.util.concurrent.atomic.AtomicBoolean released =
                 new java.util.concurrent.atomic.AtomicBoolean();
 
-        private final long pacedStartNanos;
+        /**
+         * When the call got its slot: the pacer's news is dated from here, not from its paced start. A container whose
+         * pace runs ahead of what its slots let out (the API slower than it was told) has calls that waited long for
+         * a slot; dated by their paced start, every one of them counted as sent before the last decrease, and the
+         * rate stepped back a few times a batch instead of once per round trip.
+         */
         private final long startNanos = System.nanoTime();
 
-        private Permit(Limiter.Listener listener, long pacedStartNanos) {
+        private Permit(Limiter.Listener listener) {
             this.listener = listener;
-            this.pacedStartNanos = pacedStartNanos;
         }
 
         /** The call got an answer in normal time: its latency is a sample for the limit. */
         public void success() {
             if (released.compareAndSet(false, true)) {
                 listener.onSuccess();
-                fastRtt.add(System.nanoTime() - startNanos);
-                pacer.ifPresent(p -> p.answered(pacedStartNanos));
+                long roundTrip = System.nanoTime() - startNanos;
+                fastRtt.add(roundTrip);
+                pacer.ifPresent(p -> p.answered(startNanos, roundTrip, fastRtt.nanos()));
                 signal();
             }
         }
@@ -340,7 +343,7 @@ public final class ApiConcurrencyGate {
         public void dropped() {
             if (released.compareAndSet(false, true)) {
                 listener.onDropped();
-                pacer.ifPresent(p -> p.dropped(pacedStartNanos));
+                pacer.ifPresent(p -> p.dropped(startNanos));
                 signal();
             }
         }

@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  * <p>The rate adapts below the share: a dropped call (429, 503, timeout) multiplies it by {@value #DECREASE} once
  * per congestion episode (drops and answers of calls that started before the last decrease are the same news and
  * are ignored, as the gate's {@code RejectionRttGuard} does for the limit), down to {@value #FLOOR} of the share;
- * each later answer adds {@value #STEP} of the share back, up to the share.
+ * so does a block of answers that took well over the API's no-load latency (its queue is filling), down to {@value
+ * #DELAY_FLOOR} of the share; each later answer adds {@value #STEP} of the share back, up to the share.
  *
  * <p>Waiters take turns on a fair lock; the one whose turn it is sleeps until its start, re-checking the rate
  * after each sleep, so a decrease applies to the very next start. Nothing is reserved ahead: a waiter whose
@@ -37,6 +38,12 @@ public final class ApiPacer {
     static final double GROWTH = 0.1;
     static final double CARRY = 2.0;
     static final long SLACK_MILLIS = 20;
+    /** Answers whose mean round trip is compared with the API's no-load latency (see {@link #answered(long, long, long)}). */
+    static final int DELAY_BLOCK = 8;
+    /** A block of answers slower on average than this times the no-load latency means the API's queue is filling. */
+    static final double DELAY_TOLERANCE = 1.4;
+    /** Latency alone takes the rate down to this part of the share; only dropped calls take it lower. */
+    static final double DELAY_FLOOR = 0.5;
     /** How often a waiter that may run ahead looks again whether it may (a call may have ended meanwhile). */
     static final long LEAD_RECHECK_NANOS = 5_000_000L;
 
@@ -79,6 +86,10 @@ public final class ApiPacer {
     private boolean slowStart = true;
     /** Calls started before this belong to the last congestion episode. */
     private long episodeEndNanos;
+    /** The round trips of the answers of the current block (calls started after the last decrease). */
+    private long blockRttNanos;
+
+    private int blockAnswers;
 
     /** A new container's pacer: it starts at {@value #START} of its share (see {@link #answered}). */
     public ApiPacer(double shareRps) {
@@ -195,9 +206,45 @@ public final class ApiPacer {
      * climbed by {@value #GROWTH} of it per answer. After a drop it climbs by {@value #STEP} of the share per answer.
      */
     public void answered(long startNanos) {
+        answered(startNanos, 0, 0);
+    }
+
+    /**
+     * As {@link #answered(long)}, also telling how long the API took ({@code roundTripNanos}, slot to answer) and its
+     * no-load latency as learned so far ({@code noLoadNanos}, 0 if unknown). Every {@value #DELAY_BLOCK} answers the
+     * block's mean round trip is compared with the no-load latency: above {@value #DELAY_TOLERANCE}x, the API's queue
+     * is filling, and the rate steps back as on a drop (once per episode, answers of calls started before the step
+     * ignored), though not below {@value #DELAY_FLOOR} of the share. A dropped call is the API's refusal; a queue is
+     * its warning, and the only one an overloaded API that slows everyone down (instead of answering 503) gives:
+     * 8 containers of a 16 x 100 ms API whose first answers took 200-250 ms (a busy machine's first second) learned
+     * too high a no-load latency, so their Little's-law caps let about 32 calls out where the server takes 24; it
+     * served every call slower, never said 503, and the run stayed at 0.67 of the ceiling, answers at 300 ms. Latency alone never takes the rate below half the share: an API that got slower for good looks like a
+     * queue forever, and half the share is what an API twice as slow can take. An answer slower than the tolerance
+     * does not grow the rate either.
+     */
+    void answered(long startNanos, long roundTripNanos, long noLoadNanos) {
         synchronized (state) {
             if (decreased && startNanos - episodeEndNanos <= 0) {
                 return;
+            }
+            boolean slow = false;
+            if (roundTripNanos > 0 && noLoadNanos > 0) {
+                slow = roundTripNanos > DELAY_TOLERANCE * noLoadNanos;
+                blockRttNanos += roundTripNanos;
+                blockAnswers++;
+                if (blockAnswers >= DELAY_BLOCK) {
+                    double mean = (double) blockRttNanos / blockAnswers;
+                    blockRttNanos = 0;
+                    blockAnswers = 0;
+                    if (mean > DELAY_TOLERANCE * noLoadNanos) {
+                        rateRps = Math.max(Math.min(rateRps, DELAY_FLOOR * shareRps), rateRps * DECREASE);
+                        startEpisode();
+                        return;
+                    }
+                }
+            }
+            if (slow) {
+                return; // a queued answer is no sign of room for more, whatever its block turns out to be
             }
             double climb = (decreased ? STEP : GROWTH) * shareRps;
             long roundTrip = ticker.nanoTime() - startNanos;
@@ -213,6 +260,15 @@ public final class ApiPacer {
         }
     }
 
+    /** A decrease took effect now: later news is about calls sent at the lower rate. Guarded by state. */
+    private void startEpisode() {
+        decreased = true;
+        slowStart = false;
+        episodeEndNanos = ticker.nanoTime();
+        blockRttNanos = 0;
+        blockAnswers = 0;
+    }
+
     /** A call started at {@code startNanos} was dropped (429, 503, timeout): slow down, once per episode. */
     public void dropped(long startNanos) {
         synchronized (state) {
@@ -220,9 +276,7 @@ public final class ApiPacer {
                 return;
             }
             rateRps = Math.max(FLOOR * shareRps, rateRps * DECREASE);
-            decreased = true;
-            slowStart = false;
-            episodeEndNanos = ticker.nanoTime();
+            startEpisode();
         }
     }
 

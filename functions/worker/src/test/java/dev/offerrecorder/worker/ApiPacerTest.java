@@ -278,4 +278,71 @@ class ApiPacerTest {
         pacer.answered(s);
         assertEquals(24.0, pacer.rateRps(), 1e-9, "a tenth of the new share per answer, not one call per round trip");
     }
+
+    @Test
+    void aBlockOfSlowAnswersIsAQueueAndSlowsTheRateOncePerEpisode() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, clock);
+        long noLoad = 100 * MS;
+        // Answers at 1.3x the no-load latency: spread, not a queue. The rate stays at the share.
+        for (int i = 0; i < 3 * ApiPacer.DELAY_BLOCK; i++) {
+            pacer.answered(start(pacer), 130 * MS, noLoad);
+        }
+        assertEquals(20.0, pacer.rateRps(), 1e-9);
+        // A block at 1.6x (the API's queue is filling): one step back, at the block's last answer.
+        long[] sent = new long[2 * ApiPacer.DELAY_BLOCK];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = start(pacer);
+        }
+        for (int i = 0; i < ApiPacer.DELAY_BLOCK - 1; i++) {
+            pacer.answered(sent[i], 160 * MS, noLoad);
+            assertEquals(20.0, pacer.rateRps(), 1e-9, "one slow answer is spread, not yet a queue");
+        }
+        pacer.answered(sent[ApiPacer.DELAY_BLOCK - 1], 160 * MS, noLoad);
+        assertEquals(18.0, pacer.rateRps(), 1e-9);
+        // The calls sent before the step are the same news: their slow answers change nothing.
+        for (int i = ApiPacer.DELAY_BLOCK; i < sent.length; i++) {
+            pacer.answered(sent[i], 200 * MS, noLoad);
+        }
+        assertEquals(18.0, pacer.rateRps(), 1e-9);
+        // Calls sent at the lower rate that still queue: a new episode.
+        for (int i = 0; i < ApiPacer.DELAY_BLOCK; i++) {
+            pacer.answered(start(pacer), 160 * MS, noLoad);
+        }
+        assertEquals(16.2, pacer.rateRps(), 1e-9);
+        // Back to normal answers: 1 % of the share per answer, up to the share.
+        for (int i = 0; i < 40; i++) {
+            pacer.answered(start(pacer), 110 * MS, noLoad);
+        }
+        assertEquals(20.0, pacer.rateRps(), 1e-9);
+    }
+
+    @Test
+    void latencyAloneNeverTakesTheRateBelowHalfTheShareButDropsDo() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, clock);
+        // An API that got three times slower for good looks like a queue forever.
+        for (int i = 0; i < 100 * ApiPacer.DELAY_BLOCK; i++) {
+            pacer.answered(start(pacer), 300 * MS, 100 * MS);
+        }
+        assertEquals(20.0 * ApiPacer.DELAY_FLOOR, pacer.rateRps(), 1e-9);
+        pacer.dropped(start(pacer));
+        assertEquals(20.0 * ApiPacer.DELAY_FLOOR * ApiPacer.DECREASE, pacer.rateRps(), 1e-9);
+        // Below the delay floor, slow answers keep the rate where the drops put it: no climb, no jump up.
+        for (int i = 0; i < ApiPacer.DELAY_BLOCK; i++) {
+            pacer.answered(start(pacer), 300 * MS, 100 * MS);
+        }
+        assertEquals(20.0 * ApiPacer.DELAY_FLOOR * ApiPacer.DECREASE, pacer.rateRps(), 1e-9);
+    }
+
+    @Test
+    void withoutAKnownNoLoadLatencyAnswersOnlyGrowTheRate() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(20.0, clock);
+        pacer.dropped(start(pacer));
+        for (int i = 0; i < 4 * ApiPacer.DELAY_BLOCK; i++) {
+            pacer.answered(start(pacer), 500 * MS, 0);
+        }
+        assertEquals(20.0, pacer.rateRps(), 1e-9);
+    }
 }

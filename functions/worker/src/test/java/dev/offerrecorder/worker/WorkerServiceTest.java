@@ -167,6 +167,36 @@ class WorkerServiceTest {
     }
 
     @Test
+    void aContainerToldTwiceTheApisCapacityStepsBackWhenItsAnswersQueue() throws Exception {
+        // 4 workers of 40 ms take 100/s; the container is told 400/s for 2 containers, a share of 200/s. The
+        // simulator queues up to 100 calls and never says 503, so only the latency tells of the overshoot. Without
+        // the pacer's delay signal the rate stayed at the share (200/s) through both batches: the container would
+        // run twice the API's capacity into the queue whenever its adaptive limit let it.
+        try (var api = new CalcApiSimulator(4, 100, 40, 0)) {
+            WorkerService service = service(
+                    api,
+                    Map.of("API_CAPACITY_RPS", "400", "WORKER_MAX_CONCURRENCY", "2", "API_CONCURRENCY_CEILING", "64"),
+                    quietLog());
+            BatchResult first = service.process(messages("queue", 1, 200, LocalDate.of(2024, 5, 6)), () -> 600_000);
+            BatchResult second = service.process(messages("queue", 201, 200, LocalDate.of(2024, 5, 6)), () -> 600_000);
+            ApiPacer pacer = service.gate().pacer().orElseThrow();
+            System.out.printf(
+                    "queue: rate %.1f of share %.1f, p50 %d then %d ms, rejected %d%n",
+                    pacer.rateRps(),
+                    pacer.shareRps(),
+                    first.latencyP50Ms(),
+                    second.latencyP50Ms(),
+                    api.stats().rejected());
+            assertTrue(first.failedMessageIds().isEmpty()
+                    && second.failedMessageIds().isEmpty());
+            assertEquals(0, api.stats().rejected(), "nothing was refused: the latency was the only sign");
+            assertTrue(
+                    pacer.rateRps() <= 0.6 * pacer.shareRps(),
+                    "the rate stepped back towards what the API takes, was " + pacer.rateRps());
+        }
+    }
+
+    @Test
     void injectedErrorsCostRetriesNotJobs() throws Exception {
         try (var api = new CalcApiSimulator(8, 32, 5, 1)) {
             api.setFaults(SimulatorFaults.none().withErrorRate(0.3).withThrottleRate(0.1));
