@@ -2,6 +2,7 @@ package dev.offerrecorder.worker;
 
 import dev.offerrecorder.shared.log.JsonLog;
 import java.util.Map;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -41,8 +42,12 @@ final class FleetShare {
         return capacityRps / maxContainers;
     }
 
-    /** This container's share, holding {@code mine} of the queue's in-flight messages. */
-    double shareFor(int mine) {
+    /**
+     * This container's share, holding {@code mine} of the queue's in-flight messages.
+     *
+     * @throws InterruptedException when the read was stopped (the batch ended meanwhile): no share, no warning
+     */
+    double shareFor(int mine) throws InterruptedException {
         try {
             Map<QueueAttributeName, String> counts = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
                             .attributeNames(
@@ -53,6 +58,8 @@ final class FleetShare {
             long inFlight = Long.parseLong(
                     counts.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
             return share(mine, waiting, inFlight);
+        } catch (AbortedException e) {
+            throw new InterruptedException("job queue counts not read: " + e.getMessage());
         } catch (SdkException | NumberFormatException e) {
             log.warn(
                     "job queue counts not read; pacing at the static share",

@@ -40,7 +40,7 @@ class FleetShareTest {
     }
 
     @Test
-    void readsTheCountsFromTheQueue() {
+    void readsTheCountsFromTheQueue() throws InterruptedException {
         String queue =
                 stack.sqs().createQueue(r -> r.queueName("fleet-share-test")).queueUrl();
         for (int batch = 0; batch < 30; batch++) {
