@@ -11,6 +11,7 @@ import dev.offerrecorder.shared.json.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
             String request = "{\"from\":\"" + from + "\",\"to\":\"" + to + "\",\"shopRange\":{\"from\":1,\"to\":"
                     + shops + "},\"runId\":\"demo-" + from + "\"}";
             long enqueueStart = System.nanoTime();
+            long cpuStart = processCpuNanos();
             JsonNode fanout = pipeline.invokeFanout(request);
             long jobs = fanout.path("jobsPlanned").asLong();
             err.printf(
@@ -123,6 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
                             "queued " + p.jobsQueued() + ", in flight " + p.jobsInFlight() + ", DLQ " + p.dlq()
                                     + ", API calls " + p.apiRequests()));
             bar.done();
+            long cpuNanos = processCpuNanos() - cpuStart;
             double recordingSeconds = (quietAt - enqueueStart) / 1e9;
             var stats = pipeline.api().stats();
             Path table = pipeline.tableDir();
@@ -153,6 +156,29 @@ public final class DemoCommand implements Callable<Integer> {
                     round((stats.requests() - stats.rejected())
                             / Math.max(busySeconds, 1e-3)
                             / pipeline.api().ceilingPerSecond()));
+            // What this machine could do at all: the run's whole process (embedded SQS and S3, simulator, every
+            // function) used this much CPU per job; its cores give at most that many jobs a second. When that is
+            // below the API's ceiling, the machine, not the API or the workers, bounds the share.
+            int cores = Runtime.getRuntime().availableProcessors();
+            double cpuMsPerJob = cpuNanos / 1e6 / Math.max(jobs, 1);
+            double machineJobsPerSecond = cores * 1000 / Math.max(cpuMsPerJob, 1e-6);
+            ObjectNode machine = summary.putObject("machine");
+            machine.put("cores", cores);
+            machine.put("cpuSeconds", round(cpuNanos / 1e9));
+            machine.put("cpuMsPerJob", round(cpuMsPerJob));
+            machine.put("jobsPerSecondAtFullCpu", round(machineJobsPerSecond));
+            machine.put(
+                    "ceilingShareAtFullCpu",
+                    round(machineJobsPerSecond / pipeline.api().ceilingPerSecond()));
+            if (machineJobsPerSecond < pipeline.api().ceilingPerSecond()) {
+                err.printf(
+                        "demo: this run used %.2f ms of CPU per job (every part on this machine); %d cores do at most"
+                                + " %.0f jobs/s, %.2f of the API's ceiling: the machine bounds this run's share%n",
+                        cpuMsPerJob,
+                        cores,
+                        machineJobsPerSecond,
+                        machineJobsPerSecond / pipeline.api().ceilingPerSecond());
+            }
             stdout.println(mapper.writeValueAsString(summary));
             if (summaryFile != null) {
                 Path parent = summaryFile.toAbsolutePath().getParent();
@@ -190,6 +216,12 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return cleared;
+    }
+
+    /** CPU time of this whole process so far (every thread: embedded AWS, simulator, functions). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double round(double v) {
