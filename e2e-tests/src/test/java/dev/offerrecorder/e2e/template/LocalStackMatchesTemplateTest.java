@@ -96,6 +96,20 @@ class LocalStackMatchesTemplateTest {
                 "MaximumBatchingWindowInSeconds");
     }
 
+    /** {@code ./recorder demo} gathers worker batches as the template's defaults do. */
+    @Test
+    void workerBatchesAreTheTemplateDefaults() {
+        assertEquals(
+                StackLayout.WORKER_BATCH_SIZE,
+                number(Cfn.map(TEMPLATE.parameters().get("WorkerBatchSize")).get("Default")),
+                "WorkerBatchSize");
+        assertEquals(
+                StackLayout.WORKER_BATCH_WINDOW.toSeconds(),
+                number(Cfn.map(TEMPLATE.parameters().get("WorkerBatchingWindowSeconds"))
+                        .get("Default")),
+                "WorkerBatchingWindowSeconds");
+    }
+
     private static Optional<Long> retention(Map<QueueAttributeName, String> attributes) {
         return Optional.ofNullable(attributes.get(QueueAttributeName.MESSAGE_RETENTION_PERIOD))
                 .map(Long::parseLong);

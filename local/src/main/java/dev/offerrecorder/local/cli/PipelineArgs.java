@@ -1,6 +1,7 @@
 package dev.offerrecorder.local.cli;
 
 import dev.offerrecorder.local.pipeline.PipelineOptions;
+import dev.offerrecorder.testkit.aws.StackLayout;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,8 +67,10 @@ final class PipelineArgs {
         PipelineOptions options = PipelineOptions.defaults(dataDir)
                 .withApiOverload(apiOverload)
                 .withApi(apiWorkers, apiLatencyMs, Math.max(0, apiLatencyMs / 5), apiErrorRate)
-                // The template's WorkerBatchSize default, so the demo's batches are production's.
-                .withWorker(200, workerConcurrency, Duration.ofSeconds(60));
+                // The template's WorkerBatchSize and WorkerBatchingWindowSeconds defaults, so the demo's batches
+                // are production's.
+                .withWorker(StackLayout.WORKER_BATCH_SIZE, workerConcurrency, Duration.ofSeconds(60))
+                .withWorkerBatchWindow(StackLayout.WORKER_BATCH_WINDOW);
         if (apiCapacityRps == null) {
             return options; // the pipeline tells the workers the simulator's ceiling
         }

@@ -107,6 +107,24 @@ public record PipelineOptions(
                 apiOverload);
     }
 
+    /** How long the worker's event source gathers a batch (MaximumBatchingWindowInSeconds). */
+    public PipelineOptions withWorkerBatchWindow(Duration window) {
+        return new PipelineOptions(
+                dataDir,
+                apiWorkers,
+                apiLatencyMs,
+                apiJitterMs,
+                apiQueueLimit,
+                apiErrorRate,
+                workerBatchSize,
+                window,
+                workerConcurrency,
+                layout,
+                workerEnv,
+                fanoutEnv,
+                apiOverload);
+    }
+
     public PipelineOptions withLayout(StackLayout newLayout) {
         return new PipelineOptions(
                 dataDir,

@@ -38,6 +38,15 @@ public record StackLayout(
 
     public static final Duration TRANSFORM_BATCH_WINDOW = Duration.ofSeconds(300);
 
+    /**
+     * The template's defaults for the worker's SQS event source (WorkerBatchSize, WorkerBatchingWindowSeconds), which
+     * {@code ./recorder demo} runs with. The window matters while jobs arrive: a 500 ms window cut the batches a
+     * fan-out still enqueueing fed to 20-70 jobs, each paying a batch's tail on the API.
+     */
+    public static final int WORKER_BATCH_SIZE = 200;
+
+    public static final Duration WORKER_BATCH_WINDOW = Duration.ofSeconds(5);
+
     public StackLayout {
         if (!dlqRetention.minus(queueRetention).isPositive()) {
             throw new IllegalArgumentException("a DLQ must keep messages longer than its source queue (DLQ "
