@@ -207,9 +207,12 @@ public final class WorkerService {
         }
         Map<String, Map<LocalDate, List<Job>>> toWrite = collect(results, byJob, tally);
         logAuthFailure(auth, tally);
+        // The API observations need nothing from the raw logs: their S3 write runs beside the raw-log write, one S3
+        // round trip less between this batch's last answer and the next batch's first call.
+        Thread observations = noteApiObservationsBeside(remainingMillis);
         write(toWrite, results, byJob, tally);
         noteFailures(tally, remainingMillis);
-        noteApiObservations(remainingMillis);
+        observations.join();
         BatchResult result = tally.result(messages.size(), byJob.keySet(), gate.currentLimit());
         tracing.addAttributes(result.transactionAttributes());
         tracing.recordEvent(EVENT_TYPE, result.eventAttributes());
@@ -515,10 +518,27 @@ public final class WorkerService {
         }
     }
 
+    /** {@link #noteApiObservations} on its own thread, as a segment of this invocation's transaction. */
+    private Thread noteApiObservationsBeside(LongSupplier remainingMillis) {
+        Tracing.Handoff handoff = tracing.handoff();
+        return Thread.ofVirtual().name("worker-observations").start(() -> {
+            try {
+                handoff.call("Worker/apiObservations", () -> {
+                    noteApiObservations(remainingMillis);
+                    return null;
+                });
+            } catch (Exception e) {
+                log.warn(
+                        "API observations not written; status --run misses this invocation's calls",
+                        Map.of("error", String.valueOf(e)));
+            }
+        });
+    }
+
     /**
      * What the container saw of the API in this invocation, per run: one {@value #API_EVENT_TYPE} event and one small
      * JSON object under {@code api-observations/run=RUN/} that {@code status --run} merges across the fleet. Best
-     * effort like the failure notes: after the raw logs, only while the write reserve lasts, never costing a job.
+     * effort like the failure notes: beside the raw logs, only while the write reserve lasts, never costing a job.
      */
     private void noteApiObservations(LongSupplier remainingMillis) {
         String invocation = java.util.UUID.randomUUID().toString();

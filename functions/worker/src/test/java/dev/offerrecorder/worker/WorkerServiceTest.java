@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.offerrecorder.shared.api.ApiObservationSummary;
 import dev.offerrecorder.shared.config.Env;
 import dev.offerrecorder.shared.job.Job;
 import dev.offerrecorder.shared.job.JobCodec;
 import dev.offerrecorder.shared.log.JsonLog;
+import dev.offerrecorder.shared.rawlog.RawLogKeys;
 import dev.offerrecorder.testkit.aws.EmbeddedStack;
 import dev.offerrecorder.testkit.junit.WithEmbeddedStack;
 import dev.offerrecorder.testkit.sim.CalcApiSimulator;
@@ -365,6 +367,51 @@ class WorkerServiceTest {
                 assertTrue(r.failedMessageIds().isEmpty());
                 assertEquals(20, recorded("counts").size());
             }
+        }
+    }
+
+    @Test
+    void theApiObservationsAreWrittenBesideTheRawLog() throws Exception {
+        // S3 holds the raw-log PUT until the API observations' PUT has arrived, up to 5 s: written one after the
+        // other, the observations would only come after the raw log, and S3 would give up waiting for them.
+        var observationsSeen = new java.util.concurrent.CountDownLatch(1);
+        var besideTheRawLog = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutionInterceptor holdRawLog = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof PutObjectRequest put) {
+                    if (put.key().startsWith(ApiObservationSummary.PREFIX)) {
+                        observationsSeen.countDown();
+                    } else if (put.key().startsWith(RawLogKeys.PREFIX)) {
+                        try {
+                            besideTheRawLog.set(observationsSeen.await(5, java.util.concurrent.TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            }
+        };
+        Env env = stack.baseEnv();
+        try (var api = new CalcApiSimulator(4, 8, 1, 0);
+                S3Client s3 = S3Client.builder()
+                        .region(dev.offerrecorder.shared.aws.AwsClients.region(env))
+                        .endpointOverride(stack.aws().s3Endpoint())
+                        .forcePathStyle(true)
+                        .overrideConfiguration(c -> c.addExecutionInterceptor(holdRawLog))
+                        .build()) {
+            var service = WorkerService.create(WorkerConfig.from(env(api, Map.of())), s3, Optional.empty(), quietLog());
+            BatchResult r = service.process(messages("beside", 1, 10, LocalDate.of(2024, 5, 8)), () -> 600_000);
+            assertTrue(r.failedMessageIds().isEmpty());
+            assertEquals(10, recorded("beside").size());
+            assertTrue(besideTheRawLog.get(), "the observations' PUT came while the raw log's was still out");
+            assertFalse(
+                    stack.s3()
+                            .listObjectsV2(b ->
+                                    b.bucket(stack.layout().rawBucket()).prefix(ApiObservationSummary.prefix("beside")))
+                            .contents()
+                            .isEmpty(),
+                    "and they were stored");
         }
     }
 

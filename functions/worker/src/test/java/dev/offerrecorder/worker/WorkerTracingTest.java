@@ -104,7 +104,11 @@ class WorkerTracingTest {
             }
             assertEquals(requests, tracing.inserted().size());
             assertEquals(8, tracing.segments("Worker/job").size(), "each job's virtual thread joined the transaction");
-            assertEquals(8, tracing.handoffs());
+            assertEquals(8 + 1, tracing.handoffs(), "one per job, one for the API observations' write");
+            assertEquals(
+                    1,
+                    tracing.segments("Worker/apiObservations").size(),
+                    "the observations' write, beside the raw log's, joined the transaction too");
             RecordingTracing.SegmentRecord failedCall = calls.stream()
                     .filter(s -> "3".equals(s.attributes().get("shopId")))
                     .findFirst()
