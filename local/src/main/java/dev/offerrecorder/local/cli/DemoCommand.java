@@ -157,8 +157,10 @@ public final class DemoCommand implements Callable<Integer> {
                             / Math.max(busySeconds, 1e-3)
                             / pipeline.api().ceilingPerSecond()));
             // What this machine could do at all: the run's whole process (embedded SQS and S3, simulator, every
-            // function) used this much CPU per job; its cores give at most that many jobs a second. When that is
-            // below the API's ceiling, the machine, not the API or the workers, bounds the share.
+            // function) used this much CPU per job, so the whole recording, fan-out to the last Parquet row, goes
+            // no faster than its cores allow at that cost. Below the API's ceiling, the machine bounds the run. The
+            // API's busy time leaves out part of that work (the fan-out before its first call, the transform after
+            // its last answer), so the share of the ceiling may end a little above this figure, never far.
             int cores = Runtime.getRuntime().availableProcessors();
             double cpuMsPerJob = cpuNanos / 1e6 / Math.max(jobs, 1);
             double machineJobsPerSecond = cores * 1000 / Math.max(cpuMsPerJob, 1e-6);
@@ -172,8 +174,9 @@ public final class DemoCommand implements Callable<Integer> {
                     round(machineJobsPerSecond / pipeline.api().ceilingPerSecond()));
             if (machineJobsPerSecond < pipeline.api().ceilingPerSecond()) {
                 err.printf(
-                        "demo: this run used %.2f ms of CPU per job (every part on this machine); %d cores do at most"
-                                + " %.0f jobs/s, %.2f of the API's ceiling: the machine bounds this run's share%n",
+                        "demo: this run used %.2f ms of CPU per job (every part on this machine); at that cost %d cores"
+                                + " record at most %.0f jobs/s, %.2f of the API's ceiling: this machine, not the API,"
+                                + " bounds the run%n",
                         cpuMsPerJob,
                         cores,
                         machineJobsPerSecond,
