@@ -218,9 +218,14 @@ public final class ApiPacer {
      * its warning, and the only one an overloaded API that slows everyone down (instead of answering 503) gives:
      * 8 containers of a 16 x 100 ms API whose first answers took 200-250 ms (a busy machine's first second) learned
      * too high a no-load latency, so their Little's-law caps let about 32 calls out where the server takes 24; it
-     * served every call slower, never said 503, and the run stayed at 0.67 of the ceiling, answers at 300 ms. Latency alone never takes the rate below half the share: an API that got slower for good looks like a
-     * queue forever, and half the share is what an API twice as slow can take. An answer slower than the tolerance
-     * does not grow the rate either.
+     * served every call slower, never said 503, and the run stayed at 0.67 of the ceiling, answers at 300 ms.
+     *
+     * <p>Latency alone never takes the rate below half the share: an API that got slower for good looks like a queue
+     * forever, and half the share is what an API twice as slow can take. A slow block that would not lower the rate
+     * (already at or below half the share, as in a new container's slow start from a quarter of it) changes nothing:
+     * ending the slow start there left a cold container, whose first answers are slow whatever the API does,
+     * climbing from a quarter of its share by 1 % per answer. An answer slower than the tolerance does not grow the
+     * rate either.
      */
     void answered(long startNanos, long roundTripNanos, long noLoadNanos) {
         synchronized (state) {
@@ -236,8 +241,9 @@ public final class ApiPacer {
                     double mean = (double) blockRttNanos / blockAnswers;
                     blockRttNanos = 0;
                     blockAnswers = 0;
-                    if (mean > DELAY_TOLERANCE * noLoadNanos) {
-                        rateRps = Math.max(Math.min(rateRps, DELAY_FLOOR * shareRps), rateRps * DECREASE);
+                    double lowered = Math.max(Math.min(rateRps, DELAY_FLOOR * shareRps), rateRps * DECREASE);
+                    if (mean > DELAY_TOLERANCE * noLoadNanos && lowered < rateRps) {
+                        rateRps = lowered;
                         startEpisode();
                         return;
                     }

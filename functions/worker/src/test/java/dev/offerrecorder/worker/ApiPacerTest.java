@@ -345,4 +345,20 @@ class ApiPacerTest {
         }
         assertEquals(20.0, pacer.rateRps(), 1e-9);
     }
+
+    @Test
+    void aSlowBlockInASlowStartBelowHalfTheShareLeavesTheSlowStartRunning() throws Exception {
+        var clock = new FakeTicker();
+        var pacer = new ApiPacer(100.0, ApiPacer.START, clock); // a new container: 25/s of a 100/s share
+        // A cold container's first answers are slow whatever the API does: a block of them changes nothing.
+        for (int i = 0; i < ApiPacer.DELAY_BLOCK; i++) {
+            pacer.answered(start(pacer), 300 * MS, 100 * MS);
+        }
+        assertEquals(25.0, pacer.rateRps(), 1e-9);
+        // The next normal answer still climbs by one call per round trip (slow start), not by 1 % of the share.
+        long s = start(pacer);
+        clock.now += 100 * MS;
+        pacer.answered(s, 100 * MS, 100 * MS);
+        assertTrue(pacer.rateRps() >= 25.0 + 10.0 - 1e-9, "slow start goes on: " + pacer.rateRps());
+    }
 }
