@@ -62,6 +62,16 @@ class WorkerServiceTest {
         return WorkerService.create(WorkerConfig.from(env(api, extra)), stack.s3(), Optional.empty(), log);
     }
 
+    /** An S3 client to the embedded stack whose requests pass through {@code interceptor} first (fault injection). */
+    private static S3Client s3With(ExecutionInterceptor interceptor) {
+        return S3Client.builder()
+                .region(dev.offerrecorder.shared.aws.AwsClients.region(stack.baseEnv()))
+                .endpointOverride(stack.aws().s3Endpoint())
+                .forcePathStyle(true)
+                .overrideConfiguration(c -> c.addExecutionInterceptor(interceptor))
+                .build();
+    }
+
     private static JsonLog quietLog() {
         return new JsonLog("worker-test", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
@@ -299,14 +309,8 @@ class WorkerServiceTest {
                 }
             }
         };
-        Env env = stack.baseEnv();
         try (var api = new CalcApiSimulator(4, 8, 1, 0);
-                S3Client failing = S3Client.builder()
-                        .region(dev.offerrecorder.shared.aws.AwsClients.region(env))
-                        .endpointOverride(stack.aws().s3Endpoint())
-                        .forcePathStyle(true)
-                        .overrideConfiguration(c -> c.addExecutionInterceptor(failPuts))
-                        .build()) {
+                S3Client failing = s3With(failPuts)) {
             var service =
                     WorkerService.create(WorkerConfig.from(env(api, Map.of())), failing, Optional.empty(), quietLog());
             List<JobMessage> batch = messages("s3fail", 1, 20, LocalDate.of(2024, 5, 6));
@@ -392,14 +396,8 @@ class WorkerServiceTest {
                 }
             }
         };
-        Env env = stack.baseEnv();
         try (var api = new CalcApiSimulator(4, 8, 1, 0);
-                S3Client s3 = S3Client.builder()
-                        .region(dev.offerrecorder.shared.aws.AwsClients.region(env))
-                        .endpointOverride(stack.aws().s3Endpoint())
-                        .forcePathStyle(true)
-                        .overrideConfiguration(c -> c.addExecutionInterceptor(holdRawLog))
-                        .build()) {
+                S3Client s3 = s3With(holdRawLog)) {
             var service = WorkerService.create(WorkerConfig.from(env(api, Map.of())), s3, Optional.empty(), quietLog());
             BatchResult r = service.process(messages("beside", 1, 10, LocalDate.of(2024, 5, 8)), () -> 600_000);
             assertTrue(r.failedMessageIds().isEmpty());
