@@ -204,8 +204,9 @@ public final class ApiPacer {
      * round trip or two, not in the 8 answers of a tenth (at a share of 20/s and 100 ms, 8 answers were a second of
      * under-used API per container). Slow start ends when the rate first reaches the share: a larger share later is
      * climbed by {@value #GROWTH} of it per answer. After a drop it climbs by {@value #STEP} of the share per answer.
+     * Without the round trip and the no-load latency (the gate passes both), so no queue signal: tests of growth.
      */
-    public void answered(long startNanos) {
+    void answered(long startNanos) {
         answered(startNanos, 0, 0);
     }
 
